@@ -1,0 +1,50 @@
+//! Options of the engine.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// How the engine runs. Paths should be absolute.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where torrents' files go: `<download_dir>/<torrent name>`.
+    pub download_dir: PathBuf,
+    /// Where the engine keeps its state; never inside `download_dir`.
+    pub state_dir: PathBuf,
+    /// Address to accept peers on (default: all interfaces).
+    pub listen_ip: Option<IpAddr>,
+    /// TCP/uTP port for incoming peers; 0 picks a free port.
+    pub incoming_port: u16,
+    /// Use the DHT to find peers.
+    pub dht: bool,
+    /// Use local service discovery (multicast on the LAN).
+    pub lsd: bool,
+    /// Talk to trackers.
+    pub trackers: bool,
+    /// Keep uploading after the selected files are complete.
+    pub seeding: bool,
+    /// Upload at all.
+    pub upload: bool,
+    /// Start new torrents at once (else they are added stopped).
+    pub auto_start: bool,
+    /// Allow fetching .torrent URLs from private, loopback and link-local addresses.
+    pub allow_private_urls: bool,
+}
+
+impl EngineConfig {
+    /// Defaults for a download folder and state folder.
+    pub fn new(download_dir: PathBuf, state_dir: PathBuf) -> Self {
+        EngineConfig {
+            download_dir,
+            state_dir,
+            listen_ip: None,
+            incoming_port: 50007,
+            dht: true,
+            lsd: true,
+            trackers: true,
+            seeding: true,
+            upload: true,
+            auto_start: true,
+            allow_private_urls: false,
+        }
+    }
+}

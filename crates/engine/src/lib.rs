@@ -1,0 +1,26 @@
+//! The torrent engine of cloud-torrent.
+//!
+//! It wraps [librqbit](https://crates.io/crates/librqbit) behind our own types, so
+//! the rest of the program never sees librqbit and it can be upgraded in one place.
+//! It adds what librqbit leaves to its users: adding a magnet returns at once,
+//! `x.pe` peer hints are honoured, .torrent URLs are fetched safely, and every
+//! torrent (with its state, file selection and peers) survives a restart.
+
+mod config;
+mod engine;
+mod error;
+mod fetch;
+mod info_hash;
+mod magnet;
+pub mod sanitize;
+mod store;
+mod types;
+
+pub use config::EngineConfig;
+pub use engine::{AddOptions, AddSource, Added, Engine, EngineTotals};
+pub use error::{EngineError, Result};
+pub use fetch::{MAX_TORRENT_BYTES, is_private};
+pub use info_hash::InfoHash;
+pub use magnet::Magnet;
+pub use store::write_atomically;
+pub use types::{Torrent, TorrentFile, TorrentState};

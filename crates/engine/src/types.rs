@@ -1,0 +1,77 @@
+//! The public view of torrents: what the API returns.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Where a torrent is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TorrentState {
+    /// A magnet whose metadata (file list) is being fetched from peers.
+    Metadata,
+    /// Checking existing data or downloading.
+    Downloading,
+    /// All selected files are complete and the torrent uploads to peers.
+    Seeding,
+    /// Stopped by the user.
+    Paused,
+    /// All selected files are complete and seeding is off.
+    Completed,
+    /// Something went wrong; see `error`.
+    Error,
+}
+
+/// One file of a torrent.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TorrentFile {
+    /// Index of the file in the torrent, as used by file selection.
+    pub index: usize,
+    /// Path relative to the download folder, with `/` separators.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Verified bytes held.
+    pub downloaded: u64,
+    /// Whether the file is chosen for download.
+    pub selected: bool,
+}
+
+/// A torrent as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Torrent {
+    /// 40 lowercase hexadecimal characters.
+    #[schema(value_type = String, example = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a")]
+    pub info_hash: String,
+    /// The torrent's name (the magnet's `dn` or the info hash until metadata is known).
+    pub name: String,
+    /// Current state.
+    pub state: TorrentState,
+    /// From 0 to 1, over the selected files.
+    pub progress: f64,
+    /// Bytes of the selected files (0 until metadata is known).
+    pub size: u64,
+    /// Verified bytes of the selected files held on disk.
+    pub downloaded: u64,
+    /// Bytes uploaded to peers over the torrent's lifetime.
+    pub uploaded: u64,
+    /// Download rate in bytes per second.
+    pub download_rate: u64,
+    /// Upload rate in bytes per second.
+    pub upload_rate: u64,
+    /// Connected peers.
+    pub peers: u32,
+    /// Estimated seconds until complete, or null when unknown.
+    pub eta: Option<u64>,
+    /// When the torrent was added, RFC 3339.
+    pub added_at: String,
+    /// When the selected files were first complete, RFC 3339.
+    pub completed_at: Option<String>,
+    /// What went wrong, when `state` is `error`.
+    pub error: Option<String>,
+    /// Magnet link of the torrent.
+    pub magnet: String,
+    /// The files (empty until metadata is known).
+    pub files: Vec<TorrentFile>,
+}

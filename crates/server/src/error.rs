@@ -1,0 +1,74 @@
+//! The server's error type and its one mapping to HTTP status + JSON.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cloud_torrent_engine::EngineError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong, for a person.
+    pub error: String,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body's content type is not one we read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// No such route.
+    #[error("{0}")]
+    NotFound(String),
+    /// The route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// An error of the engine.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Engine(e) => match e {
+                EngineError::InvalidMagnet(_)
+                | EngineError::InvalidTorrent(_)
+                | EngineError::InvalidUrl(_)
+                | EngineError::InvalidInfoHash(_)
+                | EngineError::InvalidFileSelection(_) => StatusCode::BAD_REQUEST,
+                EngineError::Fetch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                EngineError::NotFound(_) => StatusCode::NOT_FOUND,
+                EngineError::MetadataPending => StatusCode::CONFLICT,
+                EngineError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!("{self}");
+        }
+        let body = ErrorBody {
+            error: cloud_torrent_engine::sanitize::strip_paths(&self.to_string()),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Result alias of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,39 @@
+//! The OpenAPI document of `/api/v1`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api;
+use crate::error::ErrorBody;
+
+/// The OpenAPI description of the v1 API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cloud-torrent API",
+        description = "Drive cloud-torrent over HTTP. Errors are `{\"error\": \"...\"}` with a 4xx/5xx status."
+    ),
+    paths(
+        api::list_torrents,
+        api::add_torrent,
+        api::get_torrent,
+        api::start_torrent,
+        api::stop_torrent,
+        api::select_files,
+        api::delete_torrent,
+    ),
+    components(schemas(
+        cloud_torrent_engine::Torrent,
+        cloud_torrent_engine::TorrentFile,
+        cloud_torrent_engine::TorrentState,
+        api::AddTorrentJson,
+        api::SelectFilesJson,
+        ErrorBody
+    ))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,211 @@
+//! Configuration: flags, environment variables and the config file.
+//! Precedence: flag > environment > file > default.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use clap::builder::BoolishValueParser;
+use cloud_torrent_engine::EngineConfig;
+use cloud_torrent_server::ServerConfig;
+use serde::Deserialize;
+
+/// Command line of cloud-torrent. Every flag also reads an environment variable.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cloud-torrent",
+    version,
+    about = "A self-hosted BitTorrent client driven from a browser"
+)]
+pub struct Cli {
+    /// HTTP port [default: 3000]
+    #[arg(short = 'p', long, env = "PORT")]
+    pub port: Option<u16>,
+    /// Address to listen on for HTTP [default: 0.0.0.0]
+    #[arg(long, env = "HOST")]
+    pub host: Option<IpAddr>,
+    /// Title shown in the web UI [default: Cloud Torrent]
+    #[arg(short = 't', long, env = "TITLE")]
+    pub title: Option<String>,
+    /// Credentials as user:password (enforced once authentication lands)
+    #[arg(short = 'a', long, env = "AUTH")]
+    pub auth: Option<String>,
+    /// Config file; TOML, or JSON when the name ends in .json
+    #[arg(
+        short = 'c',
+        long,
+        env = "CONFIG_PATH",
+        default_value = "cloud-torrent.toml"
+    )]
+    pub config_path: PathBuf,
+    /// Where torrents' files go [default: ./downloads]
+    #[arg(short = 'd', long, env = "DOWNLOAD_DIR")]
+    pub download_dir: Option<PathBuf>,
+    /// Where the torrent list and resume data are kept [default: .cloud-torrent-state beside the config file]
+    #[arg(long, env = "STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Port for incoming peer connections (TCP and uTP) [default: 50007]
+    #[arg(long, env = "INCOMING_PORT")]
+    pub incoming_port: Option<u16>,
+    /// Address for incoming peer connections [default: all]
+    #[arg(long, env = "INCOMING_HOST")]
+    pub incoming_host: Option<IpAddr>,
+    /// Turn off the DHT and local peer discovery
+    #[arg(long, env = "DISABLE_DHT", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub disable_dht: Option<bool>,
+    /// Allow fetching .torrent URLs from private and loopback addresses
+    #[arg(long, env = "ALLOW_PRIVATE_URLS", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub allow_private_urls: Option<bool>,
+    /// Log every HTTP request
+    #[arg(short = 'l', long, env = "LOG", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub log: Option<bool>,
+}
+
+/// The config file. Keys are camelCase; unknown keys are an error so typos are caught.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FileConfig {
+    pub port: Option<u16>,
+    pub host: Option<IpAddr>,
+    pub title: Option<String>,
+    pub auth: Option<String>,
+    pub download_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    pub incoming_port: Option<u16>,
+    pub incoming_host: Option<IpAddr>,
+    pub dht: Option<bool>,
+    pub seeding: Option<bool>,
+    pub upload: Option<bool>,
+    pub auto_start: Option<bool>,
+    pub allow_private_urls: Option<bool>,
+    pub log: Option<bool>,
+}
+
+/// The resolved configuration.
+#[derive(Debug)]
+pub struct Settings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub log: bool,
+    pub auth: Option<String>,
+    pub server: ServerConfig,
+}
+
+/// A configuration error: one line naming the setting and why.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) => return Err(ConfigError(format!("config file {}: {e}", path.display()))),
+    };
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.message().to_owned() + &locate(&text, e.span()))
+    };
+    parsed.map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+}
+
+fn locate(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.map(|s| {
+        format!(
+            " (line {})",
+            text[..s.start.min(text.len())].lines().count().max(1)
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// A folder that exists (created if needed) and is writable; returned absolute.
+fn usable_dir(setting: &str, dir: &Path) -> Result<PathBuf, ConfigError> {
+    let fail =
+        |why: String| ConfigError(format!("{setting} {:?}: {why}", dir.display().to_string()));
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it ({e})")))?;
+    let abs = dir
+        .canonicalize()
+        .map_err(|e| fail(format!("cannot open it ({e})")))?;
+    if !abs.is_dir() {
+        return Err(fail("not a folder".into()));
+    }
+    let probe = abs.join(format!(".cloud-torrent-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable ({e})")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(abs)
+}
+
+impl Settings {
+    /// Resolves flags and environment (already in `cli`) over the config file and defaults.
+    pub fn resolve(cli: Cli) -> Result<Settings, ConfigError> {
+        let file = read_file(&cli.config_path)?;
+        let port = cli.port.or(file.port).unwrap_or(3000);
+        if port == 0 {
+            return Err(ConfigError("port 0: choose a port from 1 to 65535".into()));
+        }
+        let download_dir = cli
+            .download_dir
+            .or(file.download_dir)
+            .unwrap_or_else(|| PathBuf::from("downloads"));
+        let download_dir = usable_dir("downloadDir", &download_dir)?;
+        let config_folder = cli
+            .config_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let state_dir = cli
+            .state_dir
+            .or(file.state_dir)
+            .unwrap_or_else(|| config_folder.join(".cloud-torrent-state"));
+        let state_dir = usable_dir("stateDir", &state_dir)?;
+        if state_dir.starts_with(&download_dir) {
+            return Err(ConfigError(format!(
+                "stateDir {:?} is inside downloadDir; keep them apart so torrents cannot overwrite the state",
+                state_dir.display().to_string()
+            )));
+        }
+        let mut engine = EngineConfig::new(download_dir, state_dir);
+        engine.incoming_port = cli.incoming_port.or(file.incoming_port).unwrap_or(50007);
+        engine.listen_ip = cli.incoming_host.or(file.incoming_host);
+        let dht = match cli.disable_dht {
+            Some(disable) => !disable,
+            None => file.dht.unwrap_or(true),
+        };
+        engine.dht = dht;
+        engine.lsd = dht;
+        engine.seeding = file.seeding.unwrap_or(true);
+        engine.upload = file.upload.unwrap_or(true);
+        engine.auto_start = file.auto_start.unwrap_or(true);
+        engine.allow_private_urls = cli
+            .allow_private_urls
+            .or(file.allow_private_urls)
+            .unwrap_or(false);
+        let auth = cli.auth.or(file.auth).filter(|a| !a.is_empty());
+        if let Some(auth) = &auth
+            && !auth.contains(':')
+        {
+            return Err(ConfigError("auth: expected user:password".into()));
+        }
+        Ok(Settings {
+            host: cli
+                .host
+                .or(file.host)
+                .unwrap_or(IpAddr::V4([0, 0, 0, 0].into())),
+            port,
+            log: cli.log.or(file.log).unwrap_or(false),
+            auth,
+            server: ServerConfig {
+                title: cli
+                    .title
+                    .or(file.title)
+                    .unwrap_or_else(|| "Cloud Torrent".into()),
+                engine,
+            },
+        })
+    }
+}

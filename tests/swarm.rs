@@ -1,0 +1,360 @@
+//! Downloads over a loopback swarm: a second librqbit session seeds, the API adds
+//! the torrent by .torrent (raw and multipart), by magnet (metadata fetched from
+//! the seeder) and by URL; the files complete and their sha256 match.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A server whose incoming peer port is known, so a seeder can dial it.
+async fn server_with_port(dirs: &Dirs) -> (TestServer, SocketAddr) {
+    let mut cfg = test_engine_config(dirs);
+    cfg.incoming_port = free_port("127.0.0.1");
+    let addr: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    (TestServer::start(cfg).await, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn torrent_file_upload_downloads_from_a_seeder_that_dials_in() {
+    let dirs = Dirs::new();
+    let size = 3 * 1024 * 1024 + 4321;
+    let data = make_payload(&dirs.data, "single.bin", &[("", size)]).await;
+    let (server, incoming) = server_with_port(&dirs).await;
+
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["infoHash"], data.info_hash);
+    assert_eq!(t["name"], "single.bin");
+    assert_eq!(t["size"], size);
+    assert_eq!(t["files"][0]["path"], "single.bin");
+    assert!(t["magnet"].as_str().unwrap().contains(&data.info_hash));
+
+    // The seeder connects to our incoming port: this also proves we listen.
+    let _seeder = Seeder::start(&data, "127.0.0.11", None, &[incoming]).await;
+    let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(done["downloaded"], size);
+    assert!(done["completedAt"].is_string(), "{done}");
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("single.bin")),
+        sha256_file(&data.root)
+    );
+
+    // Adding it again is idempotent: 200 and the same torrent.
+    let (status, again) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(again["infoHash"], data.info_hash);
+    let (_, list) = server.get_json("/api/v1/torrents").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn multipart_upload_with_options() {
+    let dirs = Dirs::new();
+    let data = make_payload(
+        &dirs.data,
+        "multi",
+        &[("a.bin", 100_001), ("b.bin", 200_002)],
+    )
+    .await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "torrent",
+            reqwest::multipart::Part::bytes(data.torrent.clone()).file_name("multi.torrent"),
+        )
+        .text("paused", "true")
+        .text("files", "1");
+    let r = server
+        .http
+        .post(server.url("/api/v1/torrents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let t: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(t["state"], "paused");
+    assert_eq!(t["files"][0]["selected"], false);
+    assert_eq!(t["files"][1]["selected"], true);
+    assert_eq!(t["files"][0]["path"], "multi/a.bin");
+    assert_eq!(t["size"], 200_002, "size counts the selected files");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn magnet_with_peer_hint_fetches_metadata_and_completes() {
+    let dirs = Dirs::new();
+    let data = make_payload(
+        &dirs.data,
+        "album",
+        &[("one.flac", 1_500_007), ("sub/two.flac", 2_000_003)],
+    )
+    .await;
+    let seeder = Seeder::start(&data, "127.0.0.12", None, &[]).await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["infoHash"], data.info_hash);
+    assert!(
+        t["state"] == "metadata" || t["state"] == "downloading" || t["state"] == "seeding",
+        "adding a magnet returns at once: {t}"
+    );
+
+    let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(done["name"], "album");
+    let paths: Vec<&str> = done["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["album/one.flac", "album/sub/two.flac"]);
+    for f in ["one.flac", "sub/two.flac"] {
+        assert_eq!(
+            sha256_file(&dirs.downloads.join("album").join(f)),
+            sha256_file(&data.root.join(f)),
+            "{f}"
+        );
+    }
+    // The same magnet again: 200, nothing new.
+    let (status, _) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn url_of_a_torrent_on_a_loopback_http_server() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "from-url.bin", &[("", 1_234_567)]).await;
+    let (server, incoming) = server_with_port(&dirs).await;
+
+    // A plain HTTP server on loopback serving the .torrent (and a 404 elsewhere).
+    let torrent = data.torrent.clone();
+    let app = axum::Router::new().route(
+        "/x.torrent",
+        axum::routing::get(move || {
+            let t = torrent.clone();
+            async move { t }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "url": format!("http://{web}/x.torrent") }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["infoHash"], data.info_hash);
+    let _seeder = Seeder::start(&data, "127.0.0.13", None, &[incoming]).await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("from-url.bin")),
+        sha256_file(&data.root)
+    );
+
+    let (status, e) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "url": format!("http://{web}/missing.torrent") }),
+        )
+        .await;
+    assert_eq!(status, 422, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("404"), "{e}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_selected_files_are_downloaded() {
+    let dirs = Dirs::new();
+    let sizes = [("a.bin", 700_001), ("b.bin", 900_001), ("c.bin", 600_001)];
+    let data = make_payload(&dirs.data, "pick", &sizes).await;
+    let seeder = Seeder::start(&data, "127.0.0.14", None, &[]).await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data), "files": [1] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(done["size"], 900_001);
+    assert_eq!(done["files"][1]["downloaded"], 900_001);
+    assert_eq!(done["files"][1]["selected"], true);
+    assert_eq!(done["files"][0]["selected"], false);
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("pick/b.bin")),
+        sha256_file(&data.root.join("b.bin"))
+    );
+    // Files outside the selection are not complete (pieces shared at a file
+    // boundary may bring a few bytes of a neighbour).
+    for (i, name) in [(0, "a.bin"), (2, "c.bin")] {
+        let got = done["files"][i]["downloaded"].as_u64().unwrap();
+        assert!(
+            got < sizes[i].1 as u64 / 2,
+            "{name}: {got} bytes downloaded though not selected"
+        );
+        let on_disk = std::fs::read(dirs.downloads.join("pick").join(name)).unwrap_or_default();
+        assert_ne!(
+            sha256(&on_disk),
+            sha256_file(&data.root.join(name)),
+            "{name} should not be complete"
+        );
+    }
+
+    // Choosing more files later fetches them too.
+    let r = server
+        .http
+        .put(server.url(&format!("/api/v1/torrents/{}/files", data.info_hash)))
+        .json(&json!({ "selected": [0, 1, 2] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    common::wait_for("all files", TIMEOUT, || async {
+        let t = server.torrent(&data.info_hash).await;
+        t["state"] == "seeding" && t["size"] == 2_200_003
+    })
+    .await;
+    for (name, _) in sizes {
+        assert_eq!(
+            sha256_file(&dirs.downloads.join("pick").join(name)),
+            sha256_file(&data.root.join(name))
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
+    let dirs = Dirs::new();
+    let size = 8 * 1024 * 1024 + 11;
+    let data = make_payload(&dirs.data, "slow.bin", &[("", size)]).await;
+    // 2 MiB/s: slow enough to stop midway.
+    let seeder = Seeder::start(&data, "127.0.0.15", Some(2 * 1024 * 1024), &[]).await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let (status, _) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let hash = data.info_hash.clone();
+    wait_for("some progress", TIMEOUT, || async {
+        server.torrent(&hash).await["downloaded"].as_u64().unwrap() > 0
+    })
+    .await;
+
+    let (status, t) = server
+        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(t["state"], "paused");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let frozen = server.torrent(&hash).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = server.torrent(&hash).await;
+    assert_eq!(later["state"], "paused");
+    assert_eq!(
+        frozen["downloaded"], later["downloaded"],
+        "a stopped torrent does not download"
+    );
+    assert!(later["downloaded"].as_u64().unwrap() < size as u64);
+    // Stopping twice is fine.
+    let (status, _) = server
+        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, t) = server
+        .post_json(&format!("/api/v1/torrents/{hash}/start"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert!(
+        t["downloaded"].as_u64().unwrap() >= later["downloaded"].as_u64().unwrap(),
+        "start continues where it stopped"
+    );
+    server.wait_state(&hash, "seeding", TIMEOUT).await;
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("slow.bin")),
+        sha256_file(&data.root)
+    );
+    assert!(
+        seeder.uploaded() < size as u64 * 3 / 2,
+        "the seeder sent {} bytes for a {size} byte file: data was fetched again",
+        seeder.uploaded()
+    );
+
+    let r = server
+        .http
+        .delete(server.url(&format!("/api/v1/torrents/{hash}?deleteFiles=true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        !dirs.downloads.join("slow.bin").exists(),
+        "deleteFiles=true removes the data"
+    );
+    let (status, e) = server.get_json(&format!("/api/v1/torrents/{hash}")).await;
+    assert_eq!(status, 404);
+    assert!(e["error"].as_str().unwrap().contains(&hash));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn delete_without_files_keeps_the_data() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "keep", &[("x.bin", 300_001), ("y.bin", 10)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.16", None, &[]).await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    let r = server
+        .http
+        .delete(server.url(&format!(
+            "/api/v1/torrents/{}?deleteFiles=false",
+            data.info_hash
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("keep/x.bin")),
+        sha256_file(&data.root.join("x.bin"))
+    );
+    let (_, list) = server.get_json("/api/v1/torrents").await;
+    assert_eq!(list, json!([]));
+    server.stop().await;
+}

@@ -88,6 +88,36 @@ pub struct Seeder {
     pub addr: SocketAddr,
 }
 
+impl Payload {
+    /// Index in the torrent of the file at `path` (relative to the torrent's root).
+    /// create_torrent orders files as the file system lists them, so tests look them up.
+    pub fn index_of(&self, path: &str) -> usize {
+        let t = librqbit::torrent_from_bytes(&self.torrent).unwrap();
+        let files = t.info.data.files.as_ref().expect("multi-file torrent");
+        files
+            .iter()
+            .position(|f| {
+                let parts: Vec<String> = f
+                    .path
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+                    .collect();
+                parts.join("/") == path
+            })
+            .unwrap_or_else(|| panic!("no file {path} in the torrent"))
+    }
+}
+
+/// The entry of `files` in a torrent's JSON whose path is `path`.
+pub fn file<'a>(torrent: &'a Value, path: &str) -> &'a Value {
+    torrent["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("no file {path} in {torrent:#}"))
+}
+
 impl Seeder {
     /// Seeds `payload` from `ip`, optionally throttled, dialing `dial` peers itself.
     pub async fn start(
@@ -312,5 +342,126 @@ where
             panic!("timed out waiting for {what}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The real `cloud-torrent` binary, started as a user would.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub log: PathBuf,
+}
+
+impl Binary {
+    /// Starts the binary on loopback with DHT off and waits for /healthz.
+    pub async fn start(dirs: &Dirs, http_port: u16, incoming_port: u16, extra: &[&str]) -> Binary {
+        // Logs outlive the test's temporary folder, for post-mortems.
+        let log_dir = std::env::temp_dir().join("cloud-torrent-test-logs");
+        std::fs::create_dir_all(&log_dir).unwrap();
+        let log = log_dir.join(format!("server-{http_port}.log"));
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-torrent"))
+            .args(["--host", "127.0.0.1", "--port", &http_port.to_string()])
+            .args([
+                "--incoming-host",
+                "127.0.0.1",
+                "--incoming-port",
+                &incoming_port.to_string(),
+            ])
+            .arg("--download-dir")
+            .arg(&dirs.downloads)
+            .arg("--state-dir")
+            .arg(&dirs.state)
+            .arg("--config-path")
+            .arg(dirs.state.parent().unwrap().join("cloud-torrent.toml"))
+            .args(["--disable-dht", "--allow-private-urls"])
+            .args(extra)
+            .env_remove("PORT")
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            .spawn()
+            .expect("start cloud-torrent");
+        let base = format!("http://127.0.0.1:{http_port}");
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let url = format!("{base}/healthz");
+        let client = http.clone();
+        wait_for(
+            "the binary to answer /healthz",
+            Duration::from_secs(30),
+            || {
+                let (client, url) = (client.clone(), url.clone());
+                async move {
+                    client
+                        .get(&url)
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status() == 200)
+                }
+            },
+        )
+        .await;
+        Binary {
+            child,
+            base,
+            http,
+            log,
+        }
+    }
+
+    pub async fn torrent(&self, hash: &str) -> Value {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/torrents/{hash}", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "graceful shutdown should exit 0, got {status}; log: {}",
+            self.log.display()
+        );
+    }
+
+    /// SIGKILL: a crash.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
     }
 }

@@ -81,6 +81,21 @@ struct Entry {
     error: Option<String>,
     /// `uploaded_bytes` librqbit reported at the last tick.
     uploaded_seen: u64,
+    /// Verified bytes when the resume bitfield was last written.
+    resume_saved: u64,
+}
+
+impl Entry {
+    fn new(record: TorrentRecord) -> Self {
+        Entry {
+            record,
+            handle: None,
+            resolver: None,
+            error: None,
+            uploaded_seen: 0,
+            resume_saved: 0,
+        }
+    }
 }
 
 struct Inner {
@@ -223,16 +238,7 @@ impl Engine {
 
     async fn restore(&self, hash: InfoHash, record: TorrentRecord) {
         let bytes = self.inner.store.read_torrent(&hash);
-        self.lock().insert(
-            hash,
-            Entry {
-                record: record.clone(),
-                handle: None,
-                resolver: None,
-                error: None,
-                uploaded_seen: 0,
-            },
-        );
+        self.lock().insert(hash, Entry::new(record.clone()));
         match bytes {
             Some(bytes) => {
                 let result = self
@@ -331,16 +337,7 @@ impl Engine {
                     created: false,
                 });
             }
-            map.insert(
-                hash,
-                Entry {
-                    record,
-                    handle: None,
-                    resolver: None,
-                    error: None,
-                    uploaded_seen: 0,
-                },
-            );
+            map.insert(hash, Entry::new(record));
         }
         if !paused {
             self.spawn_resolver(hash);
@@ -479,16 +476,7 @@ impl Engine {
                     record.name = magnet.name.clone();
                 }
                 None => {
-                    map.insert(
-                        hash,
-                        Entry {
-                            record: record.clone(),
-                            handle: None,
-                            resolver: None,
-                            error: None,
-                            uploaded_seen: 0,
-                        },
-                    );
+                    map.insert(hash, Entry::new(record.clone()));
                 }
             }
         }
@@ -643,12 +631,14 @@ impl Engine {
         let done = stats.finished && !self.inner.config.seeding;
         match stats.state {
             TorrentStatsState::Error => TorrentState::Error,
-            TorrentStatsState::Initializing { .. } if record.paused => TorrentState::Paused,
-            TorrentStatsState::Initializing { .. } => TorrentState::Downloading,
             _ if done => TorrentState::Completed,
-            TorrentStatsState::Paused => TorrentState::Paused,
-            TorrentStatsState::Live if stats.finished => TorrentState::Seeding,
-            TorrentStatsState::Live => TorrentState::Downloading,
+            // Stopping: librqbit may still be finishing its initial check; the
+            // ticker pauses it as soon as it can.
+            _ if record.paused => TorrentState::Paused,
+            TorrentStatsState::Initializing { .. } => TorrentState::Downloading,
+            // Paused by librqbit but not by the user: the ticker resumes it.
+            _ if stats.finished => TorrentState::Seeding,
+            _ => TorrentState::Downloading,
         }
     }
 
@@ -823,6 +813,7 @@ impl Engine {
         self.account_uploads();
         self.persist().await;
         self.inner.session.stop().await;
+        self.save_resume_data(false).await;
         info!("engine stopped");
     }
 
@@ -861,6 +852,52 @@ impl Engine {
         changed
     }
 
+    /// Writes each torrent's verified-pieces bitfield where librqbit's fast resume
+    /// reads it (`<state>/librqbit/<info hash>.bitv`).
+    ///
+    /// librqbit itself writes it only every 16 MiB of verified data and when the
+    /// torrent completes, not when it is paused or the session stops, so a restart
+    /// would forget (and download again) up to 16 MiB per torrent. The file is
+    /// rewritten in place because librqbit keeps it open for its own writes; both
+    /// write whole snapshots, and a stale one only costs a re-download, since
+    /// librqbit re-verifies a sample of pieces at start-up.
+    async fn save_resume_data(&self, only_changed: bool) {
+        let api = librqbit::Api::new(self.inner.session.clone(), None);
+        let mut snapshots = Vec::new();
+        {
+            let mut map = self.lock();
+            for (hash, entry) in map.iter_mut() {
+                let Some(handle) = &entry.handle else {
+                    continue;
+                };
+                let verified = handle.stats().progress_bytes;
+                if only_changed && verified == entry.resume_saved {
+                    continue;
+                }
+                if let Ok((haves, _)) = api.api_dump_haves(TorrentIdOrHash::Hash(id20(hash))) {
+                    entry.resume_saved = verified;
+                    snapshots.push((*hash, haves.as_raw_slice().to_vec()));
+                }
+            }
+        }
+        if snapshots.is_empty() {
+            return;
+        }
+        let dir = self.inner.store.librqbit_dir();
+        let result = tokio::task::spawn_blocking(move || {
+            for (hash, bytes) in snapshots {
+                let path = dir.join(format!("{hash}.bitv"));
+                if let Err(e) = write_in_place(&path, &bytes) {
+                    warn!(%hash, "cannot save resume data: {e}");
+                }
+            }
+        })
+        .await;
+        if let Err(e) = result {
+            warn!("cannot save resume data: {e}");
+        }
+    }
+
     /// Once a second: notes completions, applies the seeding policy and keeps
     /// each torrent running or stopped as its record says.
     fn spawn_ticker(&self) {
@@ -882,6 +919,9 @@ impl Engine {
                 dirty |= engine.inner.needs_save.swap(false, Ordering::Relaxed);
                 if ticks.is_multiple_of(30) {
                     dirty |= engine.account_uploads();
+                }
+                if ticks.is_multiple_of(2) {
+                    engine.save_resume_data(true).await;
                 }
                 if dirty {
                     engine.persist().await;
@@ -960,6 +1000,21 @@ fn relative_to(path: &Path, base: &Path) -> String {
         .map(|p| p.to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Overwrites `path` with `bytes` without replacing the file (see `save_resume_data`).
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    if file.metadata()?.len() > bytes.len() as u64 {
+        file.set_len(bytes.len() as u64)?;
+    }
+    file.write_all(bytes)?;
+    file.sync_data()
 }
 
 /// Picks a free TCP port (for `incoming_port = 0`), so that the port we announce is known.

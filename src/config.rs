@@ -19,7 +19,7 @@ use serde::Deserialize;
 )]
 pub struct Cli {
     /// HTTP port [default: 3000]
-    #[arg(short = 'p', long, env = "PORT")]
+    #[arg(short = 'p', long, env = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// Address to listen on for HTTP [default: 0.0.0.0]
     #[arg(long, env = "HOST")]

@@ -10,7 +10,22 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{Cli, Settings};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // One line: clap's first line says which setting and why.
+            let text = e.render().to_string();
+            eprintln!(
+                "cloud-torrent: {}",
+                text.lines()
+                    .next()
+                    .unwrap_or("invalid arguments")
+                    .trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     let settings = match Settings::resolve(cli) {
         Ok(s) => s,
         Err(e) => {

@@ -53,7 +53,9 @@ async fn every_bad_request_gets_a_clear_json_error() {
     let data = make_payload(&dirs.data, "t.bin", &[("", 600_000)]).await;
     let truncated = data.torrent[..data.torrent.len() / 2].to_vec();
 
-    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    // (method, path, content type, body, expected status, words the error must contain)
+    type Case<'a> = (&'a str, String, Option<&'a str>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("POST", "/api/v1/torrents".into(), Some("application/json"), b"{not json".to_vec(), 400, "invalid JSON"),
         ("POST", "/api/v1/torrents".into(), Some("application/json"), b"".to_vec(), 400, "empty"),
         ("POST", "/api/v1/torrents".into(), Some("application/json"), b"[1,2]".to_vec(), 400, "invalid JSON"),

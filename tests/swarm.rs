@@ -359,3 +359,102 @@ async fn delete_without_files_keeps_the_data() {
     assert_eq!(list, json!([]));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_seeding_off_a_finished_torrent_is_completed_and_uploads_nothing() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "done.bin", &[("", 2_000_003)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.17", None, &[]).await;
+    let mut cfg = test_engine_config(&dirs);
+    cfg.seeding = false;
+    cfg.incoming_port = free_port("127.0.0.1");
+    let ours: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    let server = TestServer::start(cfg).await;
+    server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    let done = server
+        .wait_state(&data.info_hash, "completed", TIMEOUT)
+        .await;
+    assert_eq!(done["progress"], 1.0);
+    assert!(done["completedAt"].is_string());
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("done.bin")),
+        sha256_file(&data.root)
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(server.torrent(&data.info_hash).await["state"], "completed");
+
+    // A new leecher that knows our address gets nothing from us.
+    let leech_dirs = Dirs::new();
+    let leecher = librqbit::Session::new_with_opts(
+        leech_dirs.downloads.clone(),
+        librqbit::SessionOptions {
+            dht: None,
+            disable_trackers: true,
+            disable_local_service_discovery: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let handle = leecher
+        .add_torrent(
+            librqbit::AddTorrent::from_bytes(data.torrent.clone()),
+            Some(librqbit::AddTorrentOptions {
+                initial_peers: Some(vec![ours]),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap()
+        .into_handle()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        handle.stats().progress_bytes,
+        0,
+        "a completed torrent must not upload"
+    );
+    assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_auto_start_off_new_torrents_wait_for_start() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "later.bin", &[("", 1_000_003)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.18", None, &[]).await;
+    let mut cfg = test_engine_config(&dirs);
+    cfg.auto_start = false;
+    let server = TestServer::start(cfg).await;
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(t["state"], "paused");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(t["state"], "paused");
+    assert_eq!(t["downloaded"], 0);
+    // `paused: false` in the request overrides autoStart; start works too.
+    let (status, _) = server
+        .post_json(
+            &format!("/api/v1/torrents/{}/start", data.info_hash),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("later.bin")),
+        sha256_file(&data.root)
+    );
+    server.stop().await;
+}

@@ -945,8 +945,10 @@ impl Engine {
                     entry.record.completed_at = Some(now());
                     dirty = true;
                 }
-                let want_running =
-                    !entry.record.paused && !(stats.finished && !self.inner.config.seeding);
+                let want_running = {
+                    let done = stats.finished && !self.inner.config.seeding;
+                    !entry.record.paused && !done
+                };
                 match stats.state {
                     TorrentStatsState::Live if !want_running => to_pause.push(handle.clone()),
                     TorrentStatsState::Paused if want_running => to_resume.push(handle.clone()),

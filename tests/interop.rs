@@ -1,0 +1,195 @@
+//! Interop with real clients from Debian on loopback: aria2c seeds, opentracker is
+//! the tracker, mktorrent makes the torrent. cloud-torrent finds aria2 through the
+//! tracker (no peer hints, no DHT) and completes, by .torrent and by magnet.
+//! The test command (scripts/test.sh) installs the three tools.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn require(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        found.is_ok_and(|s| s.success()),
+        "{tool} is not installed; run scripts/test.sh, which installs aria2, opentracker and mktorrent"
+    );
+}
+
+/// Kills the child process when the test ends, however it ends.
+struct Guard(Child);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_opentracker(dir: &Path, port: u16, info_hash: &str) -> Guard {
+    // Debian's opentracker is built in whitelist mode: list the hash before it starts.
+    let whitelist = dir.join("whitelist.txt");
+    std::fs::write(&whitelist, format!("{info_hash}\n")).unwrap();
+    // It chroots into -d, so the whitelist is named relative to it.
+    let child = Command::new("opentracker")
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-P",
+            &port.to_string(),
+        ])
+        .arg("-d")
+        .arg(dir)
+        .args(["-w", "whitelist.txt"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start opentracker");
+    Guard(child)
+}
+
+fn start_aria2_seeder(data_dir: &Path, torrent: &Path, port: u16) -> Guard {
+    let child = Command::new("aria2c")
+        .args([
+            "--no-conf",
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false",
+            "--disable-ipv6=true",
+            "--check-integrity=true",
+            "--seed-ratio=0.0",
+            "--bt-tracker-interval=1",
+            "--console-log-level=warn",
+            "--summary-interval=0",
+            &format!("--listen-port={port}"),
+            "--interface=127.0.0.2",
+        ])
+        .arg(format!("--dir={}", data_dir.display()))
+        .arg(torrent)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start aria2c");
+    Guard(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aria2_seeds_to_us_through_opentracker() {
+    for tool in ["aria2c", "opentracker", "mktorrent"] {
+        require(tool);
+    }
+    let dirs = Dirs::new();
+    let size = 5 * 1024 * 1024 + 333;
+    std::fs::write(dirs.data.join("interop.bin"), payload(size, 42)).unwrap();
+    let tracker_port = free_port("127.0.0.1");
+    let announce = format!("http://127.0.0.1:{tracker_port}/announce");
+    let torrent_path = dirs.data.parent().unwrap().join("interop.torrent");
+    let status = Command::new("mktorrent")
+        .args(["-l", "18", "-a", &announce, "-o"])
+        .arg(&torrent_path)
+        .arg(dirs.data.join("interop.bin"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "mktorrent failed");
+    let torrent = std::fs::read(&torrent_path).unwrap();
+    let info_hash = librqbit::torrent_from_bytes(&torrent)
+        .unwrap()
+        .info_hash
+        .as_string();
+
+    let _tracker = start_opentracker(dirs.data.parent().unwrap(), tracker_port, &info_hash);
+    let _aria2 = start_aria2_seeder(&dirs.data, &torrent_path, free_port("127.0.0.2"));
+    // The tracker tells a peer to come back in half an hour: aria2 must be known
+    // to it before we announce.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let scrape = format!(
+        "http://127.0.0.1:{tracker_port}/scrape?info_hash={}",
+        url_escape_bytes(&hex::decode(&info_hash).unwrap())
+    );
+    wait_for(
+        "aria2 to announce itself as a seeder",
+        Duration::from_secs(30),
+        || async {
+            let body = match http.get(&scrape).send().await {
+                Ok(r) => r.bytes().await.unwrap_or_default(),
+                Err(_) => return false,
+            };
+            // bencoded: ...8:completei<N>e...
+            let text = String::from_utf8_lossy(&body);
+            text.split("8:completei")
+                .nth(1)
+                .and_then(|r| r.split('e').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                >= Some(1)
+        },
+    )
+    .await;
+
+    // Our server on its own loopback address; trackers on (the torrent's only peer source).
+    let mut cfg = test_engine_config(&dirs);
+    cfg.listen_ip = Some("127.0.0.3".parse().unwrap());
+    cfg.incoming_port = free_port("127.0.0.3");
+    let server = TestServer::start(cfg).await;
+
+    let (status, t) = server.add_torrent_file(&torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    let done = server.wait_state(&info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(done["size"], size);
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("interop.bin")),
+        sha256_file(&dirs.data.join("interop.bin"))
+    );
+
+    // Again by magnet with only tr=: metadata comes from aria2, found through the tracker.
+    let r = server
+        .http
+        .delete(server.url(&format!("/api/v1/torrents/{info_hash}?deleteFiles=true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(!dirs.downloads.join("interop.bin").exists());
+    let magnet = format!(
+        "magnet:?xt=urn:btih:{info_hash}&tr={}",
+        url_escape(&announce)
+    );
+    let (status, t) = server
+        .post_json("/api/v1/torrents", json!({ "magnet": magnet }))
+        .await;
+    assert_eq!(status, 201, "{t}");
+    server.wait_state(&info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("interop.bin")),
+        sha256_file(&dirs.data.join("interop.bin"))
+    );
+    server.stop().await;
+}
+
+fn url_escape(s: &str) -> String {
+    url_escape_bytes(s.as_bytes())
+}
+
+fn url_escape_bytes(s: &[u8]) -> String {
+    s.iter()
+        .copied()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

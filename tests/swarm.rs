@@ -389,30 +389,7 @@ async fn with_seeding_off_a_finished_torrent_is_completed_and_uploads_nothing() 
     assert_eq!(server.torrent(&data.info_hash).await["state"], "completed");
 
     // A new leecher that knows our address gets nothing from us.
-    let leech_dirs = Dirs::new();
-    let leecher = librqbit::Session::new_with_opts(
-        leech_dirs.downloads.clone(),
-        librqbit::SessionOptions {
-            dht: None,
-            disable_trackers: true,
-            disable_local_service_discovery: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let handle = leecher
-        .add_torrent(
-            librqbit::AddTorrent::from_bytes(data.torrent.clone()),
-            Some(librqbit::AddTorrentOptions {
-                initial_peers: Some(vec![ours]),
-                ..Default::default()
-            }),
-        )
-        .await
-        .unwrap()
-        .into_handle()
-        .unwrap();
+    let (_leech_dirs, handle) = leecher(&data, ours).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         handle.stats().progress_bytes,
@@ -456,5 +433,114 @@ async fn with_auto_start_off_new_torrents_wait_for_start() {
         sha256_file(&dirs.downloads.join("later.bin")),
         sha256_file(&data.root)
     );
+    server.stop().await;
+}
+
+/// A librqbit session downloading `data` from `peer` only.
+async fn leecher(data: &Payload, peer: SocketAddr) -> (Dirs, Leecher) {
+    let dirs = Dirs::new();
+    let session = librqbit::Session::new_with_opts(
+        dirs.downloads.clone(),
+        librqbit::SessionOptions {
+            dht: None,
+            disable_trackers: true,
+            disable_local_service_discovery: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let handle = session
+        .add_torrent(
+            librqbit::AddTorrent::from_bytes(data.torrent.clone()),
+            Some(librqbit::AddTorrentOptions {
+                initial_peers: Some(vec![peer]),
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap()
+        .into_handle()
+        .unwrap();
+    (
+        dirs,
+        Leecher {
+            _session: session,
+            handle,
+        },
+    )
+}
+
+/// Keeps the session alive as long as the torrent is used (dropping it stops everything).
+struct Leecher {
+    _session: std::sync::Arc<librqbit::Session>,
+    handle: std::sync::Arc<librqbit::ManagedTorrent>,
+}
+
+impl std::ops::Deref for Leecher {
+    type Target = librqbit::ManagedTorrent;
+    fn deref(&self) -> &Self::Target {
+        &self.handle
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_seeding_torrent_serves_new_leechers_and_counts_its_uploads() {
+    let dirs = Dirs::new();
+    let size = 1_500_007u64;
+    let data = make_payload(&dirs.data, "share.bin", &[("", size as usize)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.19", None, &[]).await;
+    let (server, ours) = server_with_port(&dirs).await;
+    server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    drop(seeder);
+
+    let (leech_dirs, handle) = leecher(&data, ours).await;
+    tokio::time::timeout(TIMEOUT, handle.wait_until_completed())
+        .await
+        .expect("leecher finished")
+        .unwrap();
+    assert_eq!(
+        sha256_file(&leech_dirs.downloads.join("share.bin")),
+        sha256_file(&data.root)
+    );
+    let t = server.torrent(&data.info_hash).await;
+    assert!(
+        t["uploaded"].as_u64().unwrap() >= size,
+        "uploaded should count what the leecher got: {t:#}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_upload_off_nothing_is_uploaded() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "private.bin", &[("", 1_000_003)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.20", None, &[]).await;
+    let mut cfg = test_engine_config(&dirs);
+    cfg.upload = false;
+    cfg.incoming_port = free_port("127.0.0.1");
+    let ours: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    let server = TestServer::start(cfg).await;
+    server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data) }),
+        )
+        .await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(
+        sha256_file(&dirs.downloads.join("private.bin")),
+        sha256_file(&data.root)
+    );
+    let (_leech_dirs, handle) = leecher(&data, ours).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(handle.stats().progress_bytes, 0, "upload is off");
+    assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
     server.stop().await;
 }

@@ -544,3 +544,95 @@ async fn with_upload_off_nothing_is_uploaded() {
     assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
+    let dirs = Dirs::new();
+    // Nobody listens at the peer hint: the metadata never arrives.
+    let dead = free_port("127.0.0.1");
+    let hash = "0123456789abcdef0123456789abcdef01234567";
+    let magnet = format!("magnet:?xt=urn:btih:{hash}&dn=Never+Arrives&x.pe=127.0.0.1:{dead}");
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let (status, t) = server
+        .post_json("/api/v1/torrents", json!({ "magnet": magnet }))
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["state"], "metadata");
+    assert_eq!(t["name"], "Never Arrives");
+    assert_eq!(t["files"], json!([]));
+    assert_eq!(t["eta"], serde_json::Value::Null);
+    let (_, t) = server
+        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
+        .await;
+    assert_eq!(t["state"], "paused");
+    let (_, t) = server
+        .post_json(&format!("/api/v1/torrents/{hash}/start"), json!({}))
+        .await;
+    assert_eq!(t["state"], "metadata");
+
+    // It survives a restart, still waiting.
+    server.stop().await;
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let t = server.torrent(hash).await;
+    assert_eq!(t["state"], "metadata");
+    assert!(
+        t["magnet"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1%3A{dead}")),
+        "{t}"
+    );
+
+    let r = server
+        .http
+        .delete(server.url(&format!("/api/v1/torrents/{hash}?deleteFiles=true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (status, _) = server.get_json(&format!("/api/v1/torrents/{hash}")).await;
+    assert_eq!(status, 404);
+    server.stop().await;
+    let state = std::fs::read_to_string(dirs.state.join("torrents.json")).unwrap();
+    assert!(
+        !state.contains(hash),
+        "a deleted torrent is gone from the state file"
+    );
+}
+
+/// librqbit gives two magnets that resolve at the same moment the same id, and
+/// then answers the second add with the first torrent; the engine must not mix them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn magnets_resolving_at_the_same_time_stay_apart() {
+    let dirs = Dirs::new();
+    let mut payloads = Vec::new();
+    let mut seeders = Vec::new();
+    for i in 0..4 {
+        let data = make_payload(
+            &dirs.data,
+            &format!("twin-{i}"),
+            &[("f.bin", 300_001 + i), ("g.bin", 7)],
+        )
+        .await;
+        seeders.push(Seeder::start(&data, &format!("127.0.0.{}", 40 + i), None, &[]).await);
+        payloads.push(data);
+    }
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let adds = payloads.iter().zip(&seeders).map(|(data, seeder)| {
+        server.post_json("/api/v1/torrents", json!({ "magnet": seeder.magnet(data) }))
+    });
+    for (status, t) in futures::future::join_all(adds).await {
+        assert_eq!(status, 201, "{t}");
+    }
+    for (i, data) in payloads.iter().enumerate() {
+        let t = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+        assert_eq!(t["name"], format!("twin-{i}"), "{t:#}");
+        file(&t, &format!("twin-{i}/f.bin"));
+        let name = format!("twin-{i}/f.bin");
+        assert_eq!(
+            sha256_file(&dirs.downloads.join(&name)),
+            sha256_file(&dirs.data.join(&name))
+        );
+    }
+    server.stop().await;
+}

@@ -322,6 +322,9 @@ impl TestServer {
             if t["state"] == state {
                 return t;
             }
+            if t["state"] == "error" {
+                panic!("torrent failed while waiting for {state:?}: {t:#}");
+            }
             if tokio::time::Instant::now() > deadline {
                 panic!("torrent never reached {state:?}; last: {t:#}");
             }

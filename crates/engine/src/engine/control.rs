@@ -1,0 +1,185 @@
+//! Start, stop, file selection, delete and shutdown.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn entry_handle(&self, hash: &InfoHash) -> Result<Option<Handle>> {
+        let map = self.lock();
+        let entry = map
+            .get(hash)
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+        Ok(entry.handle.clone())
+    }
+
+    /// Starts (resumes) a torrent. Starting a running torrent changes nothing.
+    pub async fn start_torrent(&self, hash: &InfoHash) -> Result<Torrent> {
+        let (handle, needs_resolver) = {
+            let mut map = self.lock();
+            let entry = map
+                .get_mut(hash)
+                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+            entry.record.paused = false;
+            let needs_resolver = entry.handle.is_none() && entry.resolver.is_none();
+            if needs_resolver {
+                entry.error = None;
+            }
+            (entry.handle.clone(), needs_resolver)
+        };
+        if needs_resolver {
+            self.spawn_resolver(*hash);
+        }
+        if let Some(handle) = handle {
+            let finished_and_done = handle.stats().finished && !self.inner.config.seeding;
+            if handle.is_paused()
+                && !finished_and_done
+                && let Err(e) = self.inner.session.unpause(&handle).await
+            {
+                // A stop during the initial check can race with it going live:
+                // a torrent that is running now is what the user asked for.
+                let running = matches!(
+                    handle.stats().state,
+                    TorrentStatsState::Live | TorrentStatsState::Initializing { .. }
+                );
+                if !running {
+                    return Err(EngineError::internal(
+                        "cannot start the torrent",
+                        format!("{e:#}"),
+                    ));
+                }
+            }
+        }
+        self.persist().await;
+        self.get(hash)
+    }
+
+    /// Stops (pauses) a torrent, keeping all verified data.
+    pub async fn stop_torrent(&self, hash: &InfoHash) -> Result<Torrent> {
+        let handle = {
+            let mut map = self.lock();
+            let entry = map
+                .get_mut(hash)
+                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+            entry.record.paused = true;
+            if let Some(task) = entry.resolver.take() {
+                task.abort();
+            }
+            entry.handle.clone()
+        };
+        if let Some(handle) = handle
+            && !handle.is_paused()
+            && let Err(e) = self.inner.session.pause(&handle).await
+        {
+            debug!(%hash, "pause: {e:#}");
+        }
+        self.persist().await;
+        self.get(hash)
+    }
+
+    /// Chooses the files to download. Before the metadata is known the choice is
+    /// kept and applied when it arrives.
+    pub async fn select_files(&self, hash: &InfoHash, selected: Vec<usize>) -> Result<Torrent> {
+        let selected = normalize_selection(selected);
+        let Some(handle) = self.entry_handle(hash)? else {
+            if let Some(entry) = self.lock().get_mut(hash) {
+                entry.record.selected = Some(selected);
+            }
+            self.persist().await;
+            return self.get(hash);
+        };
+        let count = handle
+            .with_metadata(|m| m.file_infos.len())
+            .map_err(|_| EngineError::MetadataPending)?;
+        check_selection(&selected, count)?;
+        if let Some(entry) = self.lock().get_mut(hash) {
+            entry.record.selected = if selected.len() == count {
+                None
+            } else {
+                Some(selected.clone())
+            };
+            entry.selection_pending = true;
+        }
+        self.apply_selection(hash, &handle).await?;
+        self.persist().await;
+        self.get(hash)
+    }
+
+    /// Hands the recorded file selection to librqbit. It refuses while the torrent
+    /// checks its data; the ticker then retries until it is accepted.
+    pub(super) async fn apply_selection(&self, hash: &InfoHash, handle: &Handle) -> Result<()> {
+        if matches!(handle.stats().state, TorrentStatsState::Initializing { .. }) {
+            return Ok(());
+        }
+        let Some(selected) = self.lock().get(hash).map(|e| e.record.selected.clone()) else {
+            return Ok(());
+        };
+        let count = handle
+            .with_metadata(|m| m.file_infos.len())
+            .map_err(|_| EngineError::MetadataPending)?;
+        let set: HashSet<usize> = selected
+            .unwrap_or_else(|| (0..count).collect())
+            .into_iter()
+            .collect();
+        self.inner
+            .session
+            .update_only_files(handle, &set)
+            .await
+            .map_err(|e| {
+                EngineError::internal("cannot change the file selection", format!("{e:#}"))
+            })?;
+        if let Some(entry) = self.lock().get_mut(hash) {
+            entry.selection_pending = false;
+            // More files to fetch: the torrent is no longer complete.
+            if !handle.stats().finished {
+                entry.record.completed_at = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a torrent, and its files when `delete_files`.
+    pub async fn delete(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
+        let entry = self
+            .lock()
+            .remove(hash)
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+        if let Some(task) = entry.resolver {
+            task.abort();
+        }
+        self.inner.store.remove_torrent(hash);
+        self.persist().await;
+        if entry.handle.is_some() {
+            self.inner
+                .session
+                .delete(TorrentIdOrHash::Hash(id20(hash)), delete_files)
+                .await
+                .map_err(|e| {
+                    EngineError::internal(
+                        "the torrent was removed but its files were not",
+                        format!("{e:#}"),
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Totals of all torrents.
+    pub fn totals(&self) -> EngineTotals {
+        let s = self.inner.session.stats_snapshot();
+        EngineTotals {
+            download_rate: bytes_per_second(s.download_speed.mbps),
+            upload_rate: bytes_per_second(s.upload_speed.mbps),
+            downloaded: s.counters.fetched_bytes,
+            uploaded: s.counters.uploaded_bytes,
+        }
+    }
+
+    /// Saves the state and stops every torrent's network activity.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.account_uploads();
+        self.persist().await;
+        self.inner.session.stop().await;
+        self.save_resume_data(false).await;
+        info!("engine stopped");
+    }
+}

@@ -1,0 +1,360 @@
+//! The engine: librqbit's session behind our own types and our own state file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use librqbit::api::TorrentIdOrHash;
+use librqbit::dht::{DhtPersistenceConfig, Id20};
+use librqbit::{
+    AddTorrent, AddTorrentOptions, DhtSessionConfig, ListenerMode, ListenerOptions, Session,
+    SessionOptions, SessionPersistenceConfig, TorrentStats, TorrentStatsState,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::config::EngineConfig;
+use crate::error::{EngineError, Result};
+use crate::fetch::TorrentFetcher;
+use crate::info_hash::InfoHash;
+use crate::magnet::Magnet;
+use crate::store::{Store, TorrentRecord};
+use crate::types::{Torrent, TorrentFile, TorrentState};
+
+mod add;
+mod background;
+mod control;
+mod view;
+
+type Handle = Arc<librqbit::ManagedTorrent>;
+
+/// How a torrent is given to [`Engine::add`].
+#[derive(Debug, Clone)]
+pub enum AddSource {
+    /// A `magnet:?` URI.
+    Magnet(String),
+    /// The contents of a .torrent file.
+    TorrentFile(Bytes),
+    /// An http(s) URL of a .torrent file.
+    Url(String),
+}
+
+/// Options for [`Engine::add`].
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    /// Add stopped (`Some(true)`), started (`Some(false)`) or as `autoStart` says (`None`).
+    pub paused: Option<bool>,
+    /// Indices of the files to download; `None` means all.
+    pub files: Option<Vec<usize>>,
+}
+
+/// The result of [`Engine::add`].
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// The torrent as it is now.
+    pub torrent: Torrent,
+    /// False when the torrent was already there (adding is idempotent).
+    pub created: bool,
+}
+
+/// Engine-wide totals.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineTotals {
+    /// Bytes per second, all torrents.
+    pub download_rate: u64,
+    /// Bytes per second, all torrents.
+    pub upload_rate: u64,
+    /// Bytes received this run.
+    pub downloaded: u64,
+    /// Bytes sent this run.
+    pub uploaded: u64,
+}
+
+struct Entry {
+    record: TorrentRecord,
+    /// librqbit's torrent, once the metadata is known.
+    handle: Option<Handle>,
+    /// The background task that resolves a magnet's metadata.
+    resolver: Option<tokio::task::AbortHandle>,
+    /// Why the torrent failed before librqbit had it (metadata or add errors).
+    error: Option<String>,
+    /// `uploaded_bytes` librqbit reported at the last tick.
+    uploaded_seen: u64,
+    /// Verified bytes when the resume bitfield was last written.
+    resume_saved: u64,
+    /// The recorded file selection has not reached librqbit yet.
+    selection_pending: bool,
+}
+
+impl Entry {
+    fn new(record: TorrentRecord) -> Self {
+        Entry {
+            record,
+            handle: None,
+            resolver: None,
+            error: None,
+            uploaded_seen: 0,
+            resume_saved: 0,
+            selection_pending: false,
+        }
+    }
+}
+
+struct Inner {
+    config: EngineConfig,
+    session: Arc<Session>,
+    store: Store,
+    fetcher: TorrentFetcher,
+    torrents: Mutex<BTreeMap<InfoHash, Entry>>,
+    /// Serializes writes of the state file so that a stale snapshot never overwrites a newer one.
+    save_lock: tokio::sync::Mutex<()>,
+    shutdown: CancellationToken,
+    /// The next librqbit torrent id (see `add_to_session`).
+    next_id: AtomicUsize,
+    /// Set when a view changed a record (a completion seen first by a reader).
+    needs_save: AtomicBool,
+}
+
+/// The torrent engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn id20(hash: &InfoHash) -> Id20 {
+    Id20::new(hash.0)
+}
+
+/// librqbit reports MiB/s.
+fn bytes_per_second(mib_per_second: f64) -> u64 {
+    (mib_per_second * 1024.0 * 1024.0).round().max(0.0) as u64
+}
+
+impl Engine {
+    /// Starts the engine: opens the state folder, starts listening for peers and
+    /// re-adds every torrent of the previous run in the state it was left in.
+    pub async fn start(config: EngineConfig) -> Result<Engine> {
+        let store = Store::new(config.state_dir.clone());
+        std::fs::create_dir_all(&config.download_dir)
+            .map_err(|e| EngineError::internal("cannot create the download folder", e))?;
+        std::fs::create_dir_all(store.librqbit_dir())
+            .map_err(|e| EngineError::internal("cannot create the state folder", e))?;
+        let records = store
+            .load()
+            .map_err(|e| EngineError::internal("cannot read the saved torrents", e))?;
+        store
+            .reset_librqbit_session()
+            .map_err(|e| EngineError::internal("cannot reset the engine session", e))?;
+        if let Err(e) = librqbit::try_increase_nofile_limit() {
+            debug!("could not raise the open file limit: {e:#}");
+        }
+
+        let port = match config.incoming_port {
+            0 => free_port(config.listen_ip)?,
+            p => p,
+        };
+        let listen_ip = config
+            .listen_ip
+            .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let shutdown = CancellationToken::new();
+        let options = SessionOptions {
+            dht: config.dht.then(|| DhtSessionConfig {
+                bootstrap_addrs: None,
+                port: None,
+                persistence: Some(DhtPersistenceConfig {
+                    dump_interval: None,
+                    config_filename: Some(config.state_dir.join("dht.json")),
+                }),
+            }),
+            disable_trackers: !config.trackers,
+            disable_local_service_discovery: !config.lsd,
+            fastresume: true,
+            persistence: Some(SessionPersistenceConfig::Json {
+                folder: Some(store.librqbit_dir()),
+            }),
+            listen: Some(ListenerOptions {
+                mode: ListenerMode::TcpAndUtp,
+                listen_addr: SocketAddr::new(listen_ip, port),
+                announce_port: Some(port),
+                ipv4_only: listen_ip.is_ipv4(),
+                ..Default::default()
+            }),
+            // Every open file stream holds one of these permits for its whole life,
+            // and disk writes need them too (librqbit pitfall 2).
+            runtime_worker_threads: Some(64),
+            disable_upload: !config.upload,
+            cancellation_token: Some(shutdown.child_token()),
+            ..Default::default()
+        };
+        let session = Session::new_with_opts(config.download_dir.clone(), options)
+            .await
+            .map_err(|e| {
+                EngineError::internal("cannot start the BitTorrent session", format!("{e:#}"))
+            })?;
+        let fetcher = TorrentFetcher::new(config.allow_private_urls)?;
+
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                config,
+                session,
+                store,
+                fetcher,
+                torrents: Mutex::new(BTreeMap::new()),
+                save_lock: tokio::sync::Mutex::new(()),
+                shutdown,
+                needs_save: AtomicBool::new(false),
+                next_id: AtomicUsize::new(0),
+            }),
+        };
+        for (hash, record) in records {
+            engine.restore(hash, record).await;
+        }
+        engine.spawn_ticker();
+        info!(torrents = engine.lock().len(), port, "engine started");
+        Ok(engine)
+    }
+
+    /// The address peers connect to.
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.inner.session.listen_addr()
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<InfoHash, Entry>> {
+        // A panic while holding the lock cannot leave the map inconsistent in a way
+        // worse than stopping the whole server would, so recover from poisoning.
+        self.inner
+            .torrents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn restore(&self, hash: InfoHash, record: TorrentRecord) {
+        let bytes = self.inner.store.read_torrent(&hash);
+        self.lock().insert(hash, Entry::new(record.clone()));
+        match bytes {
+            Some(bytes) => {
+                let result = self
+                    .add_to_session(&hash, AddTorrent::from_bytes(bytes), &record)
+                    .await;
+                let mut map = self.lock();
+                if let Some(entry) = map.get_mut(&hash) {
+                    match result {
+                        Ok(handle) => entry.handle = Some(handle),
+                        Err(e) => entry.error = Some(e.to_string()),
+                    }
+                }
+            }
+            None if !record.paused => self.spawn_resolver(hash),
+            None => {}
+        }
+    }
+
+    /// Hands a torrent to librqbit with the options of its record.
+    async fn add_to_session(
+        &self,
+        hash: &InfoHash,
+        add: AddTorrent<'static>,
+        record: &TorrentRecord,
+    ) -> Result<Handle> {
+        let options = AddTorrentOptions {
+            // librqbit picks ids from its state file, so two magnets resolving at
+            // the same moment get the same id and the second add returns the
+            // *first* torrent. We hand out unique ids instead.
+            preferred_id: Some(self.inner.next_id.fetch_add(1, Ordering::Relaxed)),
+            paused: record.paused,
+            only_files: record.selected.clone(),
+            // Needed to resume or seed data already on disk.
+            overwrite: true,
+            initial_peers: (!record.peers.is_empty()).then(|| record.peers.clone()),
+            trackers: (!record.trackers.is_empty()).then(|| record.trackers.clone()),
+            ..Default::default()
+        };
+        let response = self
+            .inner
+            .session
+            .add_torrent(add, Some(options))
+            .await
+            .map_err(|e| {
+                EngineError::InvalidTorrent(crate::sanitize::strip_paths(&format!("{e:#}")))
+            })?;
+        let handle = response
+            .into_handle()
+            .ok_or_else(|| EngineError::Internal("the engine did not keep the torrent".into()))?;
+        if handle.info_hash() != id20(hash) {
+            return Err(EngineError::Internal(format!(
+                "the engine answered with another torrent ({}) for {hash}",
+                handle.info_hash().as_string()
+            )));
+        }
+        Ok(handle)
+    }
+
+    /// Adds a torrent. Returns at once; a magnet's metadata is fetched in the background.
+    pub async fn add(&self, source: AddSource, options: AddOptions) -> Result<Added> {
+        match source {
+            AddSource::Magnet(uri) => self.add_magnet(&uri, options).await,
+            AddSource::TorrentFile(bytes) => self.add_torrent_file(bytes, options).await,
+            AddSource::Url(url) => {
+                let bytes = self.inner.fetcher.fetch(&url).await?;
+                self.add_torrent_file(Bytes::from(bytes), options)
+                    .await
+                    .map_err(|e| match e {
+                        EngineError::InvalidTorrent(why) => EngineError::Fetch(format!(
+                            "the URL did not return a valid .torrent file: {why}"
+                        )),
+                        other => other,
+                    })
+            }
+        }
+    }
+}
+
+fn normalize_selection(mut files: Vec<usize>) -> Vec<usize> {
+    files.sort_unstable();
+    files.dedup();
+    files
+}
+
+fn check_selection(files: &[usize], count: usize) -> Result<()> {
+    if files.is_empty() {
+        return Err(EngineError::InvalidFileSelection(
+            "select at least one file (stop the torrent to download nothing)".into(),
+        ));
+    }
+    if let Some(bad) = files.iter().find(|&&i| i >= count) {
+        return Err(EngineError::InvalidFileSelection(format!(
+            "file index {bad} does not exist; the torrent has {count} file(s), numbered from 0"
+        )));
+    }
+    Ok(())
+}
+
+/// Picks a free TCP port (for `incoming_port = 0`), so that the port we announce is known.
+fn free_port(ip: Option<IpAddr>) -> Result<u16> {
+    let ip = ip.unwrap_or(IpAddr::V4([0, 0, 0, 0].into()));
+    let listener = std::net::TcpListener::bind((ip, 0))
+        .map_err(|e| EngineError::internal("cannot find a free port", e))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| EngineError::internal("cannot find a free port", e))
+}

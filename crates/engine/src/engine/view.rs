@@ -1,0 +1,188 @@
+//! The public view of torrents: state, progress, rates and files.
+
+use super::*;
+
+impl Engine {
+    /// All torrents, oldest first.
+    pub fn list(&self) -> Vec<Torrent> {
+        let mut map = self.lock();
+        let mut list: Vec<Torrent> = map.iter_mut().map(|(h, e)| self.view(h, e)).collect();
+        list.sort_by(|a, b| {
+            a.added_at
+                .cmp(&b.added_at)
+                .then_with(|| a.info_hash.cmp(&b.info_hash))
+        });
+        list
+    }
+
+    /// One torrent.
+    pub fn get(&self, hash: &InfoHash) -> Result<Torrent> {
+        let mut map = self.lock();
+        let entry = map
+            .get_mut(hash)
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+        Ok(self.view(hash, entry))
+    }
+
+    /// Finds a torrent by its info hash and one of its file paths (relative to the download folder).
+    pub fn file_index(&self, hash: &InfoHash, path: &str) -> Result<usize> {
+        let torrent = self.get(hash)?;
+        let wanted = path.trim_start_matches('/');
+        torrent
+            .files
+            .iter()
+            .find(|f| {
+                f.path == wanted
+                    || f.path
+                        .split_once('/')
+                        .is_some_and(|(_, rest)| rest == wanted)
+            })
+            .map(|f| f.index)
+            .ok_or_else(|| {
+                EngineError::InvalidFileSelection(format!("the torrent has no file {wanted:?}"))
+            })
+    }
+
+    pub(super) fn view(&self, hash: &InfoHash, entry: &mut Entry) -> Torrent {
+        if let Some(handle) = &entry.handle
+            && entry.record.completed_at.is_none()
+            && handle.stats().finished
+        {
+            entry.record.completed_at = Some(now());
+            self.inner.needs_save.store(true, Ordering::Relaxed);
+        }
+        let record = &entry.record;
+        let mut torrent = Torrent {
+            info_hash: hash.to_hex(),
+            name: record.name.clone().unwrap_or_else(|| hash.to_hex()),
+            state: TorrentState::Metadata,
+            progress: 0.0,
+            size: 0,
+            downloaded: 0,
+            uploaded: record.uploaded_before,
+            download_rate: 0,
+            upload_rate: 0,
+            peers: 0,
+            eta: None,
+            added_at: rfc3339(record.added_at),
+            completed_at: record.completed_at.map(rfc3339),
+            error: entry.error.clone(),
+            magnet: record.magnet.clone(),
+            files: Vec::new(),
+        };
+        let Some(handle) = &entry.handle else {
+            torrent.state = if entry.error.is_some() {
+                TorrentState::Error
+            } else if record.paused {
+                TorrentState::Paused
+            } else {
+                TorrentState::Metadata
+            };
+            return torrent;
+        };
+        let stats = handle.stats();
+        torrent.name = handle.name().unwrap_or(torrent.name);
+        torrent.files = self.files_of(handle, &stats, record.selected.as_deref());
+        // librqbit counts whole pieces; a user counts the bytes of the chosen files.
+        let chosen = torrent.files.iter().filter(|f| f.selected);
+        torrent.size = chosen.clone().map(|f| f.size).sum();
+        torrent.downloaded = chosen.map(|f| f.downloaded.min(f.size)).sum();
+        torrent.progress = if torrent.size == 0 {
+            if stats.finished { 1.0 } else { 0.0 }
+        } else if stats.finished {
+            1.0
+        } else {
+            (torrent.downloaded as f64 / torrent.size as f64).min(0.999_999)
+        };
+        torrent.uploaded =
+            record.uploaded_before + unseen_upload(entry.uploaded_seen, stats.uploaded_bytes);
+        torrent.state = self.state_of(record, &stats);
+        if torrent.state == TorrentState::Error {
+            torrent.error = stats
+                .error
+                .as_deref()
+                .map(crate::sanitize::strip_paths)
+                .or(torrent.error);
+        }
+        if let Some(live) = &stats.live {
+            torrent.download_rate = bytes_per_second(live.download_speed.mbps);
+            torrent.upload_rate = bytes_per_second(live.upload_speed.mbps);
+            torrent.peers = live.snapshot.peer_stats.live;
+            if torrent.state == TorrentState::Downloading && torrent.download_rate > 0 {
+                torrent.eta = Some(
+                    torrent
+                        .size
+                        .saturating_sub(torrent.downloaded)
+                        .div_ceil(torrent.download_rate),
+                );
+            }
+        }
+        if torrent.state == TorrentState::Seeding || torrent.state == TorrentState::Completed {
+            torrent.eta = Some(0);
+        }
+        torrent
+    }
+
+    pub(super) fn state_of(&self, record: &TorrentRecord, stats: &TorrentStats) -> TorrentState {
+        let done = stats.finished && !self.inner.config.seeding;
+        match stats.state {
+            TorrentStatsState::Error => TorrentState::Error,
+            _ if done => TorrentState::Completed,
+            // Stopping: librqbit may still be finishing its initial check; the
+            // ticker pauses it as soon as it can.
+            _ if record.paused => TorrentState::Paused,
+            TorrentStatsState::Initializing { .. } => TorrentState::Downloading,
+            // Paused by librqbit but not by the user: the ticker resumes it.
+            _ if stats.finished => TorrentState::Seeding,
+            _ => TorrentState::Downloading,
+        }
+    }
+
+    pub(super) fn files_of(
+        &self,
+        handle: &Handle,
+        stats: &TorrentStats,
+        selected: Option<&[usize]>,
+    ) -> Vec<TorrentFile> {
+        let folder = relative_to(handle.output_folder(), &self.inner.config.download_dir);
+        handle
+            .with_metadata(|m| {
+                m.file_infos
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, fi)| !fi.attrs.padding)
+                    .map(|(index, fi)| {
+                        let mut path = folder.clone();
+                        for part in fi.relative_filename.iter() {
+                            if !path.is_empty() {
+                                path.push('/');
+                            }
+                            path.push_str(&part.to_string_lossy());
+                        }
+                        TorrentFile {
+                            index,
+                            path,
+                            size: fi.len,
+                            downloaded: stats.file_progress.get(index).copied().unwrap_or(0),
+                            selected: selected.is_none_or(|o| o.contains(&index)),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub(super) fn unseen_upload(seen: u64, now: u64) -> u64 {
+    // librqbit's counter restarts when a torrent restarts.
+    if now >= seen { now - seen } else { now }
+}
+
+/// `path` relative to `base` with `/` separators; empty when it is `base`.
+fn relative_to(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(Path::new(""));
+    rel.iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -104,6 +104,23 @@ async fn every_bad_request_gets_a_clear_json_error() {
         assert_no_paths(&text, &dirs);
     }
 
+    // 200 KB of nested lists would overflow librqbit's recursive decoder and abort
+    // the process; it must be refused with a 400 instead.
+    let mut deep = vec![b'l'; 100_000];
+    deep.extend(vec![b'e'; 100_000]);
+    for path in ["/api/v1/torrents", "/api/torrentfile"] {
+        let (status, _, text) = send(
+            &server,
+            "POST",
+            path,
+            Some("application/x-bittorrent"),
+            deep.clone(),
+        )
+        .await;
+        assert_eq!(status, 400, "{path}: {text}");
+        assert!(text.contains("nested more than"), "{path}: {text}");
+    }
+
     // A body over 10 MiB is refused, not buffered without bound.
     let (status, json, text) = send(
         &server,

@@ -129,6 +129,7 @@ impl Engine {
         bytes: Bytes,
         options: AddOptions,
     ) -> Result<Added> {
+        crate::bencode_guard::check(&bytes).map_err(EngineError::InvalidTorrent)?;
         let parsed = librqbit::torrent_from_bytes(&bytes).map_err(|e| {
             EngineError::InvalidTorrent(crate::sanitize::strip_paths(&e.to_string()))
         })?;

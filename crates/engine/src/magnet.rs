@@ -7,6 +7,12 @@ use url::Url;
 use crate::error::EngineError;
 use crate::info_hash::InfoHash;
 
+/// Longest magnet link accepted.
+const MAX_MAGNET_LEN: usize = 64 * 1024;
+/// Most `tr=` and `x.pe=` parameters accepted, each.
+const MAX_TRACKERS: usize = 100;
+const MAX_PEER_HINTS: usize = 100;
+
 /// What a magnet link tells us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Magnet {
@@ -28,6 +34,9 @@ impl Magnet {
     pub fn parse(input: &str) -> Result<Self, EngineError> {
         let input = input.trim();
         let bad = |why: &str| EngineError::InvalidMagnet(why.to_owned());
+        if input.len() > MAX_MAGNET_LEN {
+            return Err(bad("it is longer than 64 KiB"));
+        }
         let url =
             Url::parse(input).map_err(|_| bad("not a URI; expected magnet:?xt=urn:btih:..."))?;
         if url.scheme() != "magnet" {
@@ -64,9 +73,15 @@ impl Magnet {
                             "tracker {value:?} must use http, https or udp"
                         )));
                     }
+                    if trackers.len() >= MAX_TRACKERS {
+                        return Err(bad("it has more than 100 trackers"));
+                    }
                     if !trackers.contains(&tracker.to_string()) {
                         trackers.push(tracker.to_string());
                     }
+                }
+                "x.pe" if peers.len() + peer_hosts.len() >= MAX_PEER_HINTS => {
+                    return Err(bad("it has more than 100 peer hints"));
                 }
                 "x.pe" => match value.parse::<SocketAddr>() {
                     Ok(addr) => {
@@ -175,6 +190,19 @@ mod tests {
             (
                 &format!("magnet:?xt=urn:btih:{HASH}&tr=file:///etc/passwd"),
                 "http, https or udp",
+            ),
+            (
+                &format!(
+                    "magnet:?xt=urn:btih:{HASH}{}",
+                    (1..=101)
+                        .map(|p| format!("&x.pe=127.0.0.1:{p}"))
+                        .collect::<String>()
+                ),
+                "more than 100 peer",
+            ),
+            (
+                &format!("magnet:?xt=urn:btih:{HASH}&dn={}", "a".repeat(70_000)),
+                "longer than 64 KiB",
             ),
         ] {
             let err = Magnet::parse(input).unwrap_err().to_string();

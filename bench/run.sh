@@ -95,12 +95,15 @@ if [[ $SKIP_BUILD != 1 ]]; then
   say "cargo build --release (target dir $target_dir)"
   (cd "$repo" && cargo build --release) || die "build failed"
 fi
-export CLOUD_TORRENT=${CLOUD_TORRENT:-$target_dir/release/cloud-torrent}
+CLOUD_TORRENT=${CLOUD_TORRENT:-$target_dir/release/cloud-torrent}
 [[ -x $CLOUD_TORRENT ]] || die "no binary at $CLOUD_TORRENT"
+# measure a copy, so that a rebuild during the run cannot change the binary
+mkdir -p "$OUT"
+cp "$CLOUD_TORRENT" "$OUT/cloud-torrent" || die "cannot copy $CLOUD_TORRENT"
+export CLOUD_TORRENT="$OUT/cloud-torrent"
 export CANDIDATE_CMD="$here/candidate-cloud-torrent.sh"
 
 # ------------------------------------------------------------ run
-mkdir -p "$OUT"
 TSV="$OUT/results.tsv"
 {
   echo "date: $(date -Is)"

@@ -9,6 +9,10 @@ missing=()
 command -v aria2c >/dev/null || missing+=(aria2)
 command -v opentracker >/dev/null || missing+=(opentracker)
 command -v mktorrent >/dev/null || missing+=(mktorrent)
+command -v unzip >/dev/null || missing+=(unzip)
+command -v python3 >/dev/null || missing+=(python3)
+command -v chromium >/dev/null || missing+=(chromium)   # the web UI's browser tests
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -23,3 +27,7 @@ done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --all-targets
+
+# Browser tests of the web UI: headless Chromium driven by playwright-core against
+# the binary cargo just built (target/debug/cloud-torrent) and a loopback swarm.
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use clap::builder::BoolishValueParser;
 use cloud_torrent_engine::EngineConfig;
-use cloud_torrent_server::ServerConfig;
+use cloud_torrent_server::{EventsConfig, ServerConfig};
 use serde::Deserialize;
 
 /// Command line of cloud-torrent. Every flag also reads an environment variable.
@@ -59,6 +59,9 @@ pub struct Cli {
     /// Log every HTTP request
     #[arg(short = 'l', long, env = "LOG", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub log: Option<bool>,
+    /// Search providers file: JSON, Cloud Torrent's scraper-config.json format plus Torznab indexers
+    #[arg(long, env = "SEARCH_CONFIG")]
+    pub search_config: Option<PathBuf>,
 }
 
 /// The config file. Keys are camelCase; unknown keys are an error so typos are caught.
@@ -79,6 +82,12 @@ pub struct FileConfig {
     pub auto_start: Option<bool>,
     pub allow_private_urls: Option<bool>,
     pub log: Option<bool>,
+    /// Seconds between two live-update events to one UI client (default 1).
+    pub event_interval: Option<f64>,
+    /// Seconds between two refreshes of the system statistics (default 5).
+    pub stats_interval: Option<f64>,
+    /// The search providers file (see search-providers.example.json).
+    pub search_config: Option<PathBuf>,
 }
 
 /// The resolved configuration.
@@ -185,6 +194,40 @@ impl Settings {
             .allow_private_urls
             .or(file.allow_private_urls)
             .unwrap_or(false);
+        let mut events = EventsConfig::default();
+        for (key, value, slot) in [
+            (
+                "eventInterval",
+                file.event_interval,
+                &mut events.min_interval,
+            ),
+            (
+                "statsInterval",
+                file.stats_interval,
+                &mut events.stats_interval,
+            ),
+        ] {
+            if let Some(seconds) = value {
+                if !(0.05..=3600.0).contains(&seconds) {
+                    return Err(ConfigError(format!(
+                        "{key} {seconds}: choose from 0.05 to 3600 seconds"
+                    )));
+                }
+                *slot = std::time::Duration::from_secs_f64(seconds);
+            }
+        }
+        let search_config = cli
+            .search_config
+            .or(file.search_config)
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(path) = &search_config {
+            cloud_torrent_search::check_file(path).map_err(|e| {
+                ConfigError(format!(
+                    "searchConfig {:?}: {e}",
+                    path.display().to_string()
+                ))
+            })?;
+        }
         let auth = cli.auth.or(file.auth).filter(|a| !a.is_empty());
         if let Some(auth) = &auth
             && !auth.contains(':')
@@ -205,6 +248,9 @@ impl Settings {
                     .or(file.title)
                     .unwrap_or_else(|| "Cloud Torrent".into()),
                 engine,
+                config_file: Some(cli.config_path.clone()),
+                events,
+                search_config,
             },
         })
     }

@@ -233,13 +233,21 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(engine: EngineConfig) -> TestServer {
+        TestServer::start_with(ServerConfig {
+            title: "test".into(),
+            engine,
+            config_file: None,
+            events: Default::default(),
+            search_config: None,
+        })
+        .await
+    }
+
+    /// Starts a server with a whole configuration.
+    pub async fn start_with(config: ServerConfig) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = ServerConfig {
-            title: "test".into(),
-            engine,
-        };
         let task = tokio::spawn(cloud_torrent_server::serve(config, listener, async {
             let _ = rx.await;
         }));

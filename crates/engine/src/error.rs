@@ -28,6 +28,12 @@ pub enum EngineError {
     /// The operation needs the torrent's metadata, which is not known yet.
     #[error("the torrent's metadata is not known yet")]
     MetadataPending,
+    /// The request conflicts with the torrent's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many of something at once; retry later.
+    #[error("{0}")]
+    Busy(String),
     /// A problem of the server itself (disk, engine); the message is sanitized.
     #[error("{0}")]
     Internal(String),

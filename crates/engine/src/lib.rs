@@ -18,7 +18,10 @@ mod store;
 mod types;
 
 pub use config::EngineConfig;
-pub use engine::{AddOptions, AddSource, Added, Engine, EngineTotals};
+pub use engine::{
+    AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, OpenFile,
+    SettingsUpdate,
+};
 pub use error::{EngineError, Result};
 pub use fetch::{MAX_TORRENT_BYTES, is_private};
 pub use info_hash::InfoHash;

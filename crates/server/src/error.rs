@@ -23,12 +23,21 @@ pub enum ApiError {
     /// The body's content type is not one we read.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// No such route.
+    /// No such route or file.
     #[error("{0}")]
     NotFound(String),
+    /// Not allowed, whatever the request says.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
     /// The route exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A problem of the server itself (e.g. writing the config file); sanitized.
+    #[error("{0}")]
+    Internal(String),
     /// An error of the engine.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -41,7 +50,10 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Engine(e) => match e {
                 EngineError::InvalidMagnet(_)
                 | EngineError::InvalidTorrent(_)
@@ -50,7 +62,8 @@ impl ApiError {
                 | EngineError::InvalidFileSelection(_) => StatusCode::BAD_REQUEST,
                 EngineError::Fetch(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 EngineError::NotFound(_) => StatusCode::NOT_FOUND,
-                EngineError::MetadataPending => StatusCode::CONFLICT,
+                EngineError::MetadataPending | EngineError::Conflict(_) => StatusCode::CONFLICT,
+                EngineError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
                 EngineError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }

@@ -5,6 +5,8 @@ use utoipa::OpenApi;
 
 use crate::api;
 use crate::error::ErrorBody;
+use crate::search;
+use crate::{settings, sse, stats};
 
 /// The OpenAPI description of the v1 API.
 #[derive(OpenApi)]
@@ -21,6 +23,14 @@ use crate::error::ErrorBody;
         api::stop_torrent,
         api::select_files,
         api::delete_torrent,
+        sse::events,
+        stats::get_stats,
+        settings::get_config,
+        settings::patch_config,
+        search::providers,
+        search::search,
+        search::item,
+        search::add,
     ),
     components(schemas(
         cloud_torrent_engine::Torrent,
@@ -28,6 +38,15 @@ use crate::error::ErrorBody;
         cloud_torrent_engine::TorrentState,
         api::AddTorrentJson,
         api::SelectFilesJson,
+        stats::StatsView,
+        settings::ConfigView,
+        search::SearchAddJson,
+        cloud_torrent_search::ProviderInfo,
+        cloud_torrent_search::ProviderKind,
+        cloud_torrent_search::ProviderProblem,
+        cloud_torrent_search::SearchResponse,
+        cloud_torrent_search::SearchResult,
+        cloud_torrent_search::ItemLinks,
         ErrorBody
     ))
 )]

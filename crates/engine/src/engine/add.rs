@@ -7,7 +7,7 @@ impl Engine {
         TorrentRecord {
             magnet: magnet.to_uri(),
             name: magnet.name.clone(),
-            paused: options.paused.unwrap_or(!self.inner.config.auto_start),
+            paused: options.paused.unwrap_or(!self.settings().auto_start),
             selected: options.files.clone().map(normalize_selection),
             peers: magnet.peers.clone(),
             trackers: magnet.trackers.clone(),

@@ -122,6 +122,7 @@ impl Engine {
         let mut to_pause = Vec::new();
         let mut to_resume = Vec::new();
         let mut to_select = Vec::new();
+        let seeding = self.settings().seeding;
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
@@ -137,7 +138,7 @@ impl Engine {
                     dirty = true;
                 }
                 let want_running = {
-                    let done = stats.finished && !self.inner.config.seeding;
+                    let done = stats.finished && !seeding;
                     !entry.record.paused && !done
                 };
                 match stats.state {

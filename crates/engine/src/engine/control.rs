@@ -29,7 +29,7 @@ impl Engine {
             self.spawn_resolver(*hash);
         }
         if let Some(handle) = handle {
-            let finished_and_done = handle.stats().finished && !self.inner.config.seeding;
+            let finished_and_done = handle.stats().finished && !self.settings().seeding;
             if handle.is_paused()
                 && !finished_and_done
                 && let Err(e) = self.inner.session.unpause(&handle).await

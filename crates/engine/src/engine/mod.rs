@@ -30,6 +30,11 @@ use crate::types::{Torrent, TorrentFile, TorrentState};
 mod add;
 mod background;
 mod control;
+mod settings;
+mod stream;
+
+pub use settings::{LiveSettings, SettingsUpdate};
+pub use stream::{FileReader, OpenFile};
 mod view;
 
 type Handle = Arc<librqbit::ManagedTorrent>;
@@ -108,6 +113,8 @@ impl Entry {
 
 struct Inner {
     config: EngineConfig,
+    /// The options that can change at run time (see `settings.rs`).
+    live: std::sync::RwLock<LiveSettings>,
     session: Arc<Session>,
     store: Store,
     fetcher: TorrentFetcher,
@@ -115,6 +122,8 @@ struct Inner {
     /// Serializes writes of the state file so that a stale snapshot never overwrites a newer one.
     save_lock: tokio::sync::Mutex<()>,
     shutdown: CancellationToken,
+    /// Limits open file streams (see `stream::MAX_STREAMS`).
+    streams: Arc<tokio::sync::Semaphore>,
     /// The next librqbit torrent id (see `add_to_session`).
     next_id: AtomicUsize,
     /// Set when a view changed a record (a completion seen first by a reader).
@@ -209,6 +218,7 @@ impl Engine {
 
         let engine = Engine {
             inner: Arc::new(Inner {
+                live: std::sync::RwLock::new(LiveSettings::of(&config)),
                 config,
                 session,
                 store,
@@ -218,6 +228,7 @@ impl Engine {
                 shutdown,
                 needs_save: AtomicBool::new(false),
                 next_id: AtomicUsize::new(0),
+                streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
         for (hash, record) in records {

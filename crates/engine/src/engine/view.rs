@@ -124,7 +124,7 @@ impl Engine {
     }
 
     pub(super) fn state_of(&self, record: &TorrentRecord, stats: &TorrentStats) -> TorrentState {
-        let done = stats.finished && !self.inner.config.seeding;
+        let done = stats.finished && !self.settings().seeding;
         match stats.state {
             TorrentStatsState::Error => TorrentState::Error,
             _ if done => TorrentState::Completed,

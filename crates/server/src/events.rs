@@ -1,0 +1,409 @@
+//! The live state and its versions: what `GET /api/v1/events` pushes.
+//!
+//! The state is one JSON object: `title`, `version`, `torrents` (keyed by info hash, so
+//! patches stay small), `stats`, `config` and `downloads.version` (bumped when the
+//! download folder changed). A producer task snapshots it every `min_interval` while
+//! clients are connected, at once after a change made through the API, and refreshes
+//! the stats every `stats_interval`. Each snapshot that differs from the previous one
+//! becomes a new version with the RFC 6902 patch from the previous one; the last
+//! versions' patches are kept so that a client can resume with `Last-Event-ID`.
+//!
+//! Versions start at the server's start time in milliseconds, so the versions of a
+//! restarted server never collide with those a client saw before the restart.
+
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cloud_torrent_engine::Engine;
+use serde_json::{Map, Value, json};
+use tokio::sync::{Notify, watch};
+
+use crate::settings::Settings;
+use crate::stats::Stats;
+
+/// Cadences of the live push.
+#[derive(Debug, Clone)]
+pub struct EventsConfig {
+    /// At most one event per client per this interval, except right after a change
+    /// made through the API; also how often torrents are snapshotted.
+    pub min_interval: Duration,
+    /// How often system statistics and the download folder are re-read.
+    pub stats_interval: Duration,
+    /// An SSE comment is sent after this long without events.
+    pub keep_alive: Duration,
+    /// How many versions' patches are kept for clients that resume.
+    pub history: usize,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig {
+            min_interval: Duration::from_secs(1),
+            stats_interval: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(25),
+            history: 256,
+        }
+    }
+}
+
+/// Most bytes of patches kept for resuming clients.
+const HISTORY_BYTES: usize = 8 * 1024 * 1024;
+/// Patches up to this size are sent even when the whole state is smaller.
+const PATCH_ALWAYS_BYTES: usize = 64 * 1024;
+/// Most entries of the download folder walked to notice changes.
+const WALK_LIMIT: usize = 20_000;
+
+/// A version's patch from the version before it.
+struct Step {
+    version: u64,
+    /// The patch operations, serialized, without the enclosing `[` `]`.
+    ops: Arc<str>,
+    /// Made right after a change through the API: clients get it at once.
+    urgent: bool,
+}
+
+struct Current {
+    version: u64,
+    state: Value,
+    /// `state` serialized, for the current version.
+    full: Option<Arc<str>>,
+    history: VecDeque<Step>,
+    history_bytes: usize,
+    stats: Value,
+    downloads_version: u64,
+    downloads_fingerprint: Option<u64>,
+}
+
+/// What a client is sent.
+pub enum Message {
+    /// The whole state.
+    Full {
+        /// Its version.
+        version: u64,
+        /// The state as JSON.
+        json: Arc<str>,
+    },
+    /// A JSON Patch from the client's version.
+    Patch {
+        /// The version it leads to.
+        version: u64,
+        /// The patch as a JSON array.
+        json: String,
+    },
+}
+
+struct Inner {
+    engine: Engine,
+    settings: Settings,
+    stats: Stats,
+    config: EventsConfig,
+    current: Mutex<Current>,
+    /// Held while a snapshot is taken, so snapshots are applied in order.
+    snapshotting: Mutex<()>,
+    version_tx: watch::Sender<u64>,
+    closed_tx: watch::Sender<bool>,
+    nudge: Notify,
+}
+
+/// The live state, its versions and its producer. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+impl Hub {
+    /// A hub over the engine; call [`Hub::spawn`] to start its producer.
+    pub fn new(engine: Engine, settings: Settings, stats: Stats, config: EventsConfig) -> Hub {
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(1);
+        let hub = Hub {
+            inner: Arc::new(Inner {
+                current: Mutex::new(Current {
+                    version: start,
+                    state: Value::Null,
+                    full: None,
+                    history: VecDeque::new(),
+                    history_bytes: 0,
+                    stats: serde_json::to_value(stats.view()).unwrap_or(Value::Null),
+                    downloads_version: 1,
+                    downloads_fingerprint: None,
+                }),
+                version_tx: watch::channel(start).0,
+                closed_tx: watch::channel(false).0,
+                snapshotting: Mutex::new(()),
+                nudge: Notify::new(),
+                engine,
+                settings,
+                stats,
+                config,
+            }),
+        };
+        hub.snapshot(false);
+        hub
+    }
+
+    fn current(&self) -> std::sync::MutexGuard<'_, Current> {
+        self.inner.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cadences.
+    pub fn config(&self) -> &EventsConfig {
+        &self.inner.config
+    }
+
+    /// The statistics collector.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// Notified with each new version.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.version_tx.subscribe()
+    }
+
+    /// Becomes true when the server shuts down.
+    pub fn closed(&self) -> watch::Receiver<bool> {
+        self.inner.closed_tx.subscribe()
+    }
+
+    /// Ends the producer and every event stream (at shutdown).
+    pub fn close(&self) {
+        self.inner.closed_tx.send_replace(true);
+    }
+
+    /// Asks for a snapshot now, pushed to clients without waiting (after a change).
+    pub fn nudge(&self) {
+        self.inner.nudge.notify_one();
+    }
+
+    /// The current version.
+    pub fn version(&self) -> u64 {
+        self.current().version
+    }
+
+    /// Takes a snapshot; a new version when anything changed.
+    pub fn snapshot(&self, urgent: bool) {
+        let _order = self
+            .inner
+            .snapshotting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let torrents: Map<String, Value> = self
+            .inner
+            .engine
+            .list()
+            .into_iter()
+            .map(|t| {
+                let key = t.info_hash.clone();
+                (key, serde_json::to_value(t).unwrap_or(Value::Null))
+            })
+            .collect();
+        let config = serde_json::to_value(self.inner.settings.view()).unwrap_or(Value::Null);
+        let title = self.inner.settings.title();
+        let mut cur = self.current();
+        let state = json!({
+            "title": title,
+            "version": env!("CARGO_PKG_VERSION"),
+            "torrents": torrents,
+            "stats": cur.stats,
+            "config": config,
+            "downloads": { "version": cur.downloads_version },
+        });
+        if cur.state == state {
+            return;
+        }
+        let patch = json_patch::diff(&cur.state, &state);
+        let text = serde_json::to_string(&patch).unwrap_or_else(|_| "[]".into());
+        let ops: Arc<str> = text
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or("")
+            .into();
+        cur.version += 1;
+        let version = cur.version;
+        cur.history_bytes += ops.len();
+        cur.history.push_back(Step {
+            version,
+            ops,
+            urgent,
+        });
+        while cur.history.len() > self.inner.config.history || cur.history_bytes > HISTORY_BYTES {
+            match cur.history.pop_front() {
+                Some(old) => cur.history_bytes -= old.ops.len(),
+                None => break,
+            }
+        }
+        cur.state = state;
+        cur.full = None;
+        drop(cur);
+        self.inner.version_tx.send_replace(version);
+    }
+
+    /// True when a version after `version` was made right after an API change.
+    pub fn urgent_since(&self, version: u64) -> bool {
+        self.current()
+            .history
+            .iter()
+            .rev()
+            .take_while(|s| s.version > version)
+            .any(|s| s.urgent)
+    }
+
+    /// What brings a client at `from` (none: a new client) to the current version;
+    /// `None` when it is already there. A patch when the versions after `from` are
+    /// still known (and their patches, joined, are not larger than both the state and
+    /// 64 KiB), else the state.
+    pub fn message_since(&self, from: Option<u64>) -> Option<Message> {
+        let mut cur = self.current();
+        if from == Some(cur.version) {
+            return None;
+        }
+        let full = match &cur.full {
+            Some(full) => full.clone(),
+            None => {
+                let text: Arc<str> = serde_json::to_string(&cur.state)
+                    .unwrap_or_else(|_| "{}".into())
+                    .into();
+                cur.full = Some(text.clone());
+                text
+            }
+        };
+        let version = cur.version;
+        let known = from.filter(|&v| {
+            v < version
+                && cur
+                    .history
+                    .front()
+                    .is_some_and(|first| first.version <= v + 1)
+        });
+        if let Some(from) = known {
+            let steps: Vec<&Arc<str>> = cur
+                .history
+                .iter()
+                .filter(|s| s.version > from && !s.ops.is_empty())
+                .map(|s| &s.ops)
+                .collect();
+            let size: usize = steps.iter().map(|s| s.len() + 1).sum::<usize>() + 2;
+            // A patch unless a long backlog has grown larger than the state itself.
+            if steps.len() <= 1 || size <= full.len().max(PATCH_ALWAYS_BYTES) {
+                let mut json = String::with_capacity(size);
+                json.push('[');
+                for (i, ops) in steps.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    json.push_str(ops);
+                }
+                json.push(']');
+                return Some(Message::Patch { version, json });
+            }
+        }
+        Some(Message::Full {
+            version,
+            json: full,
+        })
+    }
+
+    /// Re-reads statistics and the download folder (blocking work off the runtime).
+    async fn refresh_slow(&self) {
+        let hub = self.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            hub.inner.stats.refresh();
+            fingerprint(&hub.inner.engine.config().download_dir)
+        })
+        .await;
+        let stats = serde_json::to_value(self.inner.stats.view()).unwrap_or(Value::Null);
+        let mut cur = self.current();
+        cur.stats = stats;
+        if let Ok(print) = result {
+            self.note_downloads(&mut cur, print);
+        }
+    }
+
+    async fn refresh_downloads(&self) {
+        let dir = self.inner.engine.config().download_dir.clone();
+        if let Ok(print) = tokio::task::spawn_blocking(move || fingerprint(&dir)).await {
+            let mut cur = self.current();
+            self.note_downloads(&mut cur, print);
+        }
+    }
+
+    fn note_downloads(&self, cur: &mut Current, print: u64) {
+        if cur.downloads_fingerprint.is_some_and(|old| old != print) {
+            cur.downloads_version += 1;
+        }
+        cur.downloads_fingerprint = Some(print);
+    }
+
+    /// Starts the producer task; it ends when the hub is closed.
+    pub fn spawn(&self) {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut closed = hub.closed();
+            let mut tick = tokio::time::interval(hub.inner.config.min_interval);
+            let mut slow = tokio::time::interval(hub.inner.config.stats_interval);
+            for t in [&mut tick, &mut slow] {
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            }
+            loop {
+                tokio::select! {
+                    _ = wait_closed(&mut closed) => return,
+                    _ = tick.tick() => {
+                        if hub.inner.stats.clients() > 0 {
+                            hub.snapshot(false);
+                        }
+                    }
+                    _ = hub.inner.nudge.notified() => {
+                        hub.snapshot(true);
+                        hub.refresh_downloads().await;
+                        hub.snapshot(false);
+                    }
+                    _ = slow.tick() => {
+                        hub.refresh_slow().await;
+                        hub.snapshot(false);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Resolves when the hub is closed.
+pub async fn wait_closed(closed: &mut watch::Receiver<bool>) {
+    // The `Ref` wait_for returns is not `Send`: drop it here.
+    let _ = closed.wait_for(|c| *c).await.map(|_| ());
+}
+
+/// A hash of the names, sizes and times of the download folder's entries (capped).
+fn fingerprint(dir: &Path) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut stack = vec![dir.to_owned()];
+    let mut seen = 0usize;
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            seen += 1;
+            if seen > WALK_LIMIT {
+                return hasher.finish();
+            }
+            entry.path().hash(&mut hasher);
+            if let Ok(meta) = entry.metadata() {
+                meta.len().hash(&mut hasher);
+                meta.modified().ok().hash(&mut hasher);
+                if meta.is_dir() {
+                    stack.push(entry.path());
+                }
+            }
+        }
+    }
+    hasher.finish()
+}

@@ -1,0 +1,369 @@
+//! Getting the files out: the download folder as a tree, file downloads with
+//! ranges and validators, folders as zip, deletion, and streaming of files
+//! that are still downloading.
+
+mod http;
+mod paths;
+mod range;
+mod tree;
+mod zip;
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cloud_torrent_engine::{InfoHash, Torrent, TorrentState};
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use http::{Plan, Representation};
+pub use tree::Listing;
+
+/// Read size of file bodies.
+const CHUNK: usize = 256 * 1024;
+
+fn download_root(state: &AppState) -> ApiResult<PathBuf> {
+    state
+        .engine
+        .config()
+        .download_dir
+        .canonicalize()
+        .map_err(|_| {
+            ApiError::Engine(cloud_torrent_engine::EngineError::Internal(
+                "the download folder is missing".into(),
+            ))
+        })
+}
+
+/// The folder (or file) at the top of each torrent, relative to the download folder.
+fn torrent_root(t: &Torrent) -> Option<&str> {
+    let first = t.files.first()?;
+    Some(first.path.split('/').next().unwrap_or(&first.path))
+}
+
+fn torrent_paths(torrents: &[Torrent]) -> tree::TorrentPaths {
+    let mut paths = tree::TorrentPaths::default();
+    for t in torrents {
+        if matches!(t.state, TorrentState::Downloading | TorrentState::Metadata)
+            && let Some(root) = torrent_root(t)
+        {
+            paths.downloading.push(root.to_owned());
+        }
+        paths.unselected.extend(
+            t.files
+                .iter()
+                .filter(|f| !f.selected && f.downloaded < f.size)
+                .map(|f| f.path.clone()),
+        );
+    }
+    paths
+}
+
+/// Query of `GET /api/v1/downloads`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Folder to list, relative to the download folder (default: the whole folder).
+    pub path: Option<String>,
+    /// Most entries to return (default 10,000, at most 100,000).
+    pub limit: Option<usize>,
+}
+
+/// The download folder as a tree.
+#[utoipa::path(get, path = "/api/v1/downloads", tag = "files", params(ListQuery),
+    responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_downloads(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<axum::Json<Listing>> {
+    let Query(query) = query
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {}", e.body_text())))?;
+    let root = download_root(&state)?;
+    let inside = paths::resolve(&root, query.path.as_deref().unwrap_or(""))?;
+    if !inside.absolute.is_dir() {
+        return Err(ApiError::BadRequest(format!(
+            "{:?} is a file, not a folder",
+            inside.relative
+        )));
+    }
+    let limit = query.limit.unwrap_or(10_000).clamp(1, 100_000);
+    let torrents = torrent_paths(&state.engine.list());
+    let listing = tokio::task::spawn_blocking(move || {
+        tree::list(&inside.absolute, &inside.relative, limit, &torrents)
+    })
+    .await
+    .map_err(|_| {
+        ApiError::Engine(cloud_torrent_engine::EngineError::Internal(
+            "listing failed".into(),
+        ))
+    })?;
+    Ok(axum::Json(listing))
+}
+
+/// Query of `/download/...`.
+#[derive(Debug, Default, Deserialize)]
+pub struct DownloadQuery {
+    /// Present: `Content-Disposition: attachment`. (`?zip` is accepted and
+    /// ignored: a folder is always sent as a zip.)
+    pub download: Option<String>,
+}
+
+/// `GET`/`HEAD /download/<path>`: a file, or a folder as zip.
+pub async fn download(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let root = download_root(&state)?;
+    let inside = paths::resolve(&root, &raw)?;
+    let meta = tokio::fs::metadata(&inside.absolute).await.map_err(|_| {
+        ApiError::NotFound(format!(
+            "no file or folder {:?} in the downloads",
+            inside.relative
+        ))
+    })?;
+    if meta.is_dir() {
+        return download_folder(inside, &headers).await;
+    }
+    let name = inside
+        .absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let modified = meta.modified().ok();
+    let rep = Representation {
+        size: meta.len(),
+        etag: http::etag_for(meta.len(), modified),
+        last_modified: modified,
+        content_type: http::content_type(&name),
+        file_name: name,
+        attachment: query.download.is_some(),
+    };
+    let (status, start, end) = match http::plan(&headers, &rep) {
+        Plan::Done(resp) => return Ok(resp),
+        Plan::Send { status, start, end } => (status, start, end),
+    };
+    let mut file = tokio::fs::File::open(&inside.absolute)
+        .await
+        .map_err(|_| ApiError::NotFound(format!("cannot open {:?}", inside.relative)))?;
+    if start > 0 {
+        file.seek(std::io::SeekFrom::Start(start))
+            .await
+            .map_err(|_| ApiError::NotFound(format!("cannot read {:?}", inside.relative)))?;
+    }
+    let body = Body::from_stream(ReaderStream::with_capacity(file.take(end - start), CHUNK));
+    Ok(http::respond(&rep, status, start, end, body))
+}
+
+async fn download_folder(inside: paths::Inside, headers: &HeaderMap) -> ApiResult<Response> {
+    let top = inside
+        .absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "downloads".into());
+    let folder = inside.absolute.clone();
+    let name = top.clone();
+    let archive = tokio::task::spawn_blocking(move || zip::Archive::plan(&folder, &name))
+        .await
+        .map_err(|_| ApiError::BadRequest("cannot list the folder".into()))?
+        .map_err(|e| ApiError::BadRequest(format!("cannot zip {:?}: {e}", inside.relative)))?;
+    let rep = Representation {
+        size: archive.len(),
+        etag: format!("\"zip-{:x}\"", archive.fingerprint()),
+        last_modified: None,
+        content_type: "application/zip".into(),
+        file_name: format!("{top}.zip"),
+        attachment: true,
+    };
+    let (status, start, end) = match http::plan(headers, &rep) {
+        Plan::Done(resp) => return Ok(resp),
+        Plan::Send { status, start, end } => (status, start, end),
+    };
+    let body = Body::from_stream(archive.stream(start, end));
+    Ok(http::respond(&rep, status, start, end, body))
+}
+
+/// Query of `DELETE /download/<path>`: none.
+#[utoipa::path(delete, path = "/download/{path}", tag = "files",
+    params(("path" = String, Path, description = "File or folder, relative to the download folder")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "Part of a torrent's data", body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
+    let root = download_root(&state)?;
+    let inside = paths::resolve(&root, &raw)?;
+    if inside.relative.is_empty() {
+        return Err(ApiError::Forbidden(
+            "the download folder itself cannot be deleted".into(),
+        ));
+    }
+    // A torrent whose data lies inside what is deleted goes with it; deleting
+    // part of a torrent would leave it believing it has pieces it has not.
+    let rel = inside.relative.as_str();
+    let mut whole = Vec::new();
+    for t in state.engine.list() {
+        let Some(top) = torrent_root(&t) else {
+            continue;
+        };
+        if top == rel
+            || top
+                .strip_prefix(rel)
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
+            whole.push(t.info_hash.clone());
+        } else if rel
+            .strip_prefix(top)
+            .is_some_and(|rest| rest.starts_with('/'))
+        {
+            return Err(ApiError::Conflict(format!(
+                "{rel:?} is part of the torrent {:?}; remove the torrent with its data, or delete its whole folder",
+                t.name
+            )));
+        }
+    }
+    for hash in whole {
+        if let Ok(hash) = hash.parse::<InfoHash>() {
+            state.engine.delete(&hash, true).await?;
+        }
+    }
+    let path = inside.absolute.clone();
+    let result = tokio::task::spawn_blocking(move || match path.symlink_metadata() {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+        Ok(_) => std::fs::remove_file(&path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => Ok(StatusCode::NO_CONTENT),
+        Ok(Err(e)) => Err(ApiError::Engine(
+            cloud_torrent_engine::EngineError::Internal(format!(
+                "cannot delete {rel:?}: {}",
+                e.kind()
+            )),
+        )),
+        Err(_) => Err(ApiError::Engine(
+            cloud_torrent_engine::EngineError::Internal("delete failed".into()),
+        )),
+    }
+}
+
+/// `GET`/`HEAD /api/v1/torrents/{infoHash}/files/{index}/stream`: a file of a
+/// torrent while it downloads. Seeking makes the engine fetch that part first;
+/// only verified bytes are sent.
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/files/{index}/stream", tag = "files",
+    params(("infoHash" = String, Path, description = "40 hexadecimal characters"), ("index" = usize, Path, description = "File index")),
+    responses((status = 200, description = "The file"), (status = 206, description = "A range of it"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 416, description = "Range not satisfiable")))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Path((info_hash, index)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let hash: InfoHash = info_hash.parse()?;
+    let index: usize = index.parse().map_err(|_| {
+        ApiError::BadRequest(format!(
+            "file index {index:?} is not a non-negative integer"
+        ))
+    })?;
+    let mut open = state.engine.open_file(&hash, index).await?;
+    let name = open
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&open.path)
+        .to_owned();
+    let rep = Representation {
+        size: open.size,
+        etag: format!("\"{hash}-{index}-{:x}\"", open.size),
+        last_modified: None,
+        content_type: http::content_type(&name),
+        file_name: name,
+        attachment: false,
+    };
+    let (status, start, end) = match http::plan(&headers, &rep) {
+        Plan::Done(resp) => return Ok(resp),
+        Plan::Send { status, start, end } => (status, start, end),
+    };
+    if start > 0 {
+        open.reader
+            .seek(std::io::SeekFrom::Start(start))
+            .await
+            .map_err(|e| {
+                ApiError::Engine(cloud_torrent_engine::EngineError::Internal(format!(
+                    "seek failed: {}",
+                    e.kind()
+                )))
+            })?;
+    }
+    let body = Body::from_stream(ReaderStream::with_capacity(
+        open.reader.take(end - start),
+        CHUNK,
+    ));
+    Ok(http::respond(&rep, status, start, end, body))
+}
+
+/// `GET /api/v1/torrents/{infoHash}/playlist.m3u`: the torrent's audio and video
+/// files (all its files when it has none) as a playlist of stream URLs.
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/playlist.m3u", tag = "files",
+    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
+    responses((status = 200, description = "An M3U playlist", content_type = "audio/x-mpegurl"), (status = 404, body = ErrorBody)))]
+pub async fn playlist(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Response> {
+    let hash: InfoHash = info_hash.parse()?;
+    let torrent = state.engine.get(&hash)?;
+    let is_media = |p: &str| {
+        let t = mime_guess::from_path(p).first_or_octet_stream();
+        t.type_() == "audio" || t.type_() == "video"
+    };
+    let mut files: Vec<_> = torrent
+        .files
+        .iter()
+        .filter(|f| f.selected && is_media(&f.path))
+        .collect();
+    if files.is_empty() {
+        files = torrent.files.iter().filter(|f| f.selected).collect();
+    }
+    let mut body = String::from("#EXTM3U\n");
+    for f in files {
+        let title: String = f
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&f.path)
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        // Relative to this playlist's URL: players resolve it, and it works behind a proxy sub-path.
+        body.push_str(&format!("#EXTINF:-1,{title}\nfiles/{}/stream\n", f.index));
+    }
+    let file_name = format!("{}.m3u", torrent.name.replace(['"', '/', '\\'], "_"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "audio/x-mpegurl; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"{}\"",
+                    file_name.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_")
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

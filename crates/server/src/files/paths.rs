@@ -1,0 +1,120 @@
+//! Turning a path from a URL into a path inside the download folder, safely.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::ApiError;
+
+/// A path inside the download folder.
+#[derive(Debug, Clone)]
+pub struct Inside {
+    /// Absolute, canonical (symlinks resolved) path on disk.
+    pub absolute: PathBuf,
+    /// The same path relative to the download folder, with `/` separators
+    /// (empty for the folder itself).
+    pub relative: String,
+}
+
+/// Resolves `raw` (already percent-decoded once by the router) inside `root`,
+/// which must be canonical.
+///
+/// Refused: `..` components, backslashes, NUL bytes and absolute paths (400);
+/// anything that resolves outside `root`, for example through a symlink (403);
+/// a path that does not exist (404). Messages name the path as the user gave
+/// it, never the server's absolute path.
+pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
+    if raw.contains('\0') {
+        return Err(ApiError::BadRequest("the path contains a NUL byte".into()));
+    }
+    if raw.contains('\\') {
+        return Err(ApiError::BadRequest(
+            "the path contains a backslash; use / between folders".into(),
+        ));
+    }
+    let mut joined = root.to_path_buf();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => continue,
+            ".." => {
+                return Err(ApiError::BadRequest(
+                    "the path contains \"..\"; paths stay inside the download folder".into(),
+                ));
+            }
+            part => {
+                // A component like "C:" would be a prefix on some systems.
+                if !matches!(
+                    Path::new(part).components().next(),
+                    Some(Component::Normal(_))
+                ) {
+                    return Err(ApiError::BadRequest(format!(
+                        "invalid path component {part:?}"
+                    )));
+                }
+                joined.push(part);
+            }
+        }
+    }
+    let shown = raw.trim_matches('/');
+    let absolute = joined
+        .canonicalize()
+        .map_err(|_| ApiError::NotFound(format!("no file or folder {shown:?} in the downloads")))?;
+    let relative = absolute
+        .strip_prefix(root)
+        .map_err(|_| ApiError::Forbidden(format!("{shown:?} leads outside the download folder")))?;
+    let relative = relative
+        .iter()
+        .map(|c| c.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    Ok(Inside { absolute, relative })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_is_refused_and_symlinks_are_checked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("downloads");
+        let sibling = tmp.path().join("downloads-other");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(&sibling).unwrap();
+        std::fs::write(root.join("a/b/f.txt"), "x").unwrap();
+        std::fs::write(sibling.join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(&sibling, root.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("inner-link")).unwrap();
+        let root = root.canonicalize().unwrap();
+
+        let ok = resolve(&root, "a/b/f.txt").unwrap();
+        assert_eq!(ok.relative, "a/b/f.txt");
+        assert_eq!(resolve(&root, "/a//./b/").unwrap().relative, "a/b");
+        assert_eq!(resolve(&root, "").unwrap().relative, "");
+        assert_eq!(
+            resolve(&root, "inner-link/b/f.txt").unwrap().relative,
+            "a/b/f.txt"
+        );
+
+        for bad in [
+            "../downloads-other/secret",
+            "a/../../x",
+            "a\\..\\x",
+            "a/\0",
+            "..",
+        ] {
+            assert!(
+                matches!(resolve(&root, bad), Err(ApiError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            resolve(&root, "link/secret"),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            resolve(&root, "missing"),
+            Err(ApiError::NotFound(_))
+        ));
+        let err = resolve(&root, "link/secret").unwrap_err().to_string();
+        assert!(!err.contains(tmp.path().to_str().unwrap()), "{err}");
+    }
+}

@@ -1,0 +1,41 @@
+//! What the web UI needs besides the torrent API: live settings, statistics and the
+//! event hub, created together when the server starts.
+
+use std::path::PathBuf;
+
+use cloud_torrent_engine::Engine;
+
+use crate::events::{EventsConfig, Hub};
+use crate::settings::Settings;
+use crate::stats::Stats;
+
+/// Live settings, statistics and the event hub. Cheap to clone.
+#[derive(Clone)]
+pub struct Live {
+    /// `GET`/`PATCH /api/v1/config`.
+    pub settings: Settings,
+    /// `GET /api/v1/stats`.
+    pub stats: Stats,
+    /// `GET /api/v1/events`.
+    pub hub: Hub,
+}
+
+impl Live {
+    /// Creates them and starts the hub's producer task (needs a Tokio runtime).
+    pub fn start(
+        engine: Engine,
+        title: String,
+        config_file: Option<PathBuf>,
+        events: EventsConfig,
+    ) -> Live {
+        let settings = Settings::new(engine.clone(), title, config_file);
+        let stats = Stats::new(engine.clone());
+        let hub = Hub::new(engine, settings.clone(), stats.clone(), events);
+        hub.spawn();
+        Live {
+            settings,
+            stats,
+            hub,
+        }
+    }
+}

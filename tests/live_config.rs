@@ -1,0 +1,235 @@
+//! `GET`/`PATCH /api/v1/config` and the web UI's files, as a user meets them:
+//! settings that apply at once never stop running torrents, settings fixed at start
+//! are saved and reported as pending a restart, bad values are refused by name, and
+//! the config file keeps its other keys.
+
+mod common;
+
+use std::time::Duration;
+
+use cloud_torrent_server::ServerConfig;
+use common::*;
+use serde_json::{Value, json};
+
+async fn patch(server_url: &str, http: &reqwest::Client, body: Value) -> (u16, Value) {
+    let r = http
+        .patch(format!("{server_url}/api/v1/config"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
+    let dirs = Dirs::new();
+    let config_file = dirs.state.parent().unwrap().join("cloud-torrent.toml");
+    std::fs::write(&config_file, "port = 3000\ntitle = \"Box\"\n").unwrap();
+    let payload = make_payload(&dirs.data, "keep", &[("", 2 * 1024 * 1024 + 1)]).await;
+    let seeder = Seeder::start(&payload, "127.0.0.2", None, &[]).await;
+    let server = TestServer::start_with(ServerConfig {
+        title: "Box".into(),
+        engine: test_engine_config(&dirs),
+        config_file: Some(config_file.clone()),
+        events: Default::default(),
+        search_config: None,
+    })
+    .await;
+    let base = server.base.clone();
+    let (status, config) = server.get_json("/api/v1/config").await;
+    assert_eq!(status, 200);
+    assert_eq!(config["seeding"], true);
+    assert_eq!(config["autoStart"], true);
+    assert_eq!(config["pendingRestart"], json!([]));
+    assert!(config.get("auth").is_none(), "no secrets: {config}");
+
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&payload) }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    server
+        .wait_state(&payload.info_hash, "seeding", Duration::from_secs(60))
+        .await;
+
+    // Refused, by name, and nothing applied (all or nothing).
+    let outside = dirs.state.join("inside-state");
+    for (body, field) in [
+        (json!({ "seeding": "yes" }), "seeding"),
+        (json!({ "incomingPort": 70000 }), "incomingPort"),
+        (json!({ "bogus": 1 }), "bogus"),
+        (json!({ "allowPrivateUrls": true }), "allowPrivateUrls"),
+        (json!({ "auth": "a:b" }), "auth"),
+        (json!({ "downloadDir": "relative/dir" }), "downloadDir"),
+        (
+            json!({ "downloadDir": outside.display().to_string() }),
+            "downloadDir",
+        ),
+        (json!({ "seeding": false, "title": "" }), "title"),
+    ] {
+        let (status, err) = patch(&base, &server.http, body.clone()).await;
+        assert_eq!(status, 400, "{body} -> {err}");
+        let message = err["error"].as_str().unwrap();
+        assert!(message.contains(field), "{body}: {message}");
+        assert!(
+            !message.contains(dirs.state.to_str().unwrap()),
+            "no server paths in errors: {message}"
+        );
+    }
+    let r = server
+        .http
+        .patch(server.url("/api/v1/config"))
+        .body("[1]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(server.get_json("/api/v1/config").await.1["seeding"], true);
+
+    // Seeding off applies at once: the complete torrent stops uploading.
+    let (status, config) = patch(&base, &server.http, json!({ "seeding": false })).await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["seeding"], false);
+    server
+        .wait_state(&payload.info_hash, "completed", Duration::from_secs(5))
+        .await;
+    let saved = std::fs::read_to_string(&config_file).unwrap();
+    assert!(saved.contains("seeding = false"), "{saved}");
+    assert!(
+        saved.contains("port = 3000"),
+        "other keys are kept: {saved}"
+    );
+    let (status, _) = patch(&base, &server.http, json!({ "seeding": true })).await;
+    assert_eq!(status, 200);
+    server
+        .wait_state(&payload.info_hash, "seeding", Duration::from_secs(5))
+        .await;
+
+    // Settings fixed at start: saved, reported, and the torrent keeps running.
+    let (status, config) = patch(
+        &base,
+        &server.http,
+        json!({ "incomingPort": 6881, "dht": true, "title": "My box" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["pendingRestart"], json!(["incomingPort", "dht"]));
+    assert_eq!(config["incomingPort"], 6881);
+    assert_eq!(config["title"], "My box");
+    let saved = std::fs::read_to_string(&config_file).unwrap();
+    assert!(saved.contains("incomingPort = 6881"), "{saved}");
+    assert!(saved.contains("title = \"My box\""), "{saved}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(server.torrent(&payload.info_hash).await["state"], "seeding");
+
+    // autoStart off: a new torrent waits, stopped.
+    let (status, _) = patch(&base, &server.http, json!({ "autoStart": false })).await;
+    assert_eq!(status, 200);
+    let other = make_payload(&dirs.data, "later", &[("", 100 * 1024 + 1)]).await;
+    let (status, t) = server.add_torrent_file(&other.torrent, "").await;
+    assert_eq!(status, 201);
+    assert_eq!(t["state"], "paused");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn saved_settings_are_used_after_a_restart() {
+    let dirs = Dirs::new();
+    let http_port = free_port("127.0.0.1");
+    let incoming = free_port("127.0.0.1");
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let (status, config) = patch(
+        &server.base,
+        &server.http,
+        json!({ "autoStart": false, "title": "Saved title", "upload": false }),
+    )
+    .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["pendingRestart"], json!(["upload"]));
+    server.terminate();
+
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let r = server
+        .http
+        .get(format!("{}/api/v1/config", server.base))
+        .send()
+        .await
+        .unwrap();
+    let config: Value = r.json().await.unwrap();
+    assert_eq!(config["autoStart"], false);
+    assert_eq!(config["upload"], false);
+    assert_eq!(config["title"], "Saved title");
+    assert_eq!(config["pendingRestart"], json!([]));
+    server.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_is_served_with_relative_urls_and_a_strict_policy() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let r = server.http.get(server.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let etag = r.headers()["etag"].clone();
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("src=\"/") && !html.contains("href=\"/"),
+        "relative URLs only, so the UI works under a sub-path"
+    );
+    let r = server
+        .http
+        .get(server.url("/"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+
+    // Every file of the UI is served, with its type; no script writes HTML.
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    for (dir, kind) in [("js", "text/javascript"), ("css", "text/css")] {
+        for entry in std::fs::read_dir(web.join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let r = server
+                .http
+                .get(server.url(&format!("/{dir}/{name}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{dir}/{name}");
+            let ty = r.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(ty.starts_with(kind), "{dir}/{name}: {ty}");
+            let text = r.text().await.unwrap();
+            for sink in [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+            ] {
+                assert!(!text.contains(sink), "{dir}/{name} uses {sink}");
+            }
+            for line in text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("import "))
+            {
+                assert!(!line.contains("from '/"), "relative imports: {line}");
+            }
+        }
+    }
+    let (status, err) = server.get_json("/js/nope.js").await;
+    assert_eq!(status, 404);
+    assert!(err["error"].is_string());
+    server.stop().await;
+}

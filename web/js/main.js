@@ -1,0 +1,46 @@
+// Entry point: wires the panels to the live state.
+
+import { setText } from './dom.js';
+import { renderDownloads } from './downloads.js';
+import { setupOmni } from './omni.js';
+import { renderSettings, setupSettings } from './settings.js';
+import { renderStats } from './stats.js';
+import { connect } from './sync.js';
+import { setupTheme } from './theme.js';
+import { renderTorrents } from './torrents.js';
+
+const STATUS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  offline: 'Offline',
+};
+
+function onStatus(status, retryIn) {
+  const el = document.getElementById('conn');
+  el.dataset.state = status;
+  document.body.dataset.connection = status;
+  const text = status === 'offline' && retryIn
+    ? `Offline: retrying in ${Math.max(1, Math.round(retryIn / 1000))} s`
+    : STATUS[status];
+  setText(el, text);
+}
+
+function onState(state, touched) {
+  if (state.title) {
+    setText(document.getElementById('title'), state.title);
+    if (document.title !== state.title) document.title = state.title;
+  }
+  renderTorrents(state, touched);
+  renderStats(state);
+  renderSettings(state);
+  renderDownloads(state);
+}
+
+setupTheme();
+setupOmni();
+setupSettings();
+document.getElementById('message-close').addEventListener('click', () => {
+  document.getElementById('message').hidden = true;
+});
+const link = connect({ onState, onStatus });
+document.getElementById('conn').addEventListener('click', () => link.reconnect());

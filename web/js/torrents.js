@@ -1,0 +1,195 @@
+// The torrent list: one card per torrent, keyed by info hash and updated in place,
+// so expanded cards, focus and checkboxes survive updates.
+
+import { api, torrentPath } from './api.js';
+import { h, setAttr, setText, showMessage } from './dom.js';
+import { bytes, duration, percent, rate, stateLabel } from './format.js';
+
+const cards = new Map();
+const list = () => document.getElementById('torrents');
+
+async function run(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    showMessage(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function askRemove(card) {
+  const dialog = document.getElementById('remove-dialog');
+  setText(document.getElementById('remove-name'), card.torrent.name);
+  document.getElementById('remove-data').checked = false;
+  dialog.returnValue = '';
+  dialog.onclose = () => {
+    if (dialog.returnValue !== 'remove') return;
+    const deleteFiles = document.getElementById('remove-data').checked;
+    run(card.remove, () => api('DELETE', `${torrentPath(card.hash)}?deleteFiles=${deleteFiles}`));
+  };
+  dialog.showModal();
+}
+
+async function copyMagnet(card) {
+  const text = card.magnet.value;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    card.magnet.select();
+    document.execCommand?.('copy');
+  }
+  setText(card.copy, 'Copied');
+  setTimeout(() => setText(card.copy, 'Copy'), 1500);
+}
+
+async function chooseFiles(card) {
+  const selected = [...card.fileRows.values()].filter((r) => r.check.checked).map((r) => r.index);
+  try {
+    await api('PUT', torrentPath(card.hash, 'files'), { selected });
+  } catch (error) {
+    showMessage(error.message);
+    renderFiles(card, card.torrent, true);
+  }
+}
+
+function createCard(hash) {
+  const card = { hash, fileRows: new Map() };
+  card.name = h('span', { class: 'name' });
+  card.expand = h('button', {
+    type: 'button', class: 'expand', 'aria-expanded': 'false', 'aria-label': 'Show files and magnet link',
+    onclick: () => toggle(card),
+  }, h('span', { class: 'chevron', 'aria-hidden': 'true' }));
+  card.badge = h('span', { class: 'badge' });
+  card.bar = h('div', { class: 'bar' });
+  card.progress = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, card.bar);
+  card.pct = h('span', { class: 'pct' });
+  card.size = h('span', { class: 'size' });
+  card.down = h('span', { class: 'down', title: 'Download rate' });
+  card.up = h('span', { class: 'up', title: 'Upload rate' });
+  card.peers = h('span', { class: 'peers' });
+  card.eta = h('span', { class: 'eta' });
+  card.error = h('p', { class: 'error', hidden: true });
+  card.start = h('button', { type: 'button', class: 'start', onclick: () => run(card.start, () => api('POST', torrentPath(hash, 'start'))) }, 'Start');
+  card.stop = h('button', { type: 'button', class: 'stop', onclick: () => run(card.stop, () => api('POST', torrentPath(hash, 'stop'))) }, 'Stop');
+  card.remove = h('button', { type: 'button', class: 'remove danger', onclick: () => askRemove(card) }, 'Remove');
+  card.magnet = h('input', { type: 'text', class: 'magnet', readonly: true, 'aria-label': 'Magnet link' });
+  card.copy = h('button', { type: 'button', class: 'copy', onclick: () => copyMagnet(card) }, 'Copy');
+  card.files = h('ul', { class: 'files' });
+  card.filesNote = h('p', { class: 'hint' });
+  card.details = h('div', { class: 'details', hidden: true },
+    h('div', { class: 'magnet-row' }, card.magnet, card.copy),
+    card.filesNote,
+    card.files);
+  card.el = h('li', { class: 'torrent', 'data-hash': hash },
+    h('div', { class: 'head' }, card.expand, card.name, card.badge),
+    card.progress,
+    h('div', { class: 'meta' }, card.pct, card.size, card.down, card.up, card.peers, card.eta),
+    card.error,
+    h('div', { class: 'actions' }, card.start, card.stop, card.remove),
+    card.details);
+  return card;
+}
+
+function toggle(card) {
+  const open = card.details.hidden;
+  card.details.hidden = !open;
+  setAttr(card.expand, 'aria-expanded', String(open));
+  if (open) renderFiles(card, card.torrent, true);
+}
+
+function renderFiles(card, t, force = false) {
+  if (card.details.hidden && !force) return;
+  if (t.files.length === 0) {
+    setText(card.filesNote, t.state === 'metadata' ? 'The file list arrives with the metadata.' : 'No files.');
+  } else {
+    setText(card.filesNote, 'Untick a file to skip it.');
+  }
+  const seen = new Set();
+  for (const f of t.files) {
+    seen.add(f.index);
+    let row = card.fileRows.get(f.index);
+    if (!row) {
+      row = { index: f.index };
+      row.check = h('input', { type: 'checkbox', onchange: () => chooseFiles(card) });
+      row.path = h('span', { class: 'path' });
+      row.label = h('label', { class: 'file-name' }, row.check, row.path);
+      row.bar = h('div', { class: 'bar' });
+      row.progress = h('div', { class: 'progress small' }, row.bar);
+      row.info = h('span', { class: 'file-info' });
+      row.el = h('li', { class: 'file', 'data-index': f.index }, row.label, row.progress, row.info);
+      card.fileRows.set(f.index, row);
+      card.files.append(row.el);
+    }
+    if (row.check.checked !== f.selected && document.activeElement !== row.check) row.check.checked = f.selected;
+    else if (force) row.check.checked = f.selected;
+    setText(row.path, f.path);
+    const p = f.size > 0 ? Math.min(f.downloaded / f.size, 1) : 1;
+    row.bar.style.width = `${(p * 100).toFixed(1)}%`;
+    setText(row.info, `${percent(p)} of ${bytes(f.size)}`);
+    row.el.classList.toggle('skipped', !f.selected);
+  }
+  for (const [index, row] of card.fileRows) {
+    if (!seen.has(index)) {
+      row.el.remove();
+      card.fileRows.delete(index);
+    }
+  }
+}
+
+function renderCard(card, t) {
+  card.torrent = t;
+  setText(card.name, t.name);
+  setAttr(card.name, 'title', t.name);
+  setText(card.badge, stateLabel(t.state));
+  card.el.dataset.state = t.state;
+  const pct = percent(t.progress);
+  card.bar.style.width = pct;
+  setAttr(card.progress, 'aria-valuenow', (t.progress * 100).toFixed(1));
+  setAttr(card.progress, 'aria-label', `${t.name}: ${pct}`);
+  setText(card.pct, pct);
+  setText(card.size, t.size > 0 ? `${bytes(t.downloaded)} of ${bytes(t.size)}` : '—');
+  setText(card.down, `↓ ${rate(t.downloadRate)}`);
+  setText(card.up, `↑ ${rate(t.uploadRate)}`);
+  setText(card.peers, `${t.peers} peer${t.peers === 1 ? '' : 's'}`);
+  const active = t.state === 'downloading' || t.state === 'metadata';
+  setText(card.eta, active ? `ETA ${duration(t.eta)}` : '');
+  card.error.hidden = !t.error;
+  setText(card.error, t.error ?? '');
+  const running = t.state !== 'paused' && t.state !== 'error' && t.state !== 'completed';
+  card.start.hidden = running;
+  card.stop.hidden = !running;
+  if (card.magnet.value !== t.magnet) card.magnet.value = t.magnet;
+  renderFiles(card, t);
+}
+
+/** Renders the torrents of `state`; `touched` (a Set of hashes) limits the work. */
+export function renderTorrents(state, touched) {
+  const torrents = Object.values(state.torrents ?? {});
+  torrents.sort((a, b) => (a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.infoHash < b.infoHash ? -1 : 1));
+  const ul = list();
+  const keep = new Set();
+  let previous = null;
+  for (const t of torrents) {
+    keep.add(t.infoHash);
+    let card = cards.get(t.infoHash);
+    const isNew = !card;
+    if (isNew) {
+      card = createCard(t.infoHash);
+      cards.set(t.infoHash, card);
+    }
+    if (isNew || touched === null || touched.has(t.infoHash)) renderCard(card, t);
+    const expected = previous ? previous.nextSibling : ul.firstChild;
+    if (expected !== card.el) ul.insertBefore(card.el, expected);
+    previous = card.el;
+  }
+  for (const [hash, card] of cards) {
+    if (!keep.has(hash)) {
+      card.el.remove();
+      cards.delete(hash);
+    }
+  }
+  document.getElementById('empty').hidden = torrents.length > 0;
+  setText(document.getElementById('torrent-count'), torrents.length ? `(${torrents.length})` : '');
+}

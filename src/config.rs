@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use clap::builder::BoolishValueParser;
 use cloud_torrent_engine::EngineConfig;
-use cloud_torrent_server::{EventsConfig, ServerConfig};
+use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConfig};
 use serde::Deserialize;
 
 /// Command line of cloud-torrent. Every flag also reads an environment variable.
@@ -27,9 +27,15 @@ pub struct Cli {
     /// Title shown in the web UI [default: Cloud Torrent]
     #[arg(short = 't', long, env = "TITLE")]
     pub title: Option<String>,
-    /// Credentials as user:password (enforced once authentication lands)
+    /// Credentials as user:password [default: none on loopback, else a generated password]
     #[arg(short = 'a', long, env = "AUTH")]
     pub auth: Option<String>,
+    /// No login at all, even when listening beyond loopback (e.g. behind your own proxy)
+    #[arg(long, env = "NO_AUTH", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub no_auth: Option<bool>,
+    /// Extra host names the server may be reached by (comma-separated), e.g. a reverse proxy's
+    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Option<Vec<String>>,
     /// Config file; TOML, or JSON when the name ends in .json
     #[arg(
         short = 'c',
@@ -72,6 +78,10 @@ pub struct FileConfig {
     pub host: Option<IpAddr>,
     pub title: Option<String>,
     pub auth: Option<String>,
+    /// No login even beyond loopback.
+    pub no_auth: Option<bool>,
+    /// Extra host names the `Host` header may carry (reverse proxies).
+    pub allowed_hosts: Option<Vec<String>>,
     pub download_dir: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
     pub incoming_port: Option<u16>,
@@ -97,6 +107,7 @@ pub struct Settings {
     pub port: u16,
     pub log: bool,
     pub auth: Option<String>,
+    pub no_auth: bool,
     pub server: ServerConfig,
 }
 
@@ -229,6 +240,29 @@ impl Settings {
             })?;
         }
         let auth = cli.auth.or(file.auth).filter(|a| !a.is_empty());
+        let no_auth = cli.no_auth.or(file.no_auth).unwrap_or(false);
+        if auth.is_some() && no_auth {
+            return Err(ConfigError(
+                "auth and noAuth are both set: choose one".into(),
+            ));
+        }
+        let mut allowed_hosts = Vec::new();
+        for host in cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default() {
+            let host = host.trim().to_owned();
+            if host.is_empty() {
+                continue;
+            }
+            if host != "*"
+                && !host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+            {
+                return Err(ConfigError(format!(
+                    "allowedHosts {host:?}: expected a host name without scheme or port"
+                )));
+            }
+            allowed_hosts.push(host);
+        }
         if let Some(auth) = &auth
             && !auth.contains(':')
         {
@@ -242,6 +276,7 @@ impl Settings {
             port,
             log: cli.log.or(file.log).unwrap_or(false),
             auth,
+            no_auth,
             server: ServerConfig {
                 title: cli
                     .title
@@ -251,7 +286,35 @@ impl Settings {
                 config_file: Some(cli.config_path.clone()),
                 events,
                 search_config,
+                security: SecurityConfig {
+                    allowed_hosts,
+                    ..SecurityConfig::default()
+                },
             },
         })
+    }
+
+    /// Sets the server's login: `auth` when given; none with `noAuth` or on a loopback
+    /// address; otherwise the login kept in the state folder, generated at the first start.
+    /// Returns a newly generated password, to be shown once.
+    pub fn resolve_auth(&mut self) -> Result<Option<String>, ConfigError> {
+        let security = &mut self.server.security;
+        if let Some(auth) = &self.auth {
+            let (user, password) = auth
+                .split_once(':')
+                .ok_or_else(|| ConfigError("auth: expected user:password".into()))?;
+            let credentials =
+                Credentials::new(user, password).map_err(|e| ConfigError(format!("auth: {e}")))?;
+            security.credentials = Some(credentials);
+            return Ok(None);
+        }
+        if self.no_auth || self.host.is_loopback() {
+            return Ok(None);
+        }
+        let (credentials, generated) =
+            cloud_torrent_server::auth::load_or_generate(&self.server.engine.state_dir)
+                .map_err(|e| ConfigError(format!("auth: {e}")))?;
+        security.credentials = Some(credentials);
+        Ok(generated)
     }
 }

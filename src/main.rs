@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let settings = match Settings::resolve(cli) {
+    let mut settings = match Settings::resolve(cli) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cloud-torrent: {e}");
@@ -43,9 +43,26 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
-    if settings.auth.is_some() {
+    match settings.resolve_auth() {
+        Ok(Some(password)) => {
+            // Shown this once; only its argon2 hash is kept (auth.json in the state folder).
+            eprintln!(
+                "cloud-torrent: no login was configured and the server listens beyond loopback, \
+                 so one was generated:\n\n    user: admin\n    password: {password}\n\n\
+                 It is shown only this once. Delete auth.json in the state folder to get a new one, \
+                 or choose your own with --auth user:password (--no-auth turns the login off)."
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("cloud-torrent: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if settings.no_auth && !settings.host.is_loopback() {
         tracing::warn!(
-            "AUTH is set but not enforced yet; do not expose this server to untrusted networks"
+            "--no-auth: anyone who can reach {} can use this server",
+            settings.host
         );
     }
     let runtime = match tokio::runtime::Runtime::new() {

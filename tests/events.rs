@@ -149,6 +149,7 @@ async fn server_with(dirs: &Dirs, events: EventsConfig) -> TestServer {
         config_file: None,
         events,
         search_config: None,
+        security: Default::default(),
     })
     .await
 }

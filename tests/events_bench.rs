@@ -146,6 +146,7 @@ async fn live_push_with_many_torrents_and_clients() {
 
     // Clients first, so the adds are pushed too.
     let mut counters = Vec::new();
+    let mut tasks = Vec::new();
     for _ in 0..clients {
         let (bytes, events) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let resp = http
@@ -154,17 +155,14 @@ async fn live_push_with_many_torrents_and_clients() {
             .await
             .unwrap();
         let (b, e) = (bytes.clone(), events.clone());
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut body = resp.bytes_stream();
             while let Some(Ok(chunk)) = body.next().await {
                 b.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                let n = chunk
-                    .windows(6)
-                    .filter(|w| w == b"\nid: " || *w == b"\nid:")
-                    .count();
+                let n = chunk.windows(4).filter(|w| w == b"\nid:").count();
                 e.fetch_add(n as u64, Ordering::Relaxed);
             }
-        });
+        }));
         counters.push((bytes, events));
     }
     let added = Instant::now();
@@ -232,5 +230,13 @@ async fn live_push_with_many_torrents_and_clients() {
         idle.cpu_percent,
         rss_mib(pid)
     );
+
+    // The same, with no client connected: what the clients themselves cost.
+    for task in tasks {
+        task.abort();
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let alone = measure(&counters, pid, 30).await;
+    eprintln!("idle, no client: server CPU {:.1}%", alone.cpu_percent);
     server.terminate();
 }

@@ -34,6 +34,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         config_file: Some(config_file.clone()),
         events: Default::default(),
         search_config: None,
+        security: Default::default(),
     })
     .await;
     let base = server.base.clone();

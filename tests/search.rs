@@ -38,6 +38,7 @@ async fn start(dirs: &Dirs, providers: Option<&Value>) -> (TestServer, SocketAdd
         config_file: None,
         events: Default::default(),
         search_config,
+        security: Default::default(),
     })
     .await;
     (server, addr)

@@ -239,6 +239,7 @@ impl TestServer {
             config_file: None,
             events: Default::default(),
             search_config: None,
+            security: Default::default(),
         })
         .await
     }

@@ -71,20 +71,46 @@ impl Store {
         self.dir.join("librqbit")
     }
 
-    /// Reads all records; a missing file is an empty state.
+    /// Reads all records; a missing file is an empty state. A corrupt or empty file is
+    /// moved aside to `torrents.json.corrupt-<unix time>.bak`, logged, and read as an
+    /// empty state, so that the server still starts (issue 6).
     pub fn load(&self) -> std::io::Result<BTreeMap<InfoHash, TorrentRecord>> {
         match std::fs::read(self.state_file()) {
-            Ok(bytes) => {
-                let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("torrents.json: {e}"),
-                    )
-                })?;
-                Ok(file.torrents)
-            }
+            Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
+                Ok(file) => Ok(file.torrents),
+                Err(e) => {
+                    let backup = self.keep_corrupt_state()?;
+                    tracing::error!(
+                        "torrents.json in the state folder is corrupt ({e}); it was moved to {} \
+                         and the server starts with no torrents",
+                        backup.file_name().unwrap_or_default().to_string_lossy()
+                    );
+                    Ok(BTreeMap::new())
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Moves the unreadable state file aside (never over an earlier backup); returns its new path.
+    fn keep_corrupt_state(&self) -> std::io::Result<PathBuf> {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut n = 0u32;
+        loop {
+            let name = match n {
+                0 => format!("torrents.json.corrupt-{secs}.bak"),
+                _ => format!("torrents.json.corrupt-{secs}-{n}.bak"),
+            };
+            let backup = self.dir.join(name);
+            if !backup.exists() {
+                std::fs::rename(self.state_file(), &backup)?;
+                return Ok(backup);
+            }
+            n += 1;
         }
     }
 
@@ -186,9 +212,20 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_state_file_is_an_error_not_an_empty_state() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("torrents.json"), b"{not json").unwrap();
-        assert!(Store::new(dir.path().to_owned()).load().is_err());
+    fn a_corrupt_or_empty_state_file_is_kept_aside_and_read_as_empty() {
+        for (i, bad) in [&b"{not json"[..], b"", b"\0\0\0"].into_iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("torrents.json"), bad).unwrap();
+            let records = Store::new(dir.path().to_owned()).load().unwrap();
+            assert!(records.is_empty(), "case {i}");
+            assert!(!dir.path().join("torrents.json").exists());
+            let backups: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("torrents.json.corrupt-") && n.ends_with(".bak"))
+                .collect();
+            assert_eq!(backups.len(), 1, "case {i}: {backups:?}");
+            assert_eq!(std::fs::read(dir.path().join(&backups[0])).unwrap(), bad);
+        }
     }
 }

@@ -32,6 +32,17 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// No valid login (session cookie or HTTP Basic).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Too many failed logins from this address; answered with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What to tell the client.
+        message: String,
+        /// Seconds until the next attempt may succeed.
+        retry_after_secs: u64,
+    },
     /// The route exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -52,6 +63,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Engine(e) => match e {
@@ -79,7 +92,19 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: cloud_torrent_engine::sanitize::strip_paths(&self.to_string()),
         };
-        (status, Json(body)).into_response()
+        let retry_after = match &self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

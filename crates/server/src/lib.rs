@@ -4,6 +4,7 @@
 //! [`serve`] is what `main` and the integration tests run; [`router`] lists every route.
 
 mod api;
+pub mod auth;
 mod error;
 mod events;
 mod files;
@@ -22,12 +23,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_engine::{Engine, EngineConfig};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::{Auth, Credentials, SecurityConfig};
 pub use error::{ApiError, ErrorBody};
 pub use events::EventsConfig;
 pub use live::Live;
@@ -49,6 +51,8 @@ pub struct ServerConfig {
     pub events: EventsConfig,
     /// The search providers file (`None`: search has no providers).
     pub search_config: Option<PathBuf>,
+    /// Authentication, allowed host names and cross-site settings.
+    pub security: SecurityConfig,
 }
 
 /// Shared by all handlers.
@@ -62,63 +66,81 @@ pub struct AppState {
     pub live: Live,
     /// Torrent search over the configured providers.
     pub search: cloud_torrent_search::Searcher,
+    /// Sessions and failed-login counters.
+    pub auth: Auth,
 }
 
-/// Every route of the server, with its layers.
+/// Declares every route once: [`route_table`] lists them and [`router`] registers them.
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:expr,)*) => {
+        /// Every route of the server as (method, path), exactly as [`router`] registers them.
+        /// Tests iterate over it (e.g. to prove that each one requires a login).
+        pub fn route_table() -> &'static [(&'static str, &'static str)] {
+            &[$((stringify!($method), $path)),*]
+        }
+
+        fn method_routers() -> Vec<(&'static str, MethodRouter<AppState>)> {
+            vec![$(($path, on(MethodFilter::$method, $handler))),*]
+        }
+    };
+}
+
+routes! {
+    GET "/healthz" => || async { "ok" },
+    GET "/login" => auth::login_page,
+    GET "/login.js" => auth::login_js,
+    POST "/api/v1/login" => auth::login,
+    POST "/api/v1/logout" => auth::logout,
+    GET "/" => ui::asset,
+    GET "/index.html" => ui::asset,
+    GET "/favicon.svg" => ui::asset,
+    GET "/css/{*path}" => ui::asset,
+    GET "/js/{*path}" => ui::asset,
+    GET "/download/{*path}" => files::download,
+    DELETE "/download/{*path}" => files::delete,
+    GET "/api/v1/torrents" => api::list_torrents,
+    POST "/api/v1/torrents" => api::add_torrent,
+    GET "/api/v1/torrents/{info_hash}" => api::get_torrent,
+    DELETE "/api/v1/torrents/{info_hash}" => api::delete_torrent,
+    POST "/api/v1/torrents/{info_hash}/start" => api::start_torrent,
+    POST "/api/v1/torrents/{info_hash}/stop" => api::stop_torrent,
+    PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,
+    GET "/api/v1/torrents/{info_hash}/files/{index}/stream" => files::stream,
+    GET "/api/v1/torrents/{info_hash}/playlist.m3u" => files::playlist,
+    GET "/api/v1/downloads" => files::list_downloads,
+    GET "/api/v1/events" => sse::events,
+    GET "/api/v1/stats" => stats::get_stats,
+    GET "/api/v1/config" => settings::get_config,
+    PATCH "/api/v1/config" => settings::patch_config,
+    GET "/api/v1/search" => search::search,
+    GET "/api/v1/search/providers" => search::providers,
+    GET "/api/v1/search/item" => search::item,
+    POST "/api/v1/search/add" => search::add,
+    GET "/api/v1/openapi.json" => openapi::openapi_json,
+    POST "/api/magnet" => legacy::magnet,
+    POST "/api/url" => legacy::url,
+    POST "/api/torrentfile" => legacy::torrent_file,
+    POST "/api/torrent" => legacy::torrent_action,
+    POST "/api/file" => legacy::file_action,
+}
+
+/// Every route of the server (see [`route_table`]), with its layers. [`auth::guard`]
+/// wraps the whole router, so a route is protected even if added some other way.
 pub fn router(state: AppState) -> Router {
     let hub = state.live.hub.clone();
-    let v1 = Router::new()
-        .route("/torrents", get(api::list_torrents).post(api::add_torrent))
-        .route(
-            "/torrents/{info_hash}",
-            get(api::get_torrent).delete(api::delete_torrent),
-        )
-        .route("/torrents/{info_hash}/start", post(api::start_torrent))
-        .route("/torrents/{info_hash}/stop", post(api::stop_torrent))
-        .route("/torrents/{info_hash}/files", put(api::select_files))
-        .route(
-            "/torrents/{info_hash}/files/{index}/stream",
-            get(files::stream),
-        )
-        .route("/torrents/{info_hash}/playlist.m3u", get(files::playlist))
-        .route("/downloads", get(files::list_downloads))
-        .route("/events", get(sse::events))
-        .route("/stats", get(stats::get_stats))
-        .route(
-            "/config",
-            get(settings::get_config).patch(settings::patch_config),
-        )
-        .route("/search", get(search::search))
-        .route("/search/providers", get(search::providers))
-        .route("/search/item", get(search::item))
-        .route("/search/add", post(search::add))
-        .route("/openapi.json", get(openapi::openapi_json));
-    let legacy = Router::new()
-        .route("/magnet", post(legacy::magnet))
-        .route("/url", post(legacy::url))
-        .route("/torrentfile", post(legacy::torrent_file))
-        .route("/torrent", post(legacy::torrent_action))
-        .route("/file", post(legacy::file_action));
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/", get(ui::asset))
-        .route("/index.html", get(ui::asset))
-        .route("/favicon.svg", get(ui::asset))
-        .route("/css/{*path}", get(ui::asset))
-        .route("/js/{*path}", get(ui::asset))
-        .route(
-            "/download/{*path}",
-            get(files::download).delete(files::delete),
-        )
-        .nest("/api/v1", v1)
-        .nest("/api", legacy)
-        .fallback(api::not_found)
+    let auth = state.auth.clone();
+    let mut app = Router::new();
+    for (path, route) in method_routers() {
+        app = app.route(path, route);
+    }
+    app.fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             hub,
             sse::push_after_change,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
         .layer(CatchPanicLayer::custom(api::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -142,13 +164,18 @@ pub async fn serve(
         config.config_file.clone(),
         config.events.clone(),
     );
+    let config_security = config.security.clone();
+    if config_security.credentials.is_none() {
+        tracing::info!("authentication is off");
+    }
     let state = AppState {
         engine: engine.clone(),
         config: Arc::new(config),
         live: live.clone(),
         search,
+        auth: Auth::new(config_security),
     };
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on http://{addr}");
     }

@@ -32,7 +32,7 @@ if [[ -s $out/results.tsv ]]; then
     END {
       for (l = 1; l <= nl; l++) {
         L = lays[l]
-        printf "### %s (%d MiB)\n\n", (L == "single" ? "1 GiB, single file" : "1 GiB, 200 files of 5 MiB"), size[L]
+        printf "### %s, %d MiB\n\n", (L == "single" ? "Single file" : "Multi-file (200 files of 5 MiB unless MULTI_* were changed)"), size[L]
         print "| client | ok/runs | MiB/s median (min-max) | wall s | CPU s | CPU s per GiB | peak RSS MiB | bg max |"
         print "| --- | --- | --- | --- | --- | --- | --- | --- |"
         for (i = 1; i <= no; i++) {

@@ -145,9 +145,9 @@ export const BINARY = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 
 /**
  * Starts the real binary on 127.0.0.1 with DHT off, on `port`, with its folders
- * under `dir`; resolves once /healthz answers.
+ * under `dir` and any further command-line `args`; resolves once /healthz answers.
  */
-export async function startServer({ dir, port, incomingPort, log }) {
+export async function startServer({ dir, port, incomingPort, log, args = [] }) {
   const out = fs.openSync(log, 'a');
   const child = track(spawn(BINARY, [
     '--host', '127.0.0.1', '--port', String(port),
@@ -155,7 +155,7 @@ export async function startServer({ dir, port, incomingPort, log }) {
     '--download-dir', path.join(dir, 'downloads'),
     '--state-dir', path.join(dir, 'state'),
     '--config-path', path.join(dir, 'cloud-torrent.toml'),
-    '--disable-dht',
+    '--disable-dht', ...args,
   ], { stdio: ['ignore', out, out], env: { ...process.env, RUST_LOG: 'info,librqbit=warn' } }));
   const url = `http://127.0.0.1:${port}/`;
   await waitFor('the server to answer /healthz', 30000, async () => {

@@ -4,6 +4,7 @@
 import { api, torrentPath } from './api.js';
 import { h, setAttr, setText, showMessage } from './dom.js';
 import { bytes, duration, percent, rate, stateLabel } from './format.js';
+import { playButton } from './media.js';
 
 const cards = new Map();
 const list = () => document.getElementById('torrents');
@@ -78,8 +79,10 @@ function createCard(hash) {
   card.copy = h('button', { type: 'button', class: 'copy', onclick: () => copyMagnet(card) }, 'Copy');
   card.files = h('ul', { class: 'files' });
   card.filesNote = h('p', { class: 'hint' });
+  card.playlist = h('a', { href: torrentPath(hash, 'playlist.m3u'), class: 'playlist', download: '' }, 'Playlist (.m3u)');
   card.details = h('div', { class: 'details', hidden: true },
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
+    h('p', { class: 'torrent-links' }, card.playlist),
     card.filesNote,
     card.files);
   card.el = h('li', { class: 'torrent', 'data-hash': hash },
@@ -118,7 +121,11 @@ function renderFiles(card, t, force = false) {
       row.bar = h('div', { class: 'bar' });
       row.progress = h('div', { class: 'progress small' }, row.bar);
       row.info = h('span', { class: 'file-info' });
-      row.el = h('li', { class: 'file', 'data-index': f.index }, row.label, row.progress, row.info);
+      const streamUrl = torrentPath(card.hash, 'files', String(f.index), 'stream');
+      row.stream = h('a', { href: streamUrl, class: 'stream', target: '_blank', rel: 'noopener' }, 'Stream');
+      row.player = h('div', { class: 'player', hidden: true });
+      row.actions = h('span', { class: 'entry-actions' }, row.stream, playButton(f.path, streamUrl, row.player));
+      row.el = h('li', { class: 'file', 'data-index': f.index }, row.label, row.progress, row.info, row.actions, row.player);
       card.fileRows.set(f.index, row);
       card.files.append(row.el);
     }

@@ -57,7 +57,7 @@ after(async () => {
 });
 
 describe('files UI', () => {
-  test('a file\'s Download link is relative and fetches its exact bytes', { timeout: 15000 }, async () => {
+  test('a file\'s Download link is relative and fetches its exact bytes', { timeout: 60000 }, async () => {
     const link = entry('hello world.bin').locator('a.save');
     await link.waitFor({ timeout: 5000 });
     const href = await link.getAttribute('href');
@@ -68,7 +68,7 @@ describe('files UI', () => {
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(fs.readFileSync(path.join(downloads, 'hello world.bin'))));
   });
 
-  test('a folder\'s Zip link answers a zip', { timeout: 15000 }, async () => {
+  test('a folder\'s Zip link answers a zip', { timeout: 60000 }, async () => {
     const dir = page.locator('#downloads li.dir').filter({ has: page.locator('> details > summary .path:text-is("pack")') });
     const href = await dir.locator('> details > summary a.zip').getAttribute('href');
     assert.equal(href, 'download/pack');
@@ -79,7 +79,7 @@ describe('files UI', () => {
     assert.equal(body.subarray(0, 2).toString(), 'PK');
   });
 
-  test('an image opens inline with View', { timeout: 15000 }, async () => {
+  test('an image opens inline with View', { timeout: 60000 }, async () => {
     const row = entry('dot.png');
     await row.locator('button.play', { hasText: 'View' }).click();
     const img = row.locator('.player img');
@@ -90,7 +90,7 @@ describe('files UI', () => {
     await img.waitFor({ state: 'detached' });
   });
 
-  test('Delete asks first, then removes the file and the tree updates', { timeout: 15000 }, async () => {
+  test('Delete asks first, then removes the file and the tree updates', { timeout: 60000 }, async () => {
     const file = path.join(downloads, 'remove me.bin');
     const messages = [];
     // Cancelled: nothing happens.
@@ -109,7 +109,7 @@ describe('files UI', () => {
     await entry('hello world.bin').waitFor();
   });
 
-  test('a torrent\'s file has a Stream link and the torrent a playlist; its data cannot be deleted', { timeout: 30000 }, async () => {
+  test('a torrent\'s file has a Stream link and the torrent a playlist; its data cannot be deleted', { timeout: 60000 }, async () => {
     const album = makeTorrent(path.join(downloads, 'album'), path.join(root, 'album.torrent'));
     const res = await fetch(new URL('api/v1/torrents', server.url), {
       method: 'POST', headers: { 'content-type': 'application/x-bittorrent' }, body: album.bytes,
@@ -143,7 +143,7 @@ describe('files UI', () => {
     assert.ok(fs.existsSync(path.join(downloads, 'album', 'one.bin')));
   });
 
-  test('without search providers, a search shows the server\'s message', { timeout: 15000 }, async () => {
+  test('without search providers, a search shows the server\'s message', { timeout: 60000 }, async () => {
     await page.locator('#omni-input').fill('ubuntu iso');
     assert.equal(await page.locator('#omni-go').textContent(), 'Search');
     await page.locator('#omni-input').press('Enter');
@@ -157,7 +157,7 @@ describe('files UI', () => {
     await page.locator('#omni-input').fill('');
   });
 
-  test('a 360 px screen has no horizontal scroll with the file actions', { timeout: 15000 }, async () => {
+  test('a 360 px screen has no horizontal scroll with the file actions', { timeout: 60000 }, async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.locator('#downloads li.dir details').evaluateAll((ds) => ds.forEach((d) => { d.open = true; }));
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));

@@ -61,7 +61,7 @@ after(async () => {
 });
 
 describe('search UI', () => {
-  test('text in the omni bar searches; results, errors and Add work', { timeout: 20000 }, async () => {
+  test('text in the omni bar searches; results, errors and Add work', { timeout: 60000 }, async () => {
     await page.locator('#omni-input').fill('ubuntu');
     await page.locator('#omni-input').press('Enter');
     const row = page.locator('#search-results li.result');

@@ -22,6 +22,7 @@ BIN=$TARGET/release/cloud-torrent
 WORK=$(mktemp -d /tmp/ct-files-bench.XXXXXX)
 trap 'kill $CT_PID $NGINX_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/dl/folder" "$WORK/state" "$WORK/nginx/logs"
+chmod 755 "$WORK" "$WORK/dl" "$WORK/dl/folder" # nginx workers run as an unprivileged user
 head -c $((SIZE_MIB << 20)) /dev/urandom > "$WORK/dl/big.bin"
 for i in 1 2 3 4 5 6 7 8; do
   head -c $((SIZE_MIB << 17)) /dev/urandom > "$WORK/dl/folder/part$i.bin"
@@ -62,14 +63,16 @@ measure() { # name pid url
   hz=$(getconf CLK_TCK)
   cpu0=$(cpu_of "$pid")
   for _ in $(seq "$RUNS"); do
-    speeds+=("$(curl -s -o /dev/null -w '%{speed_download} %{size_download}' "$url")")
+    speeds+=("$(curl -sf -o /dev/null -w '%{speed_download} %{size_download}' "$url")")
   done
   cpu1=$(cpu_of "$pid")
   bytes=$(echo "${speeds[0]}" | cut -d' ' -f2)
-  printf '%s\n' "${speeds[@]}" | awk -v name="$name" -v runs="$RUNS" -v ticks=$((cpu1 - cpu0)) -v hz="$hz" -v bytes="$bytes" '
-    { s[NR] = $1 / 1048576 } END {
-      n = asort(s); gib = bytes * runs / 1073741824
-      printf "%-34s min %7.0f  median %7.0f  max %7.0f MiB/s   server CPU %.2f s/GiB\n", name, s[1], s[int((n + 1) / 2)], s[n], ticks / hz / gib }'
+  local sorted
+  sorted=$(printf '%s\n' "${speeds[@]}" | awk '{ printf "%.1f\n", $1 / 1048576 }' | sort -n)
+  awk -v name="$name" -v runs="$RUNS" -v ticks=$((cpu1 - cpu0)) -v hz="$hz" -v bytes="$bytes" '
+    { s[NR] = $1 } END {
+      gib = bytes * runs / 1073741824
+      printf "%-42s min %7.0f  median %7.0f  max %7.0f MiB/s   server CPU %.2f s/GiB\n", name, s[1], s[int((NR + 1) / 2)], s[NR], ticks / hz / gib }' <<<"$sorted"
 }
 
 echo "payload ${SIZE_MIB} MiB, $RUNS runs each, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"

@@ -26,7 +26,7 @@ use http::{Plan, Representation};
 pub use tree::Listing;
 
 /// Read size of file bodies.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 fn download_root(state: &AppState) -> ApiResult<PathBuf> {
     state

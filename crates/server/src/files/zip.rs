@@ -477,7 +477,7 @@ fn async_stream(
                             cursor = Some(FileCursor { file, hasher });
                         }
                         let Some(c) = cursor.as_mut() else { continue };
-                        let want = (end.min(data_end) - pos).min(256 * 1024) as usize;
+                        let want = (end.min(data_end) - pos).min(1024 * 1024) as usize;
                         let mut buf = vec![0u8; want];
                         let n = match c.file.read(&mut buf).await {
                             Ok(0) => {

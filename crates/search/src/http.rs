@@ -26,34 +26,7 @@ const MAX_REDIRECTS: usize = 5;
 
 type Hosts = Arc<RwLock<HashSet<String>>>;
 
-/// True for addresses a server should not be made to fetch from on a user's behalf
-/// (the same rule as the engine's .torrent fetcher).
-pub(crate) fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || o[0] == 0
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private(IpAddr::V4(v4));
-            }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00
-                || (seg0 & 0xffc0) == 0xfe80
-        }
-    }
-}
+pub(crate) use cloud_torrent_netpolicy::is_private;
 
 fn allowed(hosts: &Hosts, host: &str) -> bool {
     hosts

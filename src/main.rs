@@ -9,6 +9,9 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{Cli, Settings};
 
+/// Threads of tokio's blocking pool (disk reads and writes, file listings).
+const BLOCKING_THREADS: usize = 8;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -65,7 +68,14 @@ fn main() -> ExitCode {
             settings.host
         );
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    // A small blocking pool, as rqbit has: librqbit moves every disk write to it
+    // (`block_in_place`), and tokio's default of up to 512 threads made those
+    // threads churn (2.75 -> 2.08 CPU s/GiB measured, BENCHMARKS.md).
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cloud-torrent: cannot start the async runtime: {e}");

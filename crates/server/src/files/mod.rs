@@ -2,6 +2,7 @@
 //! ranges and validators, folders as zip, deletion, and streaming of files
 //! that are still downloading.
 
+mod chunks;
 mod http;
 mod paths;
 mod range;
@@ -25,8 +26,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use http::{Plan, Representation};
 pub use tree::Listing;
 
-/// Read size of file bodies.
-const CHUNK: usize = 1024 * 1024;
+use chunks::CHUNK;
 
 fn download_root(state: &AppState) -> ApiResult<PathBuf> {
     state
@@ -150,15 +150,12 @@ pub async fn download(
         Plan::Done(resp) => return Ok(resp),
         Plan::Send { status, start, end } => (status, start, end),
     };
-    let mut file = tokio::fs::File::open(&inside.absolute)
+    let file = tokio::fs::File::open(&inside.absolute)
         .await
-        .map_err(|_| ApiError::NotFound(format!("cannot open {:?}", inside.relative)))?;
-    if start > 0 {
-        file.seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(|_| ApiError::NotFound(format!("cannot read {:?}", inside.relative)))?;
-    }
-    let body = Body::from_stream(ReaderStream::with_capacity(file.take(end - start), CHUNK));
+        .map_err(|_| ApiError::NotFound(format!("cannot open {:?}", inside.relative)))?
+        .into_std()
+        .await;
+    let body = Body::from_stream(chunks::ChunkReader::new(file, start, end).into_stream());
     Ok(http::respond(&rep, status, start, end, body))
 }
 

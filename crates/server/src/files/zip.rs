@@ -12,7 +12,9 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures::Stream;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::chunks::ChunkReader;
+use tokio::io::AsyncReadExt;
 
 /// Most entries in one archive.
 pub const MAX_ENTRIES: usize = 200_000;
@@ -392,7 +394,7 @@ fn shrunk(name: &str) -> std::io::Error {
 
 /// Produces `start..end` of the archive. Kept as one sequential generator over
 /// the layout: headers and descriptors are built in memory, file data is read
-/// in 256 KiB chunks (and hashed when a file is streamed from its first byte).
+/// in 1 MiB chunks (and hashed when a file is streamed from its first byte).
 fn async_stream(
     archive: Archive,
     start: u64,
@@ -463,39 +465,38 @@ fn async_stream(
                                 continue;
                             };
                             let from = pos - header_end;
-                            let mut file = match tokio::fs::File::open(path).await {
-                                Ok(f) => f,
+                            let to = end.min(data_end) - header_end;
+                            let file = match tokio::fs::File::open(path).await {
+                                Ok(f) => f.into_std().await,
                                 Err(e) => return Some((Err(e), (w, end, i, part, cursor))),
                             };
-                            if from > 0
-                                && let Err(e) = file.seek(std::io::SeekFrom::Start(from)).await
-                            {
-                                return Some((Err(e), (w, end, i, part, cursor)));
-                            }
                             let hasher =
                                 (from == 0 && w.crcs[i].is_none()).then(crc32fast::Hasher::new);
-                            cursor = Some(FileCursor { file, hasher });
+                            cursor = Some(FileCursor {
+                                reader: ChunkReader::new(file, from, to),
+                                hasher,
+                            });
                         }
                         let Some(c) = cursor.as_mut() else { continue };
-                        let want = (end.min(data_end) - pos).min(1024 * 1024) as usize;
-                        let mut buf = vec![0u8; want];
-                        let n = match c.file.read(&mut buf).await {
-                            Ok(0) => {
+                        let chunk = match c.reader.next_chunk().await {
+                            Some(Ok(chunk)) => chunk,
+                            Some(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                                 return Some((Err(shrunk(&entry.name)), (w, end, i, part, cursor)));
                             }
-                            Ok(n) => n,
-                            Err(e) => return Some((Err(e), (w, end, i, part, cursor))),
+                            Some(Err(e)) => return Some((Err(e), (w, end, i, part, cursor))),
+                            None => {
+                                return Some((Err(shrunk(&entry.name)), (w, end, i, part, cursor)));
+                            }
                         };
-                        buf.truncate(n);
                         if let Some(h) = c.hasher.as_mut() {
-                            h.update(&buf);
+                            h.update(&chunk);
                         }
-                        pos += n as u64;
+                        pos += chunk.len() as u64;
                         if pos >= end && pos < data_end {
                             // The range ends inside this file: the CRC stays unknown.
                             c.hasher = None;
                         }
-                        return Some((Ok(Bytes::from(buf)), (w, pos, i, part, cursor)));
+                        return Some((Ok(chunk), (w, pos, i, part, cursor)));
                     }
                     Part::Descriptor => {
                         if pos >= entry_end {
@@ -528,6 +529,6 @@ enum Part {
 }
 
 struct FileCursor {
-    file: tokio::fs::File,
+    reader: ChunkReader,
     hasher: Option<crc32fast::Hasher>,
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { applyPatch, touchedTorrents } from '../../web/js/patch.js';
 import { bytes, duration, percent } from '../../web/js/format.js';
 import { omniKind } from '../../web/js/omni.js';
+import { resultKey, safeHttpUrl } from '../../web/js/search.js';
 
 test('JSON Patch: the RFC 6902 operations, in place', () => {
   let doc = { torrents: { a: { progress: 0, files: [1, 2] } }, title: 'x' };
@@ -47,4 +48,19 @@ test('the omni bar tells magnets, URLs and searches apart', () => {
   assert.equal(omniKind('HTTP://x/y'), 'url');
   assert.equal(omniKind('ubuntu iso'), 'search');
   assert.equal(omniKind(''), 'empty');
+});
+
+test('only absolute http(s) URLs of search results become links', () => {
+  assert.equal(safeHttpUrl('https://site.example/t/1?a=b'), 'https://site.example/t/1?a=b');
+  assert.equal(safeHttpUrl('HTTP://Site.example/x'), 'http://site.example/x');
+  for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,x',
+    'vbscript:x', '/relative/path', '//host/x', 'ftp://host/x', '', null, undefined, 42]) {
+    assert.equal(safeHttpUrl(bad), null, String(bad));
+  }
+});
+
+test('search results are told apart by info hash, else by provider and link', () => {
+  assert.equal(resultKey({ infohash: 'ABC', provider: 'a' }), resultKey({ infohash: 'abc', provider: 'b' }));
+  assert.notEqual(resultKey({ provider: 'a', item: '/1' }), resultKey({ provider: 'b', item: '/1' }));
+  assert.notEqual(resultKey({ provider: 'a', item: '/1' }), resultKey({ provider: 'a', item: '/2' }));
 });

@@ -1,9 +1,39 @@
 // Calls to the JSON API. URLs are relative so the UI works under any sub-path.
 
+/** Opens the login page, which comes back to this page after logging in. */
+export function goToLogin() {
+  window.location.assign('login');
+}
+
+/**
+ * Whether this server asks for a login: a request without the session cookie is
+ * refused. False when the server cannot be reached.
+ */
+export async function loginRequired() {
+  try {
+    const res = await fetch('api/v1/config', { method: 'HEAD', credentials: 'omit', cache: 'no-store' });
+    return res.status === 401;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that the session is still valid (after the live stream dropped, whose
+ * status code a page cannot see) and opens the login page when it is not.
+ */
+export async function checkSession() {
+  try {
+    const res = await fetch('api/v1/config', { method: 'HEAD', cache: 'no-store' });
+    if (res.status === 401) goToLogin();
+  } catch { /* the server is away: the stream retries */ }
+}
+
 /**
  * `method` on `path` (relative, e.g. "api/v1/torrents"). A plain object body is
  * sent as JSON; a Blob or ArrayBuffer as is, with `type` as its content type.
  * Resolves to the JSON answer (or null); rejects with the server's error message.
+ * A 401 (the session ended) opens the login page instead and never settles.
  */
 export async function api(method, path, body, type) {
   const init = { method, headers: {} };
@@ -19,6 +49,11 @@ export async function api(method, path, body, type) {
     res = await fetch(path, init);
   } catch {
     throw new Error('The server cannot be reached.');
+  }
+  if (res.status === 401) {
+    // The session ended (expired, or logged out elsewhere): log in again.
+    goToLogin();
+    return new Promise(() => {});
   }
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;

@@ -1,8 +1,10 @@
 // Entry point: wires the panels to the live state.
 
+import { checkSession } from './api.js';
 import { setText } from './dom.js';
 import { renderDownloads } from './downloads.js';
 import { setupOmni } from './omni.js';
+import { setupSession } from './session.js';
 import { renderSettings, setupSettings } from './settings.js';
 import { renderStats } from './stats.js';
 import { connect } from './sync.js';
@@ -39,8 +41,9 @@ function onState(state, touched) {
 setupTheme();
 setupOmni();
 setupSettings();
+setupSession();
 document.getElementById('message-close').addEventListener('click', () => {
   document.getElementById('message').hidden = true;
 });
-const link = connect({ onState, onStatus });
+const link = connect({ onState, onStatus, onDrop: checkSession });
 document.getElementById('conn').addEventListener('click', () => link.reconnect());

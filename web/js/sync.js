@@ -10,9 +10,10 @@ const MAX_DELAY = 15000;
 /**
  * Connects and keeps connected. `onState(state, touched)` gets the whole state and
  * the info hashes a patch touched (null: anything may have changed);
- * `onStatus(status, retryInMs)` gets 'connecting', 'live' or 'offline'.
+ * `onStatus(status, retryInMs)` gets 'connecting', 'live' or 'offline';
+ * `onDrop()` is called when the connection fails (e.g. to check the session).
  */
-export function connect({ onState, onStatus }) {
+export function connect({ onState, onStatus, onDrop }) {
   let source = null;
   let state = null;
   let version = null;
@@ -57,6 +58,7 @@ export function connect({ onState, onStatus }) {
     source.addEventListener('error', () => {
       close();
       retry();
+      onDrop?.();
     });
   }
 

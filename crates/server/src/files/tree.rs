@@ -24,6 +24,7 @@ pub struct Node {
     /// Belongs to a torrent that is still downloading.
     pub downloading: bool,
     /// A folder's entries, by name; null when the listing stopped before it.
+    #[schema(no_recursion)]
     pub children: Option<Vec<Node>>,
 }
 

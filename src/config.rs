@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use clap::builder::BoolishValueParser;
 use cloud_torrent_engine::EngineConfig;
-use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConfig};
+use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConfig, TlsConfig};
 use serde::Deserialize;
 
 /// Command line of cloud-torrent. Every flag also reads an environment variable.
@@ -47,6 +47,9 @@ pub struct Cli {
     /// Where torrents' files go [default: ./downloads]
     #[arg(short = 'd', long, env = "DOWNLOAD_DIR")]
     pub download_dir: Option<PathBuf>,
+    /// The folder the download folder may be moved within over the API [default: the download folder]
+    #[arg(long, env = "DOWNLOAD_ROOT")]
+    pub download_root: Option<PathBuf>,
     /// Where the torrent list and resume data are kept [default: .cloud-torrent-state beside the config file]
     #[arg(long, env = "STATE_DIR")]
     pub state_dir: Option<PathBuf>,
@@ -68,6 +71,12 @@ pub struct Cli {
     /// Search providers file: JSON, Cloud Torrent's scraper-config.json format plus Torznab indexers
     #[arg(long, env = "SEARCH_CONFIG")]
     pub search_config: Option<PathBuf>,
+    /// TLS certificate chain (PEM) to serve HTTPS, with HTTP/2; needs --key-path
+    #[arg(short = 'r', long, env = "CERT_PATH")]
+    pub cert_path: Option<PathBuf>,
+    /// TLS private key (PEM) of --cert-path
+    #[arg(short = 'k', long, env = "KEY_PATH")]
+    pub key_path: Option<PathBuf>,
 }
 
 /// The config file. Keys are camelCase; unknown keys are an error so typos are caught.
@@ -83,6 +92,8 @@ pub struct FileConfig {
     /// Extra host names the `Host` header may carry (reverse proxies).
     pub allowed_hosts: Option<Vec<String>>,
     pub download_dir: Option<PathBuf>,
+    /// The folder `PATCH /api/v1/config` may move `downloadDir` within.
+    pub download_root: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
     pub incoming_port: Option<u16>,
     pub incoming_host: Option<IpAddr>,
@@ -98,6 +109,10 @@ pub struct FileConfig {
     pub stats_interval: Option<f64>,
     /// The search providers file (see search-providers.example.json).
     pub search_config: Option<PathBuf>,
+    /// TLS certificate chain (PEM): serve HTTPS. Needs `keyPath`.
+    pub cert_path: Option<PathBuf>,
+    /// TLS private key (PEM) of `certPath`.
+    pub key_path: Option<PathBuf>,
 }
 
 /// The resolved configuration.
@@ -160,6 +175,29 @@ fn usable_dir(setting: &str, dir: &Path) -> Result<PathBuf, ConfigError> {
     Ok(abs)
 }
 
+/// HTTPS when both `certPath` and `keyPath` are set (loaded and checked now), plain HTTP
+/// when neither is.
+fn resolve_tls(
+    cert_path: Option<PathBuf>,
+    key_path: Option<PathBuf>,
+) -> Result<Option<TlsConfig>, ConfigError> {
+    let set = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
+    match (set(cert_path), set(key_path)) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => TlsConfig::from_pem_files(&cert, &key)
+            .map(Some)
+            .map_err(|e| ConfigError(e.to_string())),
+        (Some(_), None) => Err(ConfigError(
+            "certPath is set but keyPath is not: give both (--cert-path and --key-path) or neither"
+                .into(),
+        )),
+        (None, Some(_)) => Err(ConfigError(
+            "keyPath is set but certPath is not: give both (--cert-path and --key-path) or neither"
+                .into(),
+        )),
+    }
+}
+
 impl Settings {
     /// Resolves flags and environment (already in `cli`) over the config file and defaults.
     pub fn resolve(cli: Cli) -> Result<Settings, ConfigError> {
@@ -173,6 +211,21 @@ impl Settings {
             .or(file.download_dir)
             .unwrap_or_else(|| PathBuf::from("downloads"));
         let download_dir = usable_dir("downloadDir", &download_dir)?;
+        let download_root = cli
+            .download_root
+            .or(file.download_root)
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|root| usable_dir("downloadRoot", &root))
+            .transpose()?;
+        if let Some(root) = &download_root
+            && !download_dir.starts_with(root)
+        {
+            return Err(ConfigError(format!(
+                "downloadDir {:?} is outside downloadRoot {:?}: choose a downloadRoot that contains it",
+                download_dir.display().to_string(),
+                root.display().to_string()
+            )));
+        }
         let config_folder = cli
             .config_path
             .parent()
@@ -190,6 +243,7 @@ impl Settings {
             )));
         }
         let mut engine = EngineConfig::new(download_dir, state_dir);
+        engine.download_root = download_root;
         engine.incoming_port = cli.incoming_port.or(file.incoming_port).unwrap_or(50007);
         engine.listen_ip = cli.incoming_host.or(file.incoming_host);
         let dht = match cli.disable_dht {
@@ -268,6 +322,10 @@ impl Settings {
         {
             return Err(ConfigError("auth: expected user:password".into()));
         }
+        let tls = resolve_tls(
+            cli.cert_path.or(file.cert_path),
+            cli.key_path.or(file.key_path),
+        )?;
         Ok(Settings {
             host: cli
                 .host
@@ -290,6 +348,7 @@ impl Settings {
                     allowed_hosts,
                     ..SecurityConfig::default()
                 },
+                tls,
             },
         })
     }
@@ -316,5 +375,97 @@ impl Settings {
                 .map_err(|e| ConfigError(format!("auth: {e}")))?;
         security.credentials = Some(credentials);
         Ok(generated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Config-file text: real keys with values of every type, TOML and JSON syntax,
+    /// and junk.
+    fn config_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(vec![
+                    "port",
+                    "host",
+                    "title",
+                    "auth",
+                    "downloadDir",
+                    "downloadRoot",
+                    "stateDir",
+                    "incomingPort",
+                    "dht",
+                    "eventInterval",
+                    "allowedHosts",
+                    "searchConfig",
+                    "bogus",
+                    "[section]",
+                    "\"quoted key\"",
+                ])
+                .prop_map(str::to_owned),
+                prop::sample::select(vec![
+                    " = ",
+                    "=",
+                    "\n",
+                    ": ",
+                    ", ",
+                    "{",
+                    "}",
+                    "[",
+                    "]",
+                    "\"",
+                    "'",
+                    "#",
+                    "\\",
+                    "true",
+                    "1e999",
+                    "-1",
+                    "99999999999999999999",
+                    "0.0",
+                    "nan",
+                    "inf",
+                    "\"127.0.0.1\"",
+                    "\"/\"",
+                    "\"../x\"",
+                    "'''",
+                    "\"\"\"",
+                    "\u{0}",
+                    "\u{feff}",
+                ])
+                .prop_map(str::to_owned),
+                "\\PC{0,10}",
+            ],
+            0..30,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Arbitrary TOML or JSON text never panics: it is a config or one error
+        /// naming the file.
+        #[test]
+        fn config_files_never_panic(text in config_text(), json in any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(if json { "c.json" } else { "c.toml" });
+            std::fs::write(&path, &text).unwrap();
+            if let Err(e) = read_file(&path) {
+                prop_assert!(e.to_string().starts_with("invalid configuration: config file"), "{}", e);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            let dir = tempfile::tempdir().unwrap();
+            for name in ["c.toml", "c.json"] {
+                let path = dir.path().join(name);
+                std::fs::write(&path, &bytes).unwrap();
+                let _ = read_file(&path);
+            }
+        }
     }
 }

@@ -20,6 +20,15 @@ fn bin() -> Command {
         "STATE_DIR",
         "INCOMING_PORT",
         "DISABLE_DHT",
+        "DOWNLOAD_ROOT",
+        "CERT_PATH",
+        "KEY_PATH",
+        "SEARCH_CONFIG",
+        "NO_AUTH",
+        "ALLOWED_HOSTS",
+        "INCOMING_HOST",
+        "ALLOW_PRIVATE_URLS",
+        "LOG",
     ] {
         c.env_remove(var);
     }
@@ -185,4 +194,23 @@ async fn flag_beats_env_beats_file_beats_default() {
     up(flag_port).await;
     assert!(!answers(env_port).await);
     drop(s);
+}
+
+#[test]
+fn a_download_folder_outside_the_download_root_stops_start_up() {
+    let dirs = Dirs::new();
+    let root = dirs.state.parent().unwrap().join("media");
+    let mut c = bin();
+    c.arg("--download-dir")
+        .arg(&dirs.downloads)
+        .arg("--state-dir")
+        .arg(&dirs.state)
+        .arg("--config-path")
+        .arg(dirs.state.parent().unwrap().join("none.toml"))
+        .env("DOWNLOAD_ROOT", &root);
+    let err = refuses(&mut c);
+    assert!(
+        err.contains("outside downloadRoot") && err.contains("media"),
+        "{err}"
+    );
 }

@@ -150,6 +150,7 @@ async fn server_with(dirs: &Dirs, events: EventsConfig) -> TestServer {
         events,
         search_config: None,
         security: Default::default(),
+        tls: None,
     })
     .await
 }

@@ -35,6 +35,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         events: Default::default(),
         search_config: None,
         security: Default::default(),
+        tls: None,
     })
     .await;
     let base = server.base.clone();
@@ -233,4 +234,146 @@ async fn the_ui_is_served_with_relative_urls_and_a_strict_policy() {
     assert_eq!(status, 404);
     assert!(err["error"].is_string());
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
+    let dirs = Dirs::new();
+    let tmp = dirs.state.parent().unwrap().canonicalize().unwrap();
+    let downloads = dirs.downloads.canonicalize().unwrap();
+    let outside = tmp.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, downloads.join("link")).unwrap();
+    std::os::unix::fs::symlink(tmp.join("nowhere"), downloads.join("dangling")).unwrap();
+    let config_file = tmp.join("cloud-torrent.toml");
+    let http_port = free_port("127.0.0.1");
+    let incoming = free_port("127.0.0.1");
+
+    // By default the root is the download folder the server started with.
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let get = |http: reqwest::Client, base: String| async move {
+        let r = http
+            .get(format!("{base}/api/v1/config"))
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    let config = get(server.http.clone(), server.base.clone()).await;
+    assert_eq!(config["downloadRoot"], downloads.display().to_string());
+    let at = |p: &std::path::Path| p.display().to_string();
+    for (dir, why) in [
+        (format!("{}/../outside", at(&downloads)), ". or .."),
+        (at(&outside), "download root"),
+        (at(&tmp.join("downloads-evil")), "download root"),
+        (at(&tmp), "download root"),
+        (at(&downloads.join("link")), "symbolic link"),
+        (at(&downloads.join("link/sub")), "symbolic link"),
+        (at(&downloads.join("dangling/sub")), "download root"),
+        ("/".to_owned(), "root folder"),
+        ("movies".to_owned(), "absolute"),
+    ] {
+        let (status, err) = patch(&server.base, &server.http, json!({ "downloadDir": dir })).await;
+        assert_eq!(status, 400, "{dir}: {err}");
+        let message = err["error"].as_str().unwrap();
+        assert!(message.starts_with("downloadDir: "), "{dir}: {message}");
+        assert!(
+            message.contains(why),
+            "{dir}: {message:?} should say {why:?}"
+        );
+        assert!(!message.contains(&at(&tmp)), "no server paths: {message}");
+    }
+    assert!(!outside.join("sub").exists(), "created through a symlink");
+    assert!(!tmp.join("nowhere").exists(), "created through a symlink");
+    assert!(!tmp.join("downloads-evil").exists());
+
+    // What runs a program, widens what the server may fetch or read, or guards it:
+    // refused by name, nothing saved.
+    let saved = std::fs::read_to_string(&config_file).unwrap_or_default();
+    for key in [
+        "allowPrivateUrls",
+        "searchConfig",
+        "stateDir",
+        "downloadRoot",
+        "auth",
+        "noAuth",
+        "allowedHosts",
+        "host",
+        "certPath",
+        "keyPath",
+    ] {
+        let body = json!({ key: "/", "title": "changed" });
+        let (status, err) = patch(&server.base, &server.http, body).await;
+        assert_eq!(status, 400, "{key}: {err}");
+        let message = err["error"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{key}: cannot be changed over the API")),
+            "{message}"
+        );
+    }
+    let (status, err) = patch(&server.base, &server.http, json!({ "doneCmd": "sh" })).await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"].as_str().unwrap().contains("\"doneCmd\""),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config_file).unwrap_or_default(),
+        saved
+    );
+    let config = get(server.http.clone(), server.base.clone()).await;
+    assert_eq!(config["title"], "Cloud Torrent");
+
+    // A subfolder is fine; the root is saved with it, so the next start keeps it.
+    let movies = downloads.join("movies");
+    let (status, config) = patch(
+        &server.base,
+        &server.http,
+        json!({ "downloadDir": at(&movies) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["downloadDir"], at(&movies));
+    assert_eq!(config["pendingRestart"], json!(["downloadDir"]));
+    assert!(movies.is_dir());
+    let table: toml::Table = std::fs::read_to_string(&config_file)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(table["downloadDir"].as_str(), Some(at(&movies).as_str()));
+    assert_eq!(
+        table["downloadRoot"].as_str(),
+        Some(at(&downloads).as_str())
+    );
+    server.terminate();
+
+    // --download-root widens what the API may choose, and only that.
+    let root = at(&tmp);
+    let server = Binary::start(&dirs, http_port, incoming, &["--download-root", &root]).await;
+    let config = get(server.http.clone(), server.base.clone()).await;
+    assert_eq!(config["downloadRoot"], root);
+    let media = tmp.join("media");
+    let (status, config) = patch(
+        &server.base,
+        &server.http,
+        json!({ "downloadDir": at(&media) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{config}");
+    let (status, err) = patch(
+        &server.base,
+        &server.http,
+        json!({ "downloadDir": "/etc/x" }),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    let (status, err) = patch(
+        &server.base,
+        &server.http,
+        json!({ "downloadDir": at(&dirs.state.join("x")) }),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("stateDir"), "{err}");
+    server.terminate();
 }

@@ -39,6 +39,7 @@ async fn start(dirs: &Dirs, providers: Option<&Value>) -> (TestServer, SocketAdd
         events: Default::default(),
         search_config,
         security: Default::default(),
+        tls: None,
     })
     .await;
     (server, addr)

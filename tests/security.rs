@@ -22,6 +22,7 @@ async fn start(dirs: &Dirs, security: SecurityConfig) -> TestServer {
         events: Default::default(),
         search_config: None,
         security,
+        tls: None,
     })
     .await
 }

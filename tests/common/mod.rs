@@ -240,6 +240,7 @@ impl TestServer {
             events: Default::default(),
             search_config: None,
             security: Default::default(),
+            tls: None,
         })
         .await
     }

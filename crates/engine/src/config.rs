@@ -28,6 +28,10 @@ pub struct EngineConfig {
     pub auto_start: bool,
     /// Allow fetching .torrent URLs from private, loopback and link-local addresses.
     pub allow_private_urls: bool,
+    /// The folder that `PATCH /api/v1/config` may move `download_dir` within
+    /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
+    /// Never settable over the API.
+    pub download_root: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -45,6 +49,7 @@ impl EngineConfig {
             upload: true,
             auto_start: true,
             allow_private_urls: false,
+            download_root: None,
         }
     }
 }

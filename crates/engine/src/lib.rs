@@ -11,10 +11,13 @@ mod config;
 mod engine;
 mod error;
 mod fetch;
+#[cfg(test)]
+mod fuzz;
 mod info_hash;
 mod magnet;
 pub mod sanitize;
 mod store;
+pub mod torrent_guard;
 mod types;
 
 pub use config::EngineConfig;
@@ -26,5 +29,5 @@ pub use error::{EngineError, Result};
 pub use fetch::{MAX_TORRENT_BYTES, is_private};
 pub use info_hash::InfoHash;
 pub use magnet::Magnet;
-pub use store::write_atomically;
+pub use store::{remove_stale_temp_files, write_atomically};
 pub use types::{Torrent, TorrentFile, TorrentState};

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -144,6 +145,29 @@ impl Store {
         let _ = std::fs::remove_file(self.torrent_file(hash));
     }
 
+    /// Removes temporary files left by a process killed while writing: ours (see
+    /// [`write_atomically`]) and librqbit's (`<name>.tmp`, in its own folder, which
+    /// no one writes before the session starts).
+    pub fn remove_stale_temp_files(&self) {
+        let mut removed = remove_stale_temp_files(&self.dir, None)
+            + remove_stale_temp_files(&self.dir.join("torrents"), None)
+            + remove_stale_temp_files(&self.librqbit_dir(), None);
+        if let Ok(entries) = std::fs::read_dir(self.librqbit_dir()) {
+            for entry in entries.flatten() {
+                let is_tmp = entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.ends_with(".tmp"));
+                if is_tmp && std::fs::remove_file(entry.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed temporary files of an interrupted run");
+        }
+    }
+
     /// Makes librqbit forget its own list, so that we re-add every torrent ourselves
     /// (with peers and options librqbit does not persist). Its bitfields stay.
     pub fn reset_librqbit_session(&self) -> std::io::Result<()> {
@@ -156,21 +180,70 @@ impl Store {
 
 /// Writes `bytes` to `path` so that a crash leaves either the old or the new file:
 /// write a temporary file in the same folder, fsync it, rename it over, fsync the folder.
+///
+/// The temporary file is `.<name>.<pid>-<n>.tmp`, unique to the call, so that two
+/// writers never share one. A process killed mid-write leaves it behind; the next
+/// start removes it with [`remove_stale_temp_files`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()));
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The target's name and the process id in the name of a temporary file of
+/// [`write_atomically`] (`.<name>.<pid>-<n>.tmp`, or `.<name>.<pid>.tmp` of earlier versions).
+fn parse_temp_name(name: &str) -> Option<(&str, u32)> {
+    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (target, tag) = stem.rsplit_once('.')?;
+    let pid = match tag.split_once('-') {
+        Some((pid, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => pid,
+        Some(_) => return None,
+        None => tag,
+    };
+    if target.is_empty() || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((target, pid.parse().ok()?))
+}
+
+/// Removes the temporary files [`write_atomically`] left in `dir` when a process was
+/// killed mid-write: those of other process ids, and only those for the file named
+/// `target` when it is given (a config file's folder holds other files).
+/// Returns how many were removed.
+pub fn remove_stale_temp_files(dir: &Path, target: Option<&str>) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let me = std::process::id();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((of, pid)) = name.to_str().and_then(parse_temp_name) else {
+            continue;
+        };
+        let wanted = target.is_none_or(|t| t == of);
+        if pid != me && wanted && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -209,6 +282,48 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("torrents.json")]);
+    }
+
+    #[test]
+    fn temporary_files_of_killed_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = std::process::id();
+        let other = me.wrapping_add(1);
+        let names = [
+            format!(".torrents.json.{other}-3.tmp"),
+            format!(".torrents.json.{other}.tmp"),
+            format!(".cloud-torrent.toml.{other}-0.tmp"),
+            format!(".torrents.json.{me}-7.tmp"),
+            "notes.tmp".to_owned(),
+            ".x.abc.tmp".to_owned(),
+            "torrents.json".to_owned(),
+        ];
+        for n in &names {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        let left = |dir: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        // Only the config file's: the others stay.
+        assert_eq!(
+            remove_stale_temp_files(dir.path(), Some("cloud-torrent.toml")),
+            1
+        );
+        assert_eq!(left(dir.path()).len(), names.len() - 1);
+        assert_eq!(remove_stale_temp_files(dir.path(), None), 2);
+        let mut expected = vec![
+            format!(".torrents.json.{me}-7.tmp"),
+            ".x.abc.tmp".to_owned(),
+            "notes.tmp".to_owned(),
+            "torrents.json".to_owned(),
+        ];
+        expected.sort();
+        assert_eq!(left(dir.path()), expected);
     }
 
     #[test]

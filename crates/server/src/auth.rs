@@ -136,8 +136,10 @@ pub struct SecurityConfig {
     /// Host names (besides IP addresses, `localhost` and this machine's name) that the
     /// `Host` header may carry, e.g. the name a reverse proxy serves; `*` allows any.
     pub allowed_hosts: Vec<String>,
-    /// Mark the session cookie `Secure` (served over TLS).
-    pub secure_cookies: bool,
+    /// The server is reached over TLS ([`crate::serve`] sets it when
+    /// [`crate::ServerConfig::tls`] is given): the session cookie is `Secure` and only
+    /// `https` origins are this server's own.
+    pub tls: bool,
     /// Failed logins allowed per client address within `login_window`.
     pub login_failures: usize,
     /// The sliding window of `login_failures`.
@@ -149,7 +151,7 @@ impl Default for SecurityConfig {
         SecurityConfig {
             credentials: None,
             allowed_hosts: Vec::new(),
-            secure_cookies: false,
+            tls: false,
             login_failures: 5,
             login_window: Duration::from_secs(60),
         }
@@ -295,11 +297,22 @@ impl Auth {
             || self.0.host_names.iter().any(|h| h == "*" || *h == name)
     }
 
-    /// Whether `origin` (an `Origin` header) is this server as reached by this request.
-    fn origin_is_own(&self, origin: &str, headers: &HeaderMap) -> bool {
+    /// Whether `origin` (an `Origin` header) is this server as reached by this request,
+    /// whose host (the `Host` header, or the authority of an HTTP/2 request) is
+    /// `request_host`. Under TLS only an `https` origin is; otherwise `http` or `https`
+    /// (a proxy may terminate TLS).
+    fn origin_is_own(&self, origin: &str, request_host: &str) -> bool {
         let Ok(url) = url::Url::parse(origin) else {
             return false;
         };
+        let scheme_ok = match url.scheme() {
+            "https" => true,
+            "http" => !self.0.config.tls,
+            _ => false,
+        };
+        if !scheme_ok {
+            return false;
+        }
         let Some(host) = url.host_str() else {
             return false;
         };
@@ -307,10 +320,6 @@ impl Auth {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
-        let request_host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
         authority.eq_ignore_ascii_case(request_host)
             || strip_port(request_host).eq_ignore_ascii_case(host)
                 && url.port().is_none()
@@ -324,13 +333,13 @@ impl Auth {
     }
 
     /// Proof that a browser sent this request from our own pages.
-    fn same_origin_proven(&self, headers: &HeaderMap) -> bool {
+    fn same_origin_proven(&self, headers: &HeaderMap, request_host: &str) -> bool {
         let site = header_str(headers, "sec-fetch-site");
         if site.is_some_and(|s| s.eq_ignore_ascii_case("same-origin")) {
             return true;
         }
         header_str(headers, header::ORIGIN.as_str())
-            .is_some_and(|origin| self.origin_is_own(origin, headers))
+            .is_some_and(|origin| self.origin_is_own(origin, request_host))
     }
 
     /// `Err(retry after)` when `ip` has used up its failed logins.
@@ -448,7 +457,7 @@ impl Auth {
     fn cookie(&self, value: &str, max_age: u64, headers: &HeaderMap) -> HeaderValue {
         let forwarded_tls = header_str(headers, "x-forwarded-proto")
             .is_some_and(|p| p.eq_ignore_ascii_case("https"));
-        let secure = if self.0.config.secure_cookies || forwarded_tls {
+        let secure = if self.0.config.tls || forwarded_tls {
             "; Secure"
         } else {
             ""
@@ -625,9 +634,11 @@ fn unauthorized(req: &Request) -> Response {
 pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Response {
     let headers = req.headers();
     let path = req.uri().path().to_owned();
+    // HTTP/2 carries the host in the `:authority` pseudo-header, i.e. in the URI.
     let host = header_str(headers, header::HOST.as_str())
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
+    let request_host = host.clone().unwrap_or_default();
     if let Some(host) = &host
         && !auth.host_allowed(host)
     {
@@ -645,7 +656,7 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
             return ApiError::Forbidden("cross-site requests are refused".into()).into_response();
         }
         if let Some(origin) = header_str(headers, header::ORIGIN.as_str())
-            && !auth.origin_is_own(origin, headers)
+            && !auth.origin_is_own(origin, &request_host)
         {
             return ApiError::Forbidden(
                 "requests from another origin are refused (Origin does not match Host)".into(),
@@ -693,7 +704,7 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
         && auth.session_valid(&id)
     {
         let legacy = path.starts_with("/api/") && !path.starts_with("/api/v1/");
-        if legacy && mutating && !auth.same_origin_proven(req.headers()) {
+        if legacy && mutating && !auth.same_origin_proven(req.headers(), &request_host) {
             return ApiError::Forbidden(
                 "the old text endpoints accept a session cookie only from this server's own pages; scripts should use HTTP Basic".into(),
             )
@@ -939,6 +950,25 @@ mod tests {
         ] {
             assert!(!auth.host_allowed(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn origins_must_match_host_and_scheme() {
+        let plain = Auth::new(SecurityConfig::default());
+        let tls = Auth::new(SecurityConfig {
+            tls: true,
+            ..SecurityConfig::default()
+        });
+        // Without TLS of its own the server may sit behind a TLS-terminating proxy.
+        assert!(plain.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(plain.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(tls.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(tls.origin_is_own("https://localhost", "localhost"));
+        assert!(!tls.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(!tls.origin_is_own("https://127.0.0.1:3001", "127.0.0.1:3000"));
+        assert!(!plain.origin_is_own("ftp://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(!plain.origin_is_own("null", "127.0.0.1:3000"));
+        assert!(!tls.origin_is_own("https://127.0.0.1:3000", ""));
     }
 
     #[test]

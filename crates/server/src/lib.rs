@@ -15,6 +15,7 @@ mod search;
 mod settings;
 mod sse;
 mod stats;
+pub mod tls;
 mod ui;
 
 use std::future::Future;
@@ -34,6 +35,7 @@ pub use error::{ApiError, ErrorBody};
 pub use events::EventsConfig;
 pub use live::Live;
 pub use openapi::ApiDoc;
+pub use tls::{TlsConfig, TlsError};
 
 /// Largest request body: a .torrent (10 MiB) plus multipart framing.
 const MAX_BODY_BYTES: usize = cloud_torrent_engine::MAX_TORRENT_BYTES + 64 * 1024;
@@ -53,6 +55,9 @@ pub struct ServerConfig {
     pub search_config: Option<PathBuf>,
     /// Authentication, allowed host names and cross-site settings.
     pub security: SecurityConfig,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
+    /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
+    pub tls: Option<TlsConfig>,
 }
 
 /// Shared by all handlers.
@@ -146,8 +151,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Starts the engine, serves HTTP on `listener` until `shutdown` resolves, then
-/// saves the state and stops the engine.
+/// Starts the engine, serves HTTP on `listener` (HTTPS when [`ServerConfig::tls`] is
+/// set: each TLS handshake in its own task) until `shutdown` resolves, then saves the
+/// state and stops the engine.
 pub async fn serve(
     config: ServerConfig,
     listener: TcpListener,
@@ -164,7 +170,9 @@ pub async fn serve(
         config.config_file.clone(),
         config.events.clone(),
     );
-    let config_security = config.security.clone();
+    let mut config_security = config.security.clone();
+    config_security.tls |= config.tls.is_some();
+    let tls = config.tls.clone();
     if config_security.credentials.is_none() {
         tracing::info!("authentication is off");
     }
@@ -177,16 +185,31 @@ pub async fn serve(
     };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!("listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!("listening on {scheme}://{addr}");
     }
     // Event streams never end by themselves: end them when shutting down.
     let shutdown = async move {
         shutdown.await;
         live.hub.close();
     };
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = match tls {
+        // `tap_io` only gives axum the `ConnectInfo<SocketAddr>` of a custom listener.
+        Some(tls) => {
+            let listener = axum::serve::ListenerExt::tap_io(
+                tls::TlsListener::new(listener, &tls),
+                |_: &mut _| {},
+            );
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     engine.shutdown().await;
     result?;
     Ok(())

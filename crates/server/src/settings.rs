@@ -3,9 +3,12 @@
 //! `title`, `seeding` and `autoStart` apply at once. `downloadDir`, `incomingPort`,
 //! `dht` and `upload` are fixed when the BitTorrent session starts: a change is saved
 //! to the config file and reported in `pendingRestart` until the server restarts.
-//! No change stops a running torrent. Settings that guard the server
-//! (`allowPrivateUrls`, `auth`, `host`, `port`, `stateDir`) are refused here: they are
-//! set in the config file or on the command line only.
+//! No change stops a running torrent. Settings that guard the server or could widen
+//! what it may read, write or fetch (`allowPrivateUrls`, `auth`, `host`, `port`,
+//! `stateDir`, `downloadRoot`, `searchConfig`, TLS files...) are refused here: they are
+//! set in the config file or on the command line only. `downloadDir` may only move
+//! inside the download root (`downloadRoot`, by default the download folder the
+//! server started with), checked both as written and with symlinks resolved.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -41,6 +44,8 @@ pub struct ConfigView {
     pub auto_start: bool,
     /// Fetch .torrent URLs from private addresses. Read-only here.
     pub allow_private_urls: bool,
+    /// The folder `downloadDir` must stay inside. Read-only here.
+    pub download_root: String,
     /// Settings that were saved but take effect only after a restart.
     pub pending_restart: Vec<String>,
 }
@@ -72,6 +77,8 @@ struct Saved {
 
 struct Inner {
     engine: Engine,
+    /// Canonical folder that `downloadDir` must stay inside.
+    root: PathBuf,
     file: Option<PathBuf>,
     running: RestartOnly,
     saved: Mutex<Saved>,
@@ -103,8 +110,27 @@ impl Settings {
     /// Settings of a server whose config file is `file` (`None`: changes are not saved).
     pub fn new(engine: Engine, title: String, file: Option<PathBuf>) -> Self {
         let running = RestartOnly::of(engine.config());
+        if let Some(path) = &file
+            && let (Some(dir), Some(name)) = (path.parent(), path.file_name())
+        {
+            // A server killed while saving settings leaves its temporary file behind.
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            cloud_torrent_engine::remove_stale_temp_files(dir, name.to_str());
+        }
+        let config = engine.config();
+        let root = config
+            .download_root
+            .clone()
+            .unwrap_or_else(|| config.download_dir.clone());
+        // Compare canonical paths, so a symlink cannot smuggle a folder in.
+        let root = root.canonicalize().unwrap_or(root);
         Settings {
             inner: Arc::new(Inner {
+                root,
                 file,
                 saved: Mutex::new(Saved {
                     title,
@@ -154,6 +180,7 @@ impl Settings {
             seeding: live.seeding,
             auto_start: live.auto_start,
             allow_private_urls: self.inner.engine.config().allow_private_urls,
+            download_root: self.inner.root.display().to_string(),
             pending_restart: pending,
         }
     }
@@ -191,7 +218,7 @@ impl Settings {
                 "upload" => flag(key, value, &mut change.upload)?,
                 "seeding" => flag(key, value, &mut change.seeding)?,
                 "autoStart" => flag(key, value, &mut change.auto_start)?,
-                "allowPrivateUrls" | "auth" | "host" | "port" | "stateDir" | "log" => {
+                key if FILE_ONLY_KEYS.contains(&key) => {
                     return Err(bad(
                         key,
                         "cannot be changed over the API; set it in the config file or on the command line",
@@ -211,36 +238,19 @@ impl Settings {
                 .unwrap_or("title");
             change.file_entries.push((key, entry));
         }
+        if change.download_dir.is_some() {
+            // Keep the root where it is at the next start, when the moved folder
+            // would otherwise become the default root.
+            change.file_entries.push((
+                "downloadRoot",
+                Value::String(self.inner.root.display().to_string()),
+            ));
+        }
         Ok(change)
     }
 
     fn check_download_dir(&self, raw: &str) -> ApiResult<PathBuf> {
-        let key = "downloadDir";
-        let path = Path::new(raw.trim());
-        if !path.is_absolute() {
-            return Err(bad(key, "must be an absolute path"));
-        }
-        if path
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
-        {
-            return Err(bad(key, "must not contain . or .. components"));
-        }
-        if path.parent().is_none() {
-            return Err(bad(key, "must not be the root folder"));
-        }
-        let state = &self.inner.engine.config().state_dir;
-        if state.starts_with(path) || path.starts_with(state) {
-            return Err(bad(
-                key,
-                "must not contain or be inside the state folder (stateDir)",
-            ));
-        }
-        std::fs::create_dir_all(path).map_err(|e| bad(key, &format!("cannot create it: {e}")))?;
-        let probe = path.join(format!(".cloud-torrent-write-test-{}", std::process::id()));
-        std::fs::write(&probe, b"").map_err(|e| bad(key, &format!("not writable: {e}")))?;
-        let _ = std::fs::remove_file(&probe);
-        Ok(path.to_owned())
+        download_dir_inside(&self.inner.root, &self.inner.engine.config().state_dir, raw)
     }
 
     /// Validates and applies a PATCH: saved to the config file first, then applied.
@@ -286,6 +296,96 @@ impl Settings {
         Ok(self.view())
     }
 }
+
+/// Checks a `downloadDir` asked for over the API: an absolute path without `.` or
+/// `..`, inside `root` (canonical) both as written and with the symlinks of its
+/// existing part resolved, away from `state`; then creates it and checks that it is a
+/// writable folder. Returns it canonical. Messages never contain server paths.
+fn download_dir_inside(root: &Path, state: &Path, raw: &str) -> ApiResult<PathBuf> {
+    let key = "downloadDir";
+    let path = Path::new(raw.trim());
+    if raw.contains('\0') {
+        return Err(bad(key, "must not contain a NUL byte"));
+    }
+    if !path.is_absolute() {
+        return Err(bad(key, "must be an absolute path"));
+    }
+    if path
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    {
+        return Err(bad(key, "must not contain . or .. components"));
+    }
+    if path.parent().is_none() {
+        return Err(bad(key, "must not be the root folder"));
+    }
+    let outside = || {
+        bad(
+            key,
+            "must be inside the download root (downloadRoot, by default the download \
+             folder the server started with); only the config file or the command line \
+             can change the root",
+        )
+    };
+    // As written...
+    if !path.starts_with(root) {
+        return Err(outside());
+    }
+    // ...and with symlinks resolved in the part that already exists.
+    let existing = path
+        .ancestors()
+        .find(|p| p.symlink_metadata().is_ok())
+        .unwrap_or(root);
+    let resolved = existing.canonicalize().map_err(|_| outside())?;
+    if !resolved.starts_with(root) {
+        return Err(bad(
+            key,
+            "leads outside the download root through a symbolic link",
+        ));
+    }
+    if state.starts_with(path) || path.starts_with(state) {
+        return Err(bad(
+            key,
+            "must not contain or be inside the state folder (stateDir)",
+        ));
+    }
+    std::fs::create_dir_all(path).map_err(|e| bad(key, &format!("cannot create it: {e}")))?;
+    let path = path.canonicalize().map_err(|_| outside())?;
+    if !path.starts_with(root) {
+        return Err(bad(
+            key,
+            "leads outside the download root through a symbolic link",
+        ));
+    }
+    if !path.is_dir() {
+        return Err(bad(key, "is not a folder"));
+    }
+    let probe = path.join(format!(".cloud-torrent-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| bad(key, &format!("not writable: {e}")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(path)
+}
+
+/// Keys of the config file that the API refuses by name: they guard the server, or
+/// could make it read, write, run or fetch something new.
+const FILE_ONLY_KEYS: [&str; 16] = [
+    "allowPrivateUrls",
+    "auth",
+    "noAuth",
+    "allowedHosts",
+    "host",
+    "port",
+    "stateDir",
+    "downloadRoot",
+    "searchConfig",
+    "configPath",
+    "incomingHost",
+    "log",
+    "eventInterval",
+    "statsInterval",
+    "certPath",
+    "keyPath",
+];
 
 /// Keys as written to the config file (the same names as in the API).
 const FILE_KEYS: [&str; 7] = [
@@ -366,8 +466,9 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ConfigView> {
     Json(state.live.settings.view())
 }
 
-/// Changes settings: a JSON object with some of `title`, `downloadDir`, `incomingPort`,
-/// `dht`, `upload`, `seeding`, `autoStart`. All or nothing; saved to the config file.
+/// Changes settings: a JSON object with some of `title`, `downloadDir` (absolute, inside
+/// `downloadRoot`), `incomingPort`, `dht`, `upload`, `seeding`, `autoStart`. All or
+/// nothing; saved to the config file. Other config-file keys are refused by name.
 #[utoipa::path(patch, path = "/api/v1/config", tag = "config",
     request_body(content = Object, description = "The settings to change"),
     responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -390,6 +491,68 @@ pub async fn patch_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// Whatever path the API is given, an accepted download folder is a folder
+        /// inside the root, away from the state folder, and nothing is created
+        /// outside the root (symlinks to the outside and dangling ones included).
+        #[test]
+        fn download_dir_never_leaves_the_root(
+            start in prop::sample::select(vec!["root", "tmp", "/", "", "state", "root-evil"]),
+            parts in prop::collection::vec(
+                prop::sample::select(vec![
+                    "..", ".", "", "sub", "new", "link", "dangling", "state", "%2e%2e",
+                    "file", "x\\..", " ", "root",
+                ]),
+                0..5,
+            ),
+        ) {
+            let tmp = tempfile::tempdir().unwrap();
+            let base = tmp.path().canonicalize().unwrap();
+            let root = base.join("root");
+            let state = base.join("state");
+            let outside = base.join("outside");
+            for d in [root.join("sub"), state.clone(), outside.clone()] {
+                std::fs::create_dir_all(d).unwrap();
+            }
+            std::fs::write(root.join("file"), b"x").unwrap();
+            std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+            std::os::unix::fs::symlink(base.join("nowhere"), root.join("dangling")).unwrap();
+            std::os::unix::fs::symlink(&state, root.join("state")).unwrap();
+            let prefix = match start {
+                "root" => root.display().to_string(),
+                "tmp" => base.display().to_string(),
+                "state" => state.display().to_string(),
+                "root-evil" => format!("{}-evil", root.display()),
+                other => other.to_owned(),
+            };
+            let raw = std::iter::once(prefix.as_str())
+                .chain(parts.iter().copied())
+                .collect::<Vec<_>>()
+                .join("/");
+            match download_dir_inside(&root, &state, &raw) {
+                Ok(dir) => {
+                    prop_assert!(dir.starts_with(&root), "{} -> {}", raw, dir.display());
+                    prop_assert!(dir.is_dir());
+                    prop_assert!(!dir.starts_with(&state));
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    prop_assert!(text.starts_with("downloadDir: "), "{}", text);
+                    prop_assert!(!text.contains(base.to_str().unwrap()), "{}", text);
+                }
+            }
+            let leaked: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+            prop_assert!(leaked.is_empty(), "{} created something outside", raw);
+            prop_assert!(!base.join("nowhere").exists(), "{}", raw);
+            prop_assert!(!base.join("root-evil").exists(), "{}", raw);
+            let in_state: Vec<_> = std::fs::read_dir(&state).unwrap().collect();
+            prop_assert!(in_state.is_empty(), "{} created something in the state folder", raw);
+        }
+    }
 
     #[test]
     fn toml_file_keeps_other_keys() {

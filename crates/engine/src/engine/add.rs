@@ -87,6 +87,24 @@ impl Engine {
         };
         let bytes = handle.with_metadata(|m| m.torrent_bytes.clone()).ok();
         if let Some(bytes) = &bytes
+            && let Err(e) = validate_torrent(bytes)
+        {
+            // librqbit already refused `..` and separators in the metadata from peers;
+            // what it lets through (a file inside another file, a NUL byte, a nameless
+            // torrent, a piece count that does not match...) stops here.
+            let _ = self
+                .inner
+                .session
+                .delete(TorrentIdOrHash::Hash(id20(&hash)), false)
+                .await;
+            let why = match e {
+                EngineError::InvalidTorrent(why) => why,
+                other => other.to_string(),
+            };
+            self.set_error(&hash, format!("the metadata from peers was refused: {why}"));
+            return;
+        }
+        if let Some(bytes) = &bytes
             && let Err(e) = self.inner.store.save_torrent(&hash, bytes)
         {
             warn!(%hash, "cannot save the torrent's metadata: {e}");
@@ -129,10 +147,7 @@ impl Engine {
         bytes: Bytes,
         options: AddOptions,
     ) -> Result<Added> {
-        crate::bencode_guard::check(&bytes).map_err(EngineError::InvalidTorrent)?;
-        let parsed = librqbit::torrent_from_bytes(&bytes).map_err(|e| {
-            EngineError::InvalidTorrent(crate::sanitize::strip_paths(&e.to_string()))
-        })?;
+        let parsed = validate_torrent(&bytes)?;
         let hash = InfoHash(parsed.info_hash.0);
         let file_count = parsed.info.data.files.as_ref().map_or(1, |f| f.len());
         if let Some(files) = &options.files {
@@ -158,6 +173,20 @@ impl Engine {
         let mut record = self.new_record(&magnet, &options);
         // trackers inside the .torrent are librqbit's to use; no need to repeat them.
         record.trackers.clear();
+        if let Some(entry) = self.lock().get_mut(&hash)
+            && entry.handle.is_some()
+        {
+            return Ok(Added {
+                torrent: self.view(&hash, entry),
+                created: false,
+            });
+        }
+        // The .torrent is on disk before the record can be: a crash in between must not
+        // leave a record that restarts as a magnet with no way to get its metadata.
+        self.inner
+            .store
+            .save_torrent(&hash, &bytes)
+            .map_err(|e| EngineError::internal("cannot save the .torrent", e))?;
         {
             let mut map = self.lock();
             match map.get_mut(&hash) {
@@ -184,10 +213,6 @@ impl Engine {
                 }
             }
         }
-        self.inner
-            .store
-            .save_torrent(&hash, &bytes)
-            .map_err(|e| EngineError::internal("cannot save the .torrent", e))?;
         match self
             .add_to_session(&hash, AddTorrent::from_bytes(bytes), &record)
             .await
@@ -210,4 +235,20 @@ impl Engine {
             }
         }
     }
+}
+
+/// Checks .torrent bytes before librqbit uses them (see [`crate::torrent_guard`]) and
+/// parses them. File names are compared as librqbit will write them, decoded with
+/// the encoding it detects.
+fn validate_torrent(bytes: &[u8]) -> Result<librqbit::TorrentMetaV1Borrowed<'_>> {
+    let invalid =
+        |e: crate::torrent_guard::TorrentError| EngineError::InvalidTorrent(e.to_string());
+    let checked = crate::torrent_guard::check(bytes).map_err(invalid)?;
+    let parsed = librqbit::torrent_from_bytes(bytes)
+        .map_err(|e| EngineError::InvalidTorrent(crate::sanitize::strip_paths(&e.to_string())))?;
+    let encoding = parsed.info.data.detect_encoding();
+    checked
+        .check_collisions(|c| encoding.decode(c).0.into_owned().into_bytes())
+        .map_err(invalid)?;
+    Ok(parsed)
 }

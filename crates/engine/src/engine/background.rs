@@ -3,6 +3,79 @@
 use super::view::unseen_upload;
 use super::*;
 
+/// The wait before the first automatic restart of a failed torrent; doubled at each failure.
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+/// The longest wait between two automatic restarts.
+const RETRY_MAX: Duration = Duration::from_secs(300);
+/// A full disk is retried early once this much room (or what the torrent still
+/// lacks, if less) has been freed in the download folder.
+const RETRY_ROOM: u64 = 16 * 1024 * 1024;
+
+/// Automatic restarts of a torrent that librqbit stopped with an error (a full
+/// disk, a folder that went away) while the user wants it running.
+///
+/// A restart re-checks the torrent's data, so restarts are spaced out: 2 s after
+/// the failure, then twice as long each time, at most 5 minutes apart. A full disk
+/// is retried as soon as the download folder has room again. Once the torrent holds
+/// more verified data than when it failed, the backoff starts over.
+#[derive(Debug)]
+pub(super) struct Retry {
+    /// Restarts so far.
+    restarts: u32,
+    next_at: tokio::time::Instant,
+    /// Verified bytes when it failed.
+    progress: u64,
+    /// For a full disk: the least free space seen in the download folder since it failed.
+    free_low: Option<u64>,
+}
+
+impl Retry {
+    fn new(progress: u64, now: tokio::time::Instant) -> Self {
+        Retry {
+            restarts: 0,
+            next_at: now + RETRY_FIRST,
+            progress,
+            free_low: None,
+        }
+    }
+
+    /// Whether to restart now. `free` is the download folder's free space when the
+    /// torrent failed for lack of it; `room` is how much freed space is worth a try.
+    fn due(&mut self, now: tokio::time::Instant, free: Option<u64>, room: u64) -> bool {
+        if now >= self.next_at {
+            return true;
+        }
+        let Some(free) = free else { return false };
+        match self.free_low {
+            Some(low) if free >= low.saturating_add(room) => true,
+            Some(low) if free >= low => false,
+            _ => {
+                self.free_low = Some(free);
+                false
+            }
+        }
+    }
+
+    fn restarted(&mut self, now: tokio::time::Instant) {
+        self.restarts = self.restarts.saturating_add(1);
+        let wait = RETRY_FIRST.saturating_mul(1 << self.restarts.min(16));
+        self.next_at = now + wait.min(RETRY_MAX);
+        self.free_low = None;
+    }
+}
+
+/// Free bytes for unprivileged users in the file system holding `dir`.
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
 impl Engine {
     /// Writes the state file (atomically). Failures are logged: the in-memory state
     /// stays right and the next save retries.
@@ -122,7 +195,11 @@ impl Engine {
         let mut to_pause = Vec::new();
         let mut to_resume = Vec::new();
         let mut to_select = Vec::new();
+        let mut to_restart = Vec::new();
         let seeding = self.settings().seeding;
+        let instant = tokio::time::Instant::now();
+        // The download folder's free space, read once a tick and only for a full disk.
+        let mut free: Option<Option<u64>> = None;
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
@@ -144,8 +221,52 @@ impl Engine {
                 match stats.state {
                     TorrentStatsState::Live if !want_running => to_pause.push(handle.clone()),
                     TorrentStatsState::Paused if want_running => to_resume.push(handle.clone()),
+                    TorrentStatsState::Error if want_running => {
+                        let disk_full = stats
+                            .error
+                            .as_deref()
+                            .is_some_and(crate::sanitize::is_disk_full);
+                        let free = match disk_full {
+                            true => *free
+                                .get_or_insert_with(|| free_bytes(&self.inner.config.download_dir)),
+                            false => None,
+                        };
+                        let room = stats
+                            .total_bytes
+                            .saturating_sub(entry.progress_seen)
+                            .clamp(256 * 1024, RETRY_ROOM);
+                        let progress = entry.progress_seen;
+                        let retry = entry
+                            .retry
+                            .get_or_insert_with(|| Retry::new(progress, instant));
+                        if retry.due(instant, free, room) {
+                            retry.restarted(instant);
+                            to_restart.push((*hash, handle.clone()));
+                        }
+                    }
                     _ => {}
                 }
+                if matches!(
+                    stats.state,
+                    TorrentStatsState::Live | TorrentStatsState::Paused
+                ) {
+                    entry.progress_seen = stats.progress_bytes;
+                }
+                if matches!(stats.state, TorrentStatsState::Live)
+                    && entry
+                        .retry
+                        .as_ref()
+                        .is_some_and(|r| stats.progress_bytes > r.progress)
+                {
+                    // The restart worked: a later failure starts a new backoff.
+                    entry.retry = None;
+                }
+            }
+        }
+        for (hash, handle) in to_restart {
+            info!(%hash, "restarting the torrent after an error");
+            if let Err(e) = self.inner.session.unpause(&handle).await {
+                warn!(%hash, "cannot restart the torrent: {}", crate::sanitize::strip_paths(&format!("{e:#}")));
             }
         }
         for handle in to_pause {

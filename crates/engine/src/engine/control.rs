@@ -23,6 +23,8 @@ impl Engine {
             if needs_resolver {
                 entry.error = None;
             }
+            // Starting a failed torrent retries it now; a new failure backs off anew.
+            entry.retry = None;
             (entry.handle.clone(), needs_resolver)
         };
         if needs_resolver {
@@ -30,7 +32,8 @@ impl Engine {
         }
         if let Some(handle) = handle {
             let finished_and_done = handle.stats().finished && !self.settings().seeding;
-            if handle.is_paused()
+            let failed = matches!(handle.stats().state, TorrentStatsState::Error);
+            if (handle.is_paused() || failed)
                 && !finished_and_done
                 && let Err(e) = self.inner.session.unpause(&handle).await
             {

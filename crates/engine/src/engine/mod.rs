@@ -31,6 +31,7 @@ mod add;
 mod background;
 mod control;
 mod settings;
+mod storage;
 mod stream;
 
 pub use settings::{LiveSettings, SettingsUpdate};
@@ -95,6 +96,10 @@ struct Entry {
     resume_saved: u64,
     /// The recorded file selection has not reached librqbit yet.
     selection_pending: bool,
+    /// Verified bytes at the last tick the torrent was not in error.
+    progress_seen: u64,
+    /// Automatic restarts after librqbit stopped the torrent with an error.
+    retry: Option<background::Retry>,
 }
 
 impl Entry {
@@ -107,6 +112,8 @@ impl Entry {
             uploaded_seen: 0,
             resume_saved: 0,
             selection_pending: false,
+            progress_seen: 0,
+            retry: None,
         }
     }
 }
@@ -165,6 +172,7 @@ impl Engine {
         let records = store
             .load()
             .map_err(|e| EngineError::internal("cannot read the saved torrents", e))?;
+        store.remove_stale_temp_files();
         store
             .reset_librqbit_session()
             .map_err(|e| EngineError::internal("cannot reset the engine session", e))?;
@@ -207,6 +215,10 @@ impl Engine {
             runtime_worker_threads: Some(64),
             disable_upload: !config.upload,
             cancellation_token: Some(shutdown.child_token()),
+            // A full disk must be an error, not a silently short write (see `storage.rs`).
+            default_storage_factory: Some(librqbit::storage::StorageFactoryExt::boxed(
+                storage::WholeWritesFactory,
+            )),
             ..Default::default()
         };
         let session = Session::new_with_opts(config.download_dir.clone(), options)
@@ -231,6 +243,14 @@ impl Engine {
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
+        // Every record is in the map before any torrent is handed to librqbit: a
+        // magnet that resolves during the restore saves the state file, and that
+        // save must not leave out the torrents not yet restored.
+        engine.lock().extend(
+            records
+                .iter()
+                .map(|(hash, record)| (*hash, Entry::new(record.clone()))),
+        );
         for (hash, record) in records {
             engine.restore(hash, record).await;
         }
@@ -260,7 +280,6 @@ impl Engine {
 
     async fn restore(&self, hash: InfoHash, record: TorrentRecord) {
         let bytes = self.inner.store.read_torrent(&hash);
-        self.lock().insert(hash, Entry::new(record.clone()));
         match bytes {
             Some(bytes) => {
                 let result = self

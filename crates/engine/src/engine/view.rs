@@ -101,7 +101,7 @@ impl Engine {
             torrent.error = stats
                 .error
                 .as_deref()
-                .map(crate::sanitize::strip_paths)
+                .map(crate::sanitize::describe_torrent_error)
                 .or(torrent.error);
         }
         if let Some(live) = &stats.live {

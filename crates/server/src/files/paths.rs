@@ -71,6 +71,77 @@ pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Request paths as an attacker writes them: traversal, encodings of it
+    /// (single and double), separators, NUL, drive prefixes, symlinks.
+    fn request_path() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("..".to_owned()),
+                Just(".".to_owned()),
+                Just("/".to_owned()),
+                Just("\\".to_owned()),
+                Just("%2e%2e".to_owned()),
+                Just("%2E%2e%2F".to_owned()),
+                Just("%252e%252e%252f".to_owned()),
+                Just("..%5c".to_owned()),
+                Just("%00".to_owned()),
+                Just("%c0%ae%c0%ae".to_owned()),
+                Just("%2f".to_owned()),
+                Just("C:".to_owned()),
+                Just("a".to_owned()),
+                Just("b".to_owned()),
+                Just("f.txt".to_owned()),
+                Just("link".to_owned()),
+                Just("inner".to_owned()),
+                Just("downloads-other".to_owned()),
+                "\\PC{0,6}",
+            ],
+            0..8,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    #[test]
+    fn no_request_path_leaves_the_download_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().canonicalize().unwrap();
+        let root = base.join("downloads");
+        let other = base.join("downloads-other");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(root.join("a/b/f.txt"), "x").unwrap();
+        std::fs::write(other.join("f.txt"), "secret").unwrap();
+        std::os::unix::fs::symlink(&other, root.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("inner")).unwrap();
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 1000,
+            ..ProptestConfig::default()
+        });
+        runner
+            .run(&request_path(), |raw| {
+                // Once decoded, as the router does, and as it arrives.
+                let decoded = percent_encoding::percent_decode_str(&raw)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                for input in [&decoded, &raw] {
+                    match resolve(&root, input) {
+                        Ok(inside) => {
+                            prop_assert!(inside.absolute.starts_with(&root), "{:?}", input);
+                            prop_assert!(!inside.relative.split('/').any(|c| c == ".."));
+                            prop_assert_eq!(root.join(&inside.relative), inside.absolute.clone());
+                        }
+                        Err(e) => {
+                            let text = e.to_string();
+                            prop_assert!(!text.contains(base.to_str().unwrap()), "{}", text);
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
 
     #[test]
     fn traversal_is_refused_and_symlinks_are_checked() {

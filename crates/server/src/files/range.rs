@@ -74,6 +74,51 @@ pub fn parse(header: Option<&str>, size: u64) -> RangeAnswer {
 mod tests {
     use super::RangeAnswer::*;
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Any header: no panic, and a partial answer lies inside the body.
+        #[test]
+        fn any_header_is_answered_inside_the_body(header in "\\PC{0,40}", size in any::<u64>()) {
+            if let Partial { start, end } = parse(Some(&header), size) {
+                prop_assert!(start <= end && end < size, "{:?} {}: {}-{}", header, size, start, end);
+            }
+        }
+
+        /// Headers made of the grammar's own pieces, with numbers at the edges.
+        #[test]
+        fn range_shaped_headers(
+            parts in prop::collection::vec(prop_oneof![
+                Just("bytes=".to_owned()), Just("-".to_owned()), Just(",".to_owned()),
+                Just(" ".to_owned()), Just("bytes =".to_owned()),
+                Just("18446744073709551615".to_owned()), Just("18446744073709551616".to_owned()),
+                (0u64..2000).prop_map(|n| n.to_string()),
+            ], 0..7),
+            size in 0u64..1500,
+        ) {
+            let header = parts.concat();
+            match parse(Some(&header), size) {
+                Partial { start, end } => prop_assert!(start <= end && end < size, "{:?}", header),
+                Unsatisfiable | Full => {}
+            }
+        }
+
+        /// A well-formed `bytes=a-b` inside the body is honoured exactly.
+        #[test]
+        fn valid_ranges_are_honoured(size in 1u64..u64::MAX, a in any::<u64>(), len in any::<u64>()) {
+            let start = a % size;
+            let end = start.saturating_add(len % size).min(size - 1);
+            prop_assert_eq!(parse(Some(&format!("bytes={start}-{end}")), size), Partial { start, end });
+            let n = len % size + 1;
+            prop_assert_eq!(
+                parse(Some(&format!("bytes=-{n}")), size),
+                Partial { start: size - n, end: size - 1 }
+            );
+            prop_assert_eq!(parse(Some(&format!("bytes={size}-")), size), Unsatisfiable);
+        }
+    }
 
     #[test]
     fn the_three_forms() {

@@ -1,0 +1,667 @@
+//! Checks of a .torrent's content, run before librqbit sees it.
+//!
+//! librqbit 9.1.0 itself refuses `..` components, `/` or `\` inside a component,
+//! files without a name and duplicate file names (after decoding). It does not
+//! check the piece length (0 divides by zero and panics), that the `pieces`
+//! string holds exactly one hash per piece, that file lengths add up without
+//! overflowing, or path components that are `.`, empty, too long or hold a NUL
+//! byte, nor a file whose path is another file's folder (`a` and `a/b`), nor a
+//! missing name (required by BEP 3; librqbit would invent one). This module
+//! refuses all of those with a message a person can act on.
+//!
+//! It walks the bencoded bytes without building a tree (so a 10 MiB file of
+//! tiny items costs no memory) and never recurses.
+
+use std::collections::HashMap;
+
+/// Largest piece length accepted (256 MiB; real torrents use 16 KiB to 64 MiB).
+pub const MAX_PIECE_LENGTH: u64 = 256 * 1024 * 1024;
+/// Smallest power-of-two piece length accepted.
+pub const MIN_PIECE_LENGTH: u64 = 1024;
+/// Longest path component accepted, in bytes (the usual file system limit).
+pub const MAX_COMPONENT_BYTES: usize = 255;
+
+/// Why a .torrent was refused. Messages quote torrent paths, never server paths.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TorrentError {
+    /// The bytes are not well-formed bencode.
+    #[error("{0}")]
+    Bencode(String),
+    /// A required field is missing or has the wrong type.
+    #[error("{0}")]
+    Field(String),
+    /// The piece length is zero, too large or not a usual size.
+    #[error(
+        "piece length {0} is not sane: expected a power of two of at least 1 KiB or a multiple of 16 KiB, at most 256 MiB"
+    )]
+    PieceLength(u64),
+    /// The `pieces` string does not hold one 20-byte hash per piece.
+    #[error(
+        "pieces is {got} bytes but {total} bytes in pieces of {piece_length} need {count} SHA-1 hashes ({expected} bytes)"
+    )]
+    Pieces {
+        /// Length of the `pieces` string.
+        got: usize,
+        /// Total length of the files.
+        total: u64,
+        /// Piece length.
+        piece_length: u64,
+        /// Number of pieces.
+        count: u64,
+        /// `count * 20`.
+        expected: u64,
+    },
+    /// A file or torrent name that could write outside the torrent's folder or
+    /// cannot be a file name.
+    #[error("file path {path:?}: {why}")]
+    Path {
+        /// The path as in the torrent, components joined with `/`.
+        path: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// Two files would be written to the same place.
+    #[error("files {first:?} and {second:?} would be written to the same place")]
+    Collision {
+        /// The earlier file.
+        first: String,
+        /// The later file.
+        second: String,
+    },
+}
+
+/// A file of a checked torrent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFile {
+    /// Raw path components, relative to the torrent's folder (the torrent's name for
+    /// a single-file torrent).
+    pub components: Vec<Vec<u8>>,
+    /// Length in bytes.
+    pub length: u64,
+    /// A BEP 47 padding file, never written to disk.
+    pub padding: bool,
+}
+
+/// What [`check`] learned about a valid torrent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The raw `name`: the file of a single-file torrent, or the folder of a multi-file one.
+    pub name: Vec<u8>,
+    /// True when the torrent has a `files` list (it gets its own folder).
+    pub multi_file: bool,
+    /// The files in torrent order.
+    pub files: Vec<CheckedFile>,
+    /// The piece length.
+    pub piece_length: u64,
+    /// Sum of the file lengths.
+    pub total_length: u64,
+}
+
+impl Checked {
+    /// Checks that no two files land on the same path, nor one inside another file,
+    /// once each raw component is turned into a file name by `decode` (the engine
+    /// decodes names with the encoding it detects for the torrent). [`check`]
+    /// already ran this with the raw bytes. Padding files are never written and
+    /// are skipped.
+    pub fn check_collisions<F>(&self, decode: F) -> Result<(), TorrentError>
+    where
+        F: Fn(&[u8]) -> Vec<u8>,
+    {
+        // Decoded path -> index of the file at it; folder -> index of the first file in it.
+        let mut files: HashMap<Vec<Vec<u8>>, usize> = HashMap::new();
+        let mut dirs: HashMap<Vec<Vec<u8>>, usize> = HashMap::new();
+        for (index, file) in self.files.iter().enumerate().filter(|(_, f)| !f.padding) {
+            let path: Vec<Vec<u8>> = file.components.iter().map(|c| decode(c)).collect();
+            if let Some(why) = path.iter().find_map(|c| component_problem(c)) {
+                return Err(TorrentError::Path {
+                    path: show(&file.components),
+                    why,
+                });
+            }
+            let clash = files
+                .get(&path)
+                .or_else(|| dirs.get(&path))
+                .or_else(|| (1..path.len()).find_map(|n| files.get(&path[..n])))
+                .copied();
+            if let Some(other) = clash {
+                return Err(TorrentError::Collision {
+                    first: show(&self.files[other].components),
+                    second: show(&file.components),
+                });
+            }
+            for n in 1..path.len() {
+                dirs.entry(path[..n].to_vec()).or_insert(index);
+            }
+            files.insert(path, index);
+        }
+        Ok(())
+    }
+}
+
+/// Checks a whole .torrent file: well-formed bencode (see [`crate::bencode_guard`]),
+/// an `info` dictionary with a sane piece length, one hash per piece, file lengths
+/// that add up, and names and paths that stay inside the torrent's folder, without
+/// two files on the same path.
+pub fn check(data: &[u8]) -> Result<Checked, TorrentError> {
+    crate::bencode_guard::check(data).map_err(TorrentError::Bencode)?;
+    let info =
+        dict_get(data, 0, b"info")?.ok_or_else(|| field("the file has no info dictionary"))?;
+    check_info(data, info)
+}
+
+/// Checks an info dictionary alone (metadata received for a magnet link).
+pub fn check_info_dict(data: &[u8]) -> Result<Checked, TorrentError> {
+    crate::bencode_guard::check(data).map_err(TorrentError::Bencode)?;
+    check_info(data, 0)
+}
+
+fn check_info(data: &[u8], info: usize) -> Result<Checked, TorrentError> {
+    if data[info] != b'd' {
+        return Err(field("info is not a dictionary"));
+    }
+    let name = match dict_get(data, info, b"name")? {
+        Some(at) => bytes(data, at).ok_or_else(|| field("name is not a string"))?,
+        None => return Err(field("the torrent has no name")),
+    };
+    let piece_length = match dict_get(data, info, b"piece length")? {
+        Some(at) => int(data, at).ok_or_else(|| field("piece length is not an integer"))?,
+        None => return Err(field("the torrent has no piece length")),
+    };
+    let piece_length =
+        u64::try_from(piece_length).map_err(|_| field("piece length is negative"))?;
+    let sane = piece_length > 0
+        && piece_length <= MAX_PIECE_LENGTH
+        && ((piece_length.is_power_of_two() && piece_length >= MIN_PIECE_LENGTH)
+            || piece_length.is_multiple_of(16 * 1024));
+    if !sane {
+        return Err(TorrentError::PieceLength(piece_length));
+    }
+    let pieces = match dict_get(data, info, b"pieces")? {
+        Some(at) => bytes(data, at).ok_or_else(|| field("pieces is not a string"))?,
+        None => return Err(field("the torrent has no pieces")),
+    };
+    let single = dict_get(data, info, b"length")?;
+    let list = dict_get(data, info, b"files")?;
+    let mut files = Vec::new();
+    let multi_file = match (single, list) {
+        (Some(at), None) => {
+            let length = length(data, at, "length")?;
+            files.push(CheckedFile {
+                components: vec![name.to_vec()],
+                length,
+                padding: false,
+            });
+            false
+        }
+        (None, Some(at)) => {
+            if data[at] != b'l' {
+                return Err(field("files is not a list"));
+            }
+            for item in list_items(data, at) {
+                files.push(file_entry(data, item)?);
+            }
+            if files.is_empty() {
+                return Err(field("the files list is empty"));
+            }
+            true
+        }
+        (Some(_), Some(_)) => {
+            return Err(field("the torrent has both length and files"));
+        }
+        (None, None) => {
+            return Err(field(
+                "the torrent has neither length nor files (v2-only torrents are not supported)",
+            ));
+        }
+    };
+    if let Some(why) = component_problem(name) {
+        return Err(TorrentError::Path {
+            path: String::from_utf8_lossy(name).into_owned(),
+            why: if why == "has an empty component" {
+                "the torrent's name is empty"
+            } else {
+                why
+            },
+        });
+    }
+    for file in &files {
+        if file.components.is_empty() {
+            return Err(TorrentError::Path {
+                path: String::new(),
+                why: "has no components",
+            });
+        }
+        if let Some(why) = file.components.iter().find_map(|c| component_problem(c)) {
+            return Err(TorrentError::Path {
+                path: show(&file.components),
+                why,
+            });
+        }
+    }
+    let total_length = files
+        .iter()
+        .try_fold(0u64, |sum, f| sum.checked_add(f.length))
+        .ok_or_else(|| field("the file lengths add up to more than 2^64 bytes"))?;
+    if total_length == 0 {
+        return Err(field("the torrent holds no data (every file is empty)"));
+    }
+    let count = total_length.div_ceil(piece_length);
+    let expected = count.saturating_mul(20);
+    if count > u64::from(u32::MAX) || pieces.len() as u64 != expected {
+        return Err(TorrentError::Pieces {
+            got: pieces.len(),
+            total: total_length,
+            piece_length,
+            count,
+            expected,
+        });
+    }
+    let checked = Checked {
+        name: name.to_vec(),
+        multi_file,
+        files,
+        piece_length,
+        total_length,
+    };
+    checked.check_collisions(|c| c.to_vec())?;
+    Ok(checked)
+}
+
+fn file_entry(data: &[u8], at: usize) -> Result<CheckedFile, TorrentError> {
+    if data[at] != b'd' {
+        return Err(field("an entry of files is not a dictionary"));
+    }
+    let length = match dict_get(data, at, b"length")? {
+        Some(l) => length(data, l, "a file's length")?,
+        None => return Err(field("a file has no length")),
+    };
+    let path_at = dict_get(data, at, b"path")?.ok_or_else(|| field("a file has no path"))?;
+    if data[path_at] != b'l' {
+        return Err(field("a file's path is not a list"));
+    }
+    let mut components = Vec::new();
+    for c in list_items(data, path_at) {
+        let part = bytes(data, c).ok_or_else(|| field("a file's path holds a non-string"))?;
+        components.push(part.to_vec());
+    }
+    let padding = match dict_get(data, at, b"attr")? {
+        Some(a) => bytes(data, a).is_some_and(|attr| attr.contains(&b'p')),
+        None => false,
+    };
+    Ok(CheckedFile {
+        components,
+        length,
+        padding,
+    })
+}
+
+/// Why `c` cannot be one component of a path, if it cannot.
+fn component_problem(c: &[u8]) -> Option<&'static str> {
+    if c.is_empty() {
+        Some("has an empty component")
+    } else if c == b"." {
+        Some("has a \".\" component")
+    } else if c == b".." {
+        Some("has a \"..\" component (path traversal)")
+    } else if c.contains(&b'/') || c.contains(&b'\\') {
+        Some("has a component with a / or \\ separator (or is absolute)")
+    } else if c.contains(&0) {
+        Some("has a component with a NUL byte")
+    } else if c.len() > MAX_COMPONENT_BYTES {
+        Some("has a component longer than 255 bytes")
+    } else if !single_normal_component(c) {
+        Some("has a component this system reads as a drive or root")
+    } else {
+        None
+    }
+}
+
+fn single_normal_component(c: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(c);
+    let mut parts = std::path::Path::new(text.as_ref()).components();
+    matches!(parts.next(), Some(std::path::Component::Normal(_))) && parts.next().is_none()
+}
+
+fn show(components: &[Vec<u8>]) -> String {
+    components
+        .iter()
+        .map(|c| String::from_utf8_lossy(c))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn field(why: &str) -> TorrentError {
+    TorrentError::Field(why.to_owned())
+}
+
+fn length(data: &[u8], at: usize, what: &str) -> Result<u64, TorrentError> {
+    let value = int(data, at).ok_or_else(|| field(&format!("{what} is not an integer")))?;
+    u64::try_from(value).map_err(|_| field(&format!("{what} is negative")))
+}
+
+// ---- a walker over bencode already checked by `bencode_guard` ----
+
+/// Offset just past the value starting at `at`. The data must be well-formed.
+fn skip(data: &[u8], mut at: usize) -> usize {
+    let mut depth = 0usize;
+    loop {
+        match data.get(at) {
+            Some(b'l' | b'd') => {
+                depth += 1;
+                at += 1;
+            }
+            Some(b'e') => {
+                depth = depth.saturating_sub(1);
+                at += 1;
+            }
+            Some(b'i') => {
+                let end = data[at..].iter().position(|&b| b == b'e').unwrap_or(0);
+                at += end + 1;
+            }
+            Some(b'0'..=b'9') => {
+                let colon = data[at..].iter().position(|&b| b == b':').unwrap_or(0);
+                let len: usize = std::str::from_utf8(&data[at..at + colon])
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                at += colon + 1 + len;
+            }
+            _ => return data.len(),
+        }
+        if depth == 0 || at >= data.len() {
+            return at.min(data.len());
+        }
+    }
+}
+
+/// The offsets of the items of the list (or keys and values of the dict) at `at`.
+fn list_items(data: &[u8], at: usize) -> impl Iterator<Item = usize> + '_ {
+    let mut pos = at + 1;
+    std::iter::from_fn(move || {
+        if pos >= data.len() || data[pos] == b'e' {
+            return None;
+        }
+        let item = pos;
+        pos = skip(data, pos);
+        Some(item)
+    })
+}
+
+/// The offset of the value of `key` in the dictionary at `at`. A key given twice
+/// is an error: parsers disagree on which one wins.
+fn dict_get(data: &[u8], at: usize, key: &[u8]) -> Result<Option<usize>, TorrentError> {
+    if data.get(at) != Some(&b'd') {
+        return Err(field("the file is not a bencoded dictionary"));
+    }
+    let mut found = None;
+    let mut items = list_items(data, at);
+    while let Some(k) = items.next() {
+        let Some(value) = items.next() else { break };
+        if bytes(data, k) == Some(key) {
+            if found.is_some() {
+                return Err(field(&format!(
+                    "the key {:?} appears twice",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            found = Some(value);
+        }
+    }
+    Ok(found)
+}
+
+/// The byte string at `at`, if it is one.
+fn bytes(data: &[u8], at: usize) -> Option<&[u8]> {
+    if !data.get(at)?.is_ascii_digit() {
+        return None;
+    }
+    let colon = data[at..].iter().position(|&b| b == b':')?;
+    let len: usize = std::str::from_utf8(&data[at..at + colon])
+        .ok()?
+        .parse()
+        .ok()?;
+    let start = at + colon + 1;
+    data.get(start..start.checked_add(len)?)
+}
+
+/// The integer at `at`, if it is one that fits in an `i128`.
+fn int(data: &[u8], at: usize) -> Option<i128> {
+    if *data.get(at)? != b'i' {
+        return None;
+    }
+    let end = data[at..].iter().position(|&b| b == b'e')?;
+    std::str::from_utf8(&data[at + 1..at + end])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny bencode writer for tests.
+    pub(crate) enum B {
+        I(i128),
+        S(Vec<u8>),
+        L(Vec<B>),
+        D(Vec<(&'static str, B)>),
+    }
+
+    impl B {
+        fn encode(&self, out: &mut Vec<u8>) {
+            match self {
+                B::I(i) => out.extend(format!("i{i}e").bytes()),
+                B::S(s) => {
+                    out.extend(format!("{}:", s.len()).bytes());
+                    out.extend(s);
+                }
+                B::L(items) => {
+                    out.push(b'l');
+                    items.iter().for_each(|i| i.encode(out));
+                    out.push(b'e');
+                }
+                B::D(items) => {
+                    out.push(b'd');
+                    for (k, v) in items {
+                        B::S(k.as_bytes().to_vec()).encode(out);
+                        v.encode(out);
+                    }
+                    out.push(b'e');
+                }
+            }
+        }
+    }
+
+    fn s(text: &str) -> B {
+        B::S(text.as_bytes().to_vec())
+    }
+
+    fn torrent(name: &str, piece_length: i128, files: &[(&[&[u8]], i128)]) -> Vec<u8> {
+        let total: i128 = files.iter().map(|f| f.1.max(0)).sum();
+        let count = if piece_length > 0 {
+            (total + piece_length - 1) / piece_length
+        } else {
+            1
+        };
+        let list = files
+            .iter()
+            .map(|(path, len)| {
+                B::D(vec![
+                    ("length", B::I(*len)),
+                    (
+                        "path",
+                        B::L(path.iter().map(|c| B::S(c.to_vec())).collect()),
+                    ),
+                ])
+            })
+            .collect();
+        let info = B::D(vec![
+            ("files", B::L(list)),
+            ("name", s(name)),
+            ("piece length", B::I(piece_length)),
+            // Huge totals (overflow tests) get a token string: they fail earlier.
+            ("pieces", B::S(vec![7; (count * 20).min(1 << 20) as usize])),
+        ]);
+        let mut out = Vec::new();
+        B::D(vec![("info", info)]).encode(&mut out);
+        out
+    }
+
+    #[test]
+    fn accepts_an_ordinary_torrent() {
+        let t = torrent(
+            "Album",
+            256 * 1024,
+            &[(&[b"cd1", b"01.flac"], 300_000), (&[b"cover.jpg"], 5)],
+        );
+        let c = check(&t).unwrap();
+        assert_eq!(c.name, b"Album");
+        assert!(c.multi_file);
+        assert_eq!(c.total_length, 300_005);
+        assert_eq!(c.files.len(), 2);
+        // Odd but real sizes.
+        for pl in [
+            16 * 1024 * 3,
+            1024,
+            64 * 1024 * 1024,
+            MAX_PIECE_LENGTH as i128,
+        ] {
+            assert!(check(&torrent("x", pl, &[(&[b"f"], 10)])).is_ok(), "{pl}");
+        }
+    }
+
+    #[test]
+    fn refuses_insane_pieces() {
+        for pl in [
+            0,
+            3,
+            1000,
+            512,
+            -16384,
+            MAX_PIECE_LENGTH as i128 * 2,
+            1 << 40,
+        ] {
+            let err = check(&torrent("x", pl, &[(&[b"f"], 10)])).unwrap_err();
+            assert!(err.to_string().contains("piece length"), "{pl}: {err}");
+        }
+        let mut t = torrent("x", 16384, &[(&[b"f"], 16385)]);
+        // Two pieces need 40 bytes; give 39 (as "39:" + 39 bytes).
+        let at = t.windows(3).position(|w| w == b"40:").unwrap();
+        t.splice(at..at + 3, b"39:".iter().copied());
+        t.remove(at + 3);
+        let err = check(&t).unwrap_err().to_string();
+        assert!(err.contains("need 2 SHA-1 hashes"), "{err}");
+    }
+
+    #[test]
+    fn refuses_paths_that_leave_the_folder() {
+        let cases: Vec<(&str, Vec<&[u8]>, &str)> = vec![
+            ("x", vec![b"..", b"etc"], ".."),
+            ("x", vec![b"a", b"."], "\".\""),
+            ("x", vec![b""], "empty"),
+            ("x", vec![b"a/b"], "separator"),
+            ("x", vec![b"/etc/passwd"], "separator"),
+            ("x", vec![b"a\\..\\b"], "separator"),
+            ("x", vec![b"a\0b"], "NUL"),
+            ("..", vec![b"f"], ".."),
+            ("../x", vec![b"f"], "separator"),
+            ("", vec![b"f"], "name is empty"),
+            (".", vec![b"f"], "\".\""),
+        ];
+        for (name, path, why) in cases {
+            let err = check(&torrent(name, 16384, &[(&path[..], 5)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why), "{name} {path:?}: {err}");
+        }
+        let long = vec![b'a'; 256];
+        let err = check(&torrent("x", 16384, &[(&[&long], 5)])).unwrap_err();
+        assert!(err.to_string().contains("255"), "{err}");
+        let err = check(&torrent("x", 16384, &[(&[], 5)])).unwrap_err();
+        assert!(err.to_string().contains("no components"), "{err}");
+    }
+
+    #[test]
+    fn refuses_collisions() {
+        for files in [
+            vec![(&[&b"a"[..]][..], 1), (&[&b"a"[..]][..], 2)],
+            vec![(&[&b"a"[..]][..], 1), (&[&b"a"[..], &b"b"[..]][..], 2)],
+            vec![(&[&b"a"[..], &b"b"[..]][..], 1), (&[&b"a"[..]][..], 2)],
+        ] {
+            let err = check(&torrent("x", 16384, &files)).unwrap_err();
+            assert!(matches!(err, TorrentError::Collision { .. }), "{err}");
+            assert!(err.to_string().contains("\"a"), "{err}");
+        }
+        // Distinct raw bytes that decode to the same name are caught after decoding.
+        let t = torrent("x", 16384, &[(&[b"\xff"], 1), (&[b"\xfe"], 2)]);
+        let checked = check(&t).unwrap();
+        let err = checked
+            .check_collisions(|c| String::from_utf8_lossy(c).into_owned().into_bytes())
+            .unwrap_err();
+        assert!(matches!(err, TorrentError::Collision { .. }), "{err}");
+    }
+
+    #[test]
+    fn refuses_structural_problems() {
+        let mut both = Vec::new();
+        B::D(vec![(
+            "info",
+            B::D(vec![
+                ("files", B::L(vec![])),
+                ("length", B::I(3)),
+                ("name", s("x")),
+                ("piece length", B::I(16384)),
+                ("pieces", B::S(vec![0; 20])),
+            ]),
+        )])
+        .encode(&mut both);
+        assert!(check(&both).unwrap_err().to_string().contains("both"));
+        let overflow = torrent(
+            "x",
+            16384,
+            &[(&[b"a"], u64::MAX as i128), (&[b"b"], u64::MAX as i128)],
+        );
+        assert!(check(&overflow).unwrap_err().to_string().contains("2^64"));
+        let negative = torrent("x", 16384, &[(&[b"a"], -5)]);
+        assert!(
+            check(&negative)
+                .unwrap_err()
+                .to_string()
+                .contains("negative")
+        );
+        let empty = torrent("x", 16384, &[]);
+        assert!(check(&empty).unwrap_err().to_string().contains("empty"));
+        assert!(check(b"de").unwrap_err().to_string().contains("no info"));
+        assert!(check(b"i1e").is_err());
+        assert!(check(b"l").is_err());
+        assert!(
+            check(b"d4:infod4:name1:x4:name1:yee")
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
+    }
+
+    #[test]
+    fn a_real_librqbit_torrent_passes() {
+        // Single-file, written by the same shape as create_torrent's output.
+        let mut t = Vec::new();
+        B::D(vec![
+            ("announce", s("http://127.0.0.1:1/announce")),
+            (
+                "info",
+                B::D(vec![
+                    ("length", B::I(600_000)),
+                    ("name", s("t.bin")),
+                    ("piece length", B::I(262_144)),
+                    ("pieces", B::S(vec![1; 60])),
+                ]),
+            ),
+        ])
+        .encode(&mut t);
+        let c = check(&t).unwrap();
+        assert!(!c.multi_file);
+        assert_eq!(c.files[0].components, vec![b"t.bin".to_vec()]);
+    }
+}

@@ -202,6 +202,17 @@ impl Settings {
     /// Resolves flags and environment (already in `cli`) over the config file and defaults.
     pub fn resolve(cli: Cli) -> Result<Settings, ConfigError> {
         let file = read_file(&cli.config_path)?;
+        // UI settings the command line fixes: the API must not pretend to change them.
+        let command_line_settings = [
+            ("title", cli.title.is_some()),
+            ("downloadDir", cli.download_dir.is_some()),
+            ("incomingPort", cli.incoming_port.is_some()),
+            ("dht", cli.disable_dht.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(key, _)| key.to_owned())
+        .collect::<Vec<_>>();
         let port = cli.port.or(file.port).unwrap_or(3000);
         if port == 0 {
             return Err(ConfigError("port 0: choose a port from 1 to 65535".into()));
@@ -349,6 +360,7 @@ impl Settings {
                     ..SecurityConfig::default()
                 },
                 tls,
+                command_line_settings,
             },
         })
     }

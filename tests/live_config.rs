@@ -36,6 +36,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         search_config: None,
         security: Default::default(),
         tls: None,
+        command_line_settings: Vec::new(),
     })
     .await;
     let base = server.base.clone();
@@ -376,4 +377,47 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
     assert_eq!(status, 400, "{err}");
     assert!(err["error"].as_str().unwrap().contains("stateDir"), "{err}");
     server.terminate();
+}
+
+/// A setting given on the command line (or in the environment) would undo an API change
+/// at the next start, so the API refuses to change it and says where it comes from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_given_on_the_command_line_are_read_only_over_the_api() {
+    let dirs = Dirs::new();
+    let http_port = free_port("127.0.0.1");
+    let incoming = free_port("127.0.0.1");
+    let server = Binary::start(&dirs, http_port, incoming, &["--title", "From the flag"]).await;
+    let (status, err) = patch(
+        &server.base,
+        &server.http,
+        json!({ "title": "From the UI" }),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    let message = err["error"].as_str().unwrap();
+    assert!(message.starts_with("title: "), "{message}");
+    assert!(
+        message.contains("command-line flag or environment variable"),
+        "{message}"
+    );
+    let config: Value = server
+        .http
+        .get(format!("{}/api/v1/config", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["title"], "From the flag");
+    let fixed = config["commandLine"].as_array().unwrap();
+    assert!(fixed.contains(&json!("title")), "{fixed:?}");
+    assert!(
+        !fixed.contains(&json!("downloadDir")),
+        "set in the file: {fixed:?}"
+    );
+    // Settings from the config file still change.
+    let (status, config) = patch(&server.base, &server.http, json!({ "seeding": false })).await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["seeding"], false);
 }

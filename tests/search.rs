@@ -40,6 +40,7 @@ async fn start(dirs: &Dirs, providers: Option<&Value>) -> (TestServer, SocketAdd
         search_config,
         security: Default::default(),
         tls: None,
+        command_line_settings: Vec::new(),
     })
     .await;
     (server, addr)

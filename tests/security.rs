@@ -23,6 +23,7 @@ async fn start(dirs: &Dirs, security: SecurityConfig) -> TestServer {
         search_config: None,
         security,
         tls: None,
+        command_line_settings: Vec::new(),
     })
     .await
 }

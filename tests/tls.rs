@@ -70,6 +70,7 @@ async fn start_tls_server(cert: &Cert) -> TlsServer {
             ..SecurityConfig::default()
         },
         tls: Some(tls),
+        command_line_settings: Vec::new(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

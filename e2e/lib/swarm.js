@@ -149,13 +149,26 @@ export const BINARY = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
  */
 export async function startServer({ dir, port, incomingPort, log, args = [] }) {
   const out = fs.openSync(log, 'a');
+  // The download folder, peer port and DHT go in the config file: given as flags they
+  // would be read-only in the settings panel.
+  const configPath = path.join(dir, 'cloud-torrent.toml');
+  fs.mkdirSync(dir, { recursive: true });
+  let config = fs.existsSync(configPath) ? fs.readFileSync(configPath, 'utf8') : '';
+  const set = (key, value, replace) => {
+    const line = new RegExp(`^${key}\\s*=.*$`, 'm');
+    if (!line.test(config)) config += `\n${key} = ${value}\n`;
+    else if (replace) config = config.replace(line, `${key} = ${value}`);
+  };
+  set('downloadDir', JSON.stringify(path.join(dir, 'downloads')), false);
+  set('dht', 'false', false);
+  set('incomingPort', String(incomingPort), true);
+  fs.writeFileSync(configPath, config);
   const child = track(spawn(BINARY, [
     '--host', '127.0.0.1', '--port', String(port),
-    '--incoming-host', '127.0.0.1', '--incoming-port', String(incomingPort),
-    '--download-dir', path.join(dir, 'downloads'),
+    '--incoming-host', '127.0.0.1',
     '--state-dir', path.join(dir, 'state'),
-    '--config-path', path.join(dir, 'cloud-torrent.toml'),
-    '--disable-dht', ...args,
+    '--config-path', configPath,
+    ...args,
   ], { stdio: ['ignore', out, out], env: { ...process.env, RUST_LOG: 'info,librqbit=warn' } }));
   const url = `http://127.0.0.1:${port}/`;
   await waitFor('the server to answer /healthz', 30000, async () => {

@@ -241,6 +241,7 @@ impl TestServer {
             search_config: None,
             security: Default::default(),
             tls: None,
+            command_line_settings: Vec::new(),
         })
         .await
     }
@@ -378,6 +379,20 @@ impl Binary {
             .append(true)
             .open(&log)
             .unwrap();
+        // The download folder and DHT go in the config file, not on the command line,
+        // which would make them read-only over the API.
+        let config_file = dirs.state.parent().unwrap().join("cloud-torrent.toml");
+        let mut config = std::fs::read_to_string(&config_file).unwrap_or_default();
+        if !config.contains("downloadDir") {
+            config.push_str(&format!(
+                "\ndownloadDir = {:?}\n",
+                dirs.downloads.display().to_string()
+            ));
+        }
+        if !config.contains("dht") {
+            config.push_str("dht = false\n");
+        }
+        std::fs::write(&config_file, config).unwrap();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloud-torrent"))
             .args(["--host", "127.0.0.1", "--port", &http_port.to_string()])
             .args([
@@ -386,15 +401,16 @@ impl Binary {
                 "--incoming-port",
                 &incoming_port.to_string(),
             ])
-            .arg("--download-dir")
-            .arg(&dirs.downloads)
             .arg("--state-dir")
             .arg(&dirs.state)
             .arg("--config-path")
-            .arg(dirs.state.parent().unwrap().join("cloud-torrent.toml"))
-            .args(["--disable-dht", "--allow-private-urls"])
+            .arg(&config_file)
+            .arg("--allow-private-urls")
             .args(extra)
             .env_remove("PORT")
+            .env_remove("DOWNLOAD_DIR")
+            .env_remove("DISABLE_DHT")
+            .env_remove("TITLE")
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
             .spawn()

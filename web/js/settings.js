@@ -11,10 +11,14 @@ let current = null;
 let editing = false;
 
 function fill(form, config) {
+  const fixed = config.commandLine ?? [];
   for (const key of FIELDS) {
     const input = form.elements[key];
     if (input.type === 'checkbox') input.checked = Boolean(config[key]);
     else input.value = config[key] ?? '';
+    // Given by a flag or environment variable: the next start would undo a change.
+    input.disabled = fixed.includes(key);
+    input.title = input.disabled ? 'Set on the command line or in the environment' : '';
   }
 }
 
@@ -61,6 +65,7 @@ export function setupSettings() {
     const change = {};
     for (const key of FIELDS) {
       const input = form.elements[key];
+      if (input.disabled) continue;
       const value = input.type === 'checkbox' ? input.checked
         : input.type === 'number' ? Number(input.value) : input.value;
       if (value !== current[key]) change[key] = value;

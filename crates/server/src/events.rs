@@ -215,6 +215,17 @@ impl Hub {
             "downloads": { "version": cur.downloads_version },
         });
         if cur.state == state {
+            if urgent
+                && let Some(last) = cur.history.back_mut()
+                && !last.urgent
+            {
+                // A regular snapshot taken meanwhile already caught the change:
+                // push that version now instead of at the client's next interval.
+                last.urgent = true;
+                let version = cur.version;
+                drop(cur);
+                self.inner.version_tx.send_replace(version);
+            }
             return;
         }
         let patch = json_patch::diff(&cur.state, &state);

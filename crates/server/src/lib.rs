@@ -58,6 +58,9 @@ pub struct ServerConfig {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
     /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
     pub tls: Option<TlsConfig>,
+    /// UI settings (`title`, `downloadDir`, `incomingPort`, `dht`) given by a flag or an
+    /// environment variable. The API refuses to change them: the next start would undo it.
+    pub command_line_settings: Vec<String>,
 }
 
 /// Shared by all handlers.
@@ -164,12 +167,7 @@ pub async fn serve(
         config.engine.allow_private_urls,
     )?;
     let engine = Engine::start(config.engine.clone()).await?;
-    let live = Live::start(
-        engine.clone(),
-        config.title.clone(),
-        config.config_file.clone(),
-        config.events.clone(),
-    );
+    let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();
     let tls = config.tls.clone();

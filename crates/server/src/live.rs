@@ -1,11 +1,10 @@
 //! What the web UI needs besides the torrent API: live settings, statistics and the
 //! event hub, created together when the server starts.
 
-use std::path::PathBuf;
-
 use cloud_torrent_engine::Engine;
 
-use crate::events::{EventsConfig, Hub};
+use crate::ServerConfig;
+use crate::events::Hub;
 use crate::settings::Settings;
 use crate::stats::Stats;
 
@@ -22,15 +21,20 @@ pub struct Live {
 
 impl Live {
     /// Creates them and starts the hub's producer task (needs a Tokio runtime).
-    pub fn start(
-        engine: Engine,
-        title: String,
-        config_file: Option<PathBuf>,
-        events: EventsConfig,
-    ) -> Live {
-        let settings = Settings::new(engine.clone(), title, config_file);
+    pub fn start(engine: Engine, config: &ServerConfig) -> Live {
+        let settings = Settings::new(
+            engine.clone(),
+            config.title.clone(),
+            config.config_file.clone(),
+            config.command_line_settings.clone(),
+        );
         let stats = Stats::new(engine.clone());
-        let hub = Hub::new(engine, settings.clone(), stats.clone(), events);
+        let hub = Hub::new(
+            engine,
+            settings.clone(),
+            stats.clone(),
+            config.events.clone(),
+        );
         hub.spawn();
         Live {
             settings,

@@ -48,6 +48,9 @@ pub struct ConfigView {
     pub download_root: String,
     /// Settings that were saved but take effect only after a restart.
     pub pending_restart: Vec<String>,
+    /// Settings given by a command-line flag or environment variable: read-only here,
+    /// since the next start would undo a change.
+    pub command_line: Vec<String>,
 }
 
 /// The settings fixed at session start.
@@ -80,6 +83,8 @@ struct Inner {
     /// Canonical folder that `downloadDir` must stay inside.
     root: PathBuf,
     file: Option<PathBuf>,
+    /// Keys given by a flag or environment variable (see [`ConfigView::command_line`]).
+    command_line: Vec<String>,
     running: RestartOnly,
     saved: Mutex<Saved>,
     /// Serializes PATCHes so two writers never interleave file writes.
@@ -108,7 +113,14 @@ struct Change {
 
 impl Settings {
     /// Settings of a server whose config file is `file` (`None`: changes are not saved).
-    pub fn new(engine: Engine, title: String, file: Option<PathBuf>) -> Self {
+    /// `command_line` lists the keys given by a flag or environment variable, which
+    /// cannot be changed here.
+    pub fn new(
+        engine: Engine,
+        title: String,
+        file: Option<PathBuf>,
+        command_line: Vec<String>,
+    ) -> Self {
         let running = RestartOnly::of(engine.config());
         if let Some(path) = &file
             && let (Some(dir), Some(name)) = (path.parent(), path.file_name())
@@ -132,6 +144,7 @@ impl Settings {
             inner: Arc::new(Inner {
                 root,
                 file,
+                command_line,
                 saved: Mutex::new(Saved {
                     title,
                     restart: running.clone(),
@@ -182,12 +195,19 @@ impl Settings {
             allow_private_urls: self.inner.engine.config().allow_private_urls,
             download_root: self.inner.root.display().to_string(),
             pending_restart: pending,
+            command_line: self.inner.command_line.clone(),
         }
     }
 
     fn parse(&self, body: &Map<String, Value>) -> ApiResult<Change> {
         let mut change = Change::default();
         for (key, value) in body {
+            if self.inner.command_line.iter().any(|k| k == key) {
+                return Err(bad(
+                    key,
+                    "is set by a command-line flag or environment variable, which would undo a change at the next start; change it there",
+                ));
+            }
             let entry = match key.as_str() {
                 "title" => {
                     let title = string(key, value)?.trim().to_owned();
@@ -224,7 +244,7 @@ impl Settings {
                         "cannot be changed over the API; set it in the config file or on the command line",
                     ));
                 }
-                "pendingRestart" => continue,
+                "pendingRestart" | "commandLine" => continue,
                 _ => {
                     return Err(ApiError::BadRequest(format!(
                         "unknown setting {key:?}; settings are title, downloadDir, incomingPort, dht, upload, seeding, autoStart"
@@ -437,17 +457,28 @@ fn write_config_file(path: &Path, entries: &[(&'static str, Value)]) -> Result<(
         }
         serde_json::to_string_pretty(&map).map_err(|e| e.to_string())? + "\n"
     } else {
-        let mut table: toml::Table = existing.parse().map_err(|_| unparsable.to_owned())?;
+        // toml_edit keeps the user's comments, blank lines and key order.
+        let mut doc: toml_edit::DocumentMut =
+            existing.parse().map_err(|_| unparsable.to_owned())?;
         for (key, value) in entries {
-            let value = match value {
-                Value::Bool(b) => toml::Value::Boolean(*b),
-                Value::Number(n) => toml::Value::Integer(n.as_i64().unwrap_or_default()),
-                Value::String(s) => toml::Value::String(s.clone()),
+            let mut new = match value {
+                Value::Bool(b) => toml_edit::Value::from(*b),
+                Value::Number(n) => toml_edit::Value::from(n.as_i64().unwrap_or_default()),
+                Value::String(s) => toml_edit::Value::from(s.as_str()),
                 _ => continue,
             };
-            table.insert((*key).to_owned(), value);
+            match doc.get_mut(key).and_then(|item| item.as_value_mut()) {
+                Some(old) => {
+                    // A comment after the old value stays after the new one.
+                    *new.decor_mut() = old.decor().clone();
+                    *old = new;
+                }
+                None => {
+                    doc.insert(key, toml_edit::Item::Value(new));
+                }
+            }
         }
-        toml::to_string(&table).map_err(|e| e.to_string())?
+        doc.to_string()
     };
     let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
     cloud_torrent_engine::write_atomically(path, text.as_bytes())
@@ -572,6 +603,27 @@ mod tests {
         assert_eq!(table["auth"].as_str(), Some("a:b"));
         assert_eq!(table["seeding"].as_bool(), Some(false));
         assert_eq!(table["incomingPort"].as_integer(), Some(6000));
+    }
+
+    #[test]
+    fn toml_file_keeps_comments_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let before = "# my server\nport = 8080 # behind nginx\n\n# off while the disk is small\nseeding = true  # for now\ntitle = \"Home\"\n";
+        std::fs::write(&path, before).unwrap();
+        write_config_file(
+            &path,
+            &[
+                ("seeding", Value::Bool(false)),
+                ("autoStart", Value::Bool(true)),
+            ],
+        )
+        .unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            after,
+            "# my server\nport = 8080 # behind nginx\n\n# off while the disk is small\nseeding = false  # for now\ntitle = \"Home\"\nautoStart = true\n"
+        );
     }
 
     #[test]

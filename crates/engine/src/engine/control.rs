@@ -66,6 +66,10 @@ impl Engine {
             if let Some(task) = entry.resolver.take() {
                 task.abort();
             }
+            if entry.handle.is_none() {
+                // The metadata lookup has stopped, and its failure with it; a start retries.
+                entry.error = None;
+            }
             entry.handle.clone()
         };
         if let Some(handle) = handle

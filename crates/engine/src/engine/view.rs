@@ -126,6 +126,8 @@ impl Engine {
     pub(super) fn state_of(&self, record: &TorrentRecord, stats: &TorrentStats) -> TorrentState {
         let done = stats.finished && !self.settings().seeding;
         match stats.state {
+            // Stopped by the user: paused, even after a failure (starting retries it).
+            TorrentStatsState::Error if record.paused => TorrentState::Paused,
             TorrentStatsState::Error => TorrentState::Error,
             _ if done => TorrentState::Completed,
             // Stopping: librqbit may still be finishing its initial check; the

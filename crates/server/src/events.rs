@@ -321,7 +321,8 @@ impl Hub {
     }
 
     /// Re-reads statistics and the download folder (blocking work off the runtime).
-    async fn refresh_slow(&self) {
+    /// Re-reads the system statistics and the download folder's fingerprint.
+    pub(crate) async fn refresh_slow(&self) {
         let hub = self.clone();
         let result = tokio::task::spawn_blocking(move || {
             hub.inner.stats.refresh();
@@ -371,12 +372,17 @@ impl Hub {
                     }
                     _ = hub.inner.nudge.notified() => {
                         hub.snapshot(true);
-                        hub.refresh_downloads().await;
-                        hub.snapshot(false);
+                        if hub.inner.stats.clients() > 0 {
+                            hub.refresh_downloads().await;
+                            hub.snapshot(false);
+                        }
                     }
+                    // Nobody watching: no statistics and no walks of the download folder.
                     _ = slow.tick() => {
-                        hub.refresh_slow().await;
-                        hub.snapshot(false);
+                        if hub.inner.stats.clients() > 0 {
+                            hub.refresh_slow().await;
+                            hub.snapshot(false);
+                        }
                     }
                 }
             }

@@ -132,7 +132,11 @@ fn last_event_id(headers: &HeaderMap, query: Option<&str>) -> Option<u64> {
 pub async fn events(State(state): State<AppState>, req: Request) -> Response {
     let hub = state.live.hub.clone();
     let resume = last_event_id(req.headers(), req.uri().query());
-    // A fresh snapshot, so a new client does not start from a second-old state.
+    // A fresh snapshot, so a new client does not start from a second-old state (nor
+    // from statistics left from when nobody was watching).
+    if hub.stats().is_stale(hub.config().stats_interval) {
+        hub.refresh_slow().await;
+    }
     hub.snapshot(false);
     let client = Client {
         versions: hub.subscribe(),

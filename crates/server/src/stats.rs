@@ -1,12 +1,13 @@
 //! System and engine statistics (`GET /api/v1/stats` and `stats` in the live state).
 //!
-//! sysinfo is refreshed on the stats cadence (5 s by default) by the event hub; a GET
-//! answers from that snapshot with fresh engine totals, uptime and client count.
+//! sysinfo is refreshed on the stats cadence (5 s by default) by the event hub while a
+//! UI is connected; a GET answers from that snapshot (refreshed first when it is older
+//! than the cadence) with fresh engine totals, uptime and client count.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -68,6 +69,8 @@ struct Inner {
     /// `None` when sysinfo cannot read this system.
     system: Mutex<Option<System>>,
     machine: Mutex<Machine>,
+    /// When `machine` was last read.
+    refreshed_at: Mutex<Instant>,
 }
 
 /// Collects statistics. Cheap to clone.
@@ -97,6 +100,7 @@ impl Stats {
                 clients: AtomicUsize::new(0),
                 system: Mutex::new(System::new().ok()),
                 machine: Mutex::new(Machine::default()),
+                refreshed_at: Mutex::new(Instant::now()),
             }),
         };
         stats.refresh();
@@ -138,6 +142,22 @@ impl Stats {
             process_rss: system.process(pid).map(|p| p.memory()).unwrap_or(0),
         };
         *self.inner.machine.lock().unwrap_or_else(|p| p.into_inner()) = machine;
+        *self
+            .inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    /// True when the machine's numbers are older than `max_age`: nobody has been
+    /// watching, so the hub has not refreshed them.
+    pub fn is_stale(&self, max_age: Duration) -> bool {
+        self.inner
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
+            >= max_age
     }
 
     /// The numbers now: machine numbers from the last refresh, the rest fresh.
@@ -181,5 +201,10 @@ fn disk_of(dir: &Path) -> (u64, u64) {
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats",
     responses((status = 200, body = StatsView)))]
 pub async fn get_stats(State(state): State<AppState>) -> Json<StatsView> {
-    Json(state.live.stats.view())
+    let stats = state.live.stats.clone();
+    if stats.is_stale(state.live.hub.config().stats_interval) {
+        let refreshing = stats.clone();
+        let _ = tokio::task::spawn_blocking(move || refreshing.refresh()).await;
+    }
+    Json(stats.view())
 }

@@ -12,7 +12,20 @@ use crate::config::{Cli, Settings};
 /// Threads of tokio's blocking pool (disk reads and writes, file listings).
 const BLOCKING_THREADS: usize = 8;
 
+/// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
+/// every arena keeps freed memory; two are enough here. Measured with 100 seeding
+/// torrents: 31.6 -> 24.6 MiB resident (BENCHMARKS.md).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first thing in main, before any other thread exists; mallopt only
+    // changes a glibc tunable.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version

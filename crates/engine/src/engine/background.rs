@@ -79,8 +79,18 @@ fn free_bytes(_dir: &Path) -> Option<u64> {
 impl Engine {
     /// Writes the state file (atomically). Failures are logged: the in-memory state
     /// stays right and the next save retries.
+    ///
+    /// Callers change the map first, then call this. Concurrent callers share writes
+    /// (group commit): a write that starts after a change was made covers it, so each
+    /// caller still returns only once its change is on disk.
     pub(super) async fn persist(&self) {
+        let mine = self.inner.changes.fetch_add(1, Ordering::SeqCst) + 1;
         let _guard = self.inner.save_lock.lock().await;
+        if self.inner.saved.load(Ordering::SeqCst) >= mine {
+            return;
+        }
+        // Every change counted up to here was made before this snapshot is taken.
+        let covers = self.inner.changes.load(Ordering::SeqCst);
         let bytes = {
             let map = self.lock();
             let records: BTreeMap<InfoHash, TorrentRecord> =
@@ -89,7 +99,9 @@ impl Engine {
         };
         let store = self.inner.store.clone();
         match tokio::task::spawn_blocking(move || store.write_state(&bytes)).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => {
+                self.inner.saved.fetch_max(covers, Ordering::SeqCst);
+            }
             Ok(Err(e)) => warn!("cannot save the torrents' state: {e}"),
             Err(e) => warn!("cannot save the torrents' state: {e}"),
         }

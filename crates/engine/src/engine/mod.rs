@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -128,6 +128,10 @@ struct Inner {
     torrents: Mutex<BTreeMap<InfoHash, Entry>>,
     /// Serializes writes of the state file so that a stale snapshot never overwrites a newer one.
     save_lock: tokio::sync::Mutex<()>,
+    /// Changes asked to be saved so far (each `persist` call counts one).
+    changes: AtomicU64,
+    /// The number of changes the last successful write of the state file covered.
+    saved: AtomicU64,
     shutdown: CancellationToken,
     /// Limits open file streams (see `stream::MAX_STREAMS`).
     streams: Arc<tokio::sync::Semaphore>,
@@ -237,6 +241,8 @@ impl Engine {
                 fetcher,
                 torrents: Mutex::new(BTreeMap::new()),
                 save_lock: tokio::sync::Mutex::new(()),
+                changes: AtomicU64::new(0),
+                saved: AtomicU64::new(0),
                 shutdown,
                 needs_save: AtomicBool::new(false),
                 next_id: AtomicUsize::new(0),

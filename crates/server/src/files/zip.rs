@@ -14,7 +14,6 @@ use bytes::Bytes;
 use futures::Stream;
 
 use super::chunks::ChunkReader;
-use tokio::io::AsyncReadExt;
 
 /// Most entries in one archive.
 pub const MAX_ENTRIES: usize = 200_000;
@@ -364,24 +363,25 @@ impl Writer {
         let crc = match &entry.source {
             None => 0,
             Some(path) => {
-                let mut file = tokio::fs::File::open(path).await?;
+                let file = tokio::fs::File::open(path).await?.into_std().await;
+                let mut reader = ChunkReader::new(file, 0, entry.size);
                 let mut hasher = crc32fast::Hasher::new();
-                let mut buf = vec![0u8; 256 * 1024];
-                let mut left = entry.size;
-                while left > 0 {
-                    let want = left.min(buf.len() as u64) as usize;
-                    let n = file.read(&mut buf[..want]).await?;
-                    if n == 0 {
-                        return Err(shrunk(&entry.name));
-                    }
-                    hasher.update(&buf[..n]);
-                    left -= n as u64;
+                while let Some(chunk) = reader.next_chunk().await {
+                    hasher.update(&chunk.map_err(|e| named_shrink(e, &entry.name))?);
                 }
                 hasher.finalize()
             }
         };
         self.crcs[i] = Some(crc);
         Ok(crc)
+    }
+}
+
+/// The chunk reader's "file shrank" error, naming the entry; other errors as they are.
+fn named_shrink(e: std::io::Error, name: &str) -> std::io::Error {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => shrunk(name),
+        _ => e,
     }
 }
 
@@ -480,10 +480,10 @@ fn async_stream(
                         let Some(c) = cursor.as_mut() else { continue };
                         let chunk = match c.reader.next_chunk().await {
                             Some(Ok(chunk)) => chunk,
-                            Some(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                                return Some((Err(shrunk(&entry.name)), (w, end, i, part, cursor)));
+                            Some(Err(e)) => {
+                                let e = named_shrink(e, &entry.name);
+                                return Some((Err(e), (w, end, i, part, cursor)));
                             }
-                            Some(Err(e)) => return Some((Err(e), (w, end, i, part, cursor))),
                             None => {
                                 return Some((Err(shrunk(&entry.name)), (w, end, i, part, cursor)));
                             }

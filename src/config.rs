@@ -1,128 +1,21 @@
-//! Configuration: flags, environment variables and the config file.
-//! Precedence: flag > environment > file > default.
+//! The start-up configuration: flags and environment variables (built from
+//! [`cloud_torrent_config::SETTINGS`]) over the config file over the defaults, then the
+//! checks that need the file system or several settings at once.
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use clap::builder::BoolishValueParser;
-use cloud_torrent_engine::EngineConfig;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgMatches, Command};
+use cloud_torrent_config::{ConfigValues, SETTINGS, SettingValue};
 use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConfig, TlsConfig};
-use serde::Deserialize;
 
-/// Command line of cloud-torrent. Every flag also reads an environment variable.
-#[derive(Debug, Parser)]
-#[command(
-    name = "cloud-torrent",
-    version,
-    about = "A self-hosted BitTorrent client driven from a browser"
-)]
-pub struct Cli {
-    /// HTTP port [default: 3000]
-    #[arg(short = 'p', long, env = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
-    pub port: Option<u16>,
-    /// Address to listen on for HTTP [default: 0.0.0.0]
-    #[arg(long, env = "HOST")]
-    pub host: Option<IpAddr>,
-    /// Title shown in the web UI [default: Cloud Torrent]
-    #[arg(short = 't', long, env = "TITLE")]
-    pub title: Option<String>,
-    /// Credentials as user:password [default: none on loopback, else a generated password]
-    #[arg(short = 'a', long, env = "AUTH")]
-    pub auth: Option<String>,
-    /// No login at all, even when listening beyond loopback (e.g. behind your own proxy)
-    #[arg(long, env = "NO_AUTH", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub no_auth: Option<bool>,
-    /// Extra host names the server may be reached by (comma-separated), e.g. a reverse proxy's
-    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',')]
-    pub allowed_hosts: Option<Vec<String>>,
-    /// Config file; TOML, or JSON when the name ends in .json
-    #[arg(
-        short = 'c',
-        long,
-        env = "CONFIG_PATH",
-        default_value = "cloud-torrent.toml"
-    )]
-    pub config_path: PathBuf,
-    /// Where torrents' files go [default: ./downloads]
-    #[arg(short = 'd', long, env = "DOWNLOAD_DIR")]
-    pub download_dir: Option<PathBuf>,
-    /// The folder the download folder may be moved within over the API [default: the download folder]
-    #[arg(long, env = "DOWNLOAD_ROOT")]
-    pub download_root: Option<PathBuf>,
-    /// Where the torrent list and resume data are kept [default: .cloud-torrent-state beside the config file]
-    #[arg(long, env = "STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
-    /// Port for incoming peer connections (TCP and uTP) [default: 50007]
-    #[arg(long, env = "INCOMING_PORT")]
-    pub incoming_port: Option<u16>,
-    /// Address for incoming peer connections [default: all]
-    #[arg(long, env = "INCOMING_HOST")]
-    pub incoming_host: Option<IpAddr>,
-    /// Turn off the DHT and local peer discovery
-    #[arg(long, env = "DISABLE_DHT", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub disable_dht: Option<bool>,
-    /// Allow fetching .torrent URLs from private and loopback addresses
-    #[arg(long, env = "ALLOW_PRIVATE_URLS", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub allow_private_urls: Option<bool>,
-    /// Log every HTTP request
-    #[arg(short = 'l', long, env = "LOG", num_args = 0..=1, default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub log: Option<bool>,
-    /// Search providers file: JSON, Cloud Torrent's scraper-config.json format plus Torznab indexers
-    #[arg(long, env = "SEARCH_CONFIG")]
-    pub search_config: Option<PathBuf>,
-    /// TLS certificate chain (PEM) to serve HTTPS, with HTTP/2; needs --key-path
-    #[arg(short = 'r', long, env = "CERT_PATH")]
-    pub cert_path: Option<PathBuf>,
-    /// TLS private key (PEM) of --cert-path
-    #[arg(short = 'k', long, env = "KEY_PATH")]
-    pub key_path: Option<PathBuf>,
-}
-
-/// The config file. Keys are camelCase; unknown keys are an error so typos are caught.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FileConfig {
-    pub port: Option<u16>,
-    pub host: Option<IpAddr>,
-    pub title: Option<String>,
-    pub auth: Option<String>,
-    /// No login even beyond loopback.
-    pub no_auth: Option<bool>,
-    /// Extra host names the `Host` header may carry (reverse proxies).
-    pub allowed_hosts: Option<Vec<String>>,
-    pub download_dir: Option<PathBuf>,
-    /// The folder `PATCH /api/v1/config` may move `downloadDir` within.
-    pub download_root: Option<PathBuf>,
-    pub state_dir: Option<PathBuf>,
-    pub incoming_port: Option<u16>,
-    pub incoming_host: Option<IpAddr>,
-    pub dht: Option<bool>,
-    pub seeding: Option<bool>,
-    pub upload: Option<bool>,
-    pub auto_start: Option<bool>,
-    pub allow_private_urls: Option<bool>,
-    pub log: Option<bool>,
-    /// Seconds between two live-update events to one UI client (default 1).
-    pub event_interval: Option<f64>,
-    /// Seconds between two refreshes of the system statistics (default 5).
-    pub stats_interval: Option<f64>,
-    /// The search providers file (see search-providers.example.json).
-    pub search_config: Option<PathBuf>,
-    /// TLS certificate chain (PEM): serve HTTPS. Needs `keyPath`.
-    pub cert_path: Option<PathBuf>,
-    /// TLS private key (PEM) of `certPath`.
-    pub key_path: Option<PathBuf>,
-}
-
-/// The resolved configuration.
+/// The configuration the server starts with.
 #[derive(Debug)]
-pub struct Settings {
-    pub host: IpAddr,
-    pub port: u16,
+pub struct Startup {
+    /// Log every HTTP request.
     pub log: bool,
-    pub auth: Option<String>,
-    pub no_auth: bool,
+    /// What `serve` runs with; `settings` holds every value as resolved.
     pub server: ServerConfig,
 }
 
@@ -131,31 +24,86 @@ pub struct Settings {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
 
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
-        Err(e) => return Err(ConfigError(format!("config file {}: {e}", path.display()))),
-    };
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if is_json {
-        serde_json::from_str(&text).map_err(|e| e.to_string())
-    } else {
-        toml::from_str(&text).map_err(|e| e.message().to_owned() + &locate(&text, e.span()))
-    };
-    parsed.map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+impl From<cloud_torrent_config::SettingError> for ConfigError {
+    fn from(e: cloud_torrent_config::SettingError) -> Self {
+        ConfigError(e.to_string())
+    }
 }
 
-fn locate(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    span.map(|s| {
-        format!(
-            " (line {})",
-            text[..s.start.min(text.len())].lines().count().max(1)
+/// The command line: one flag per setting that has one, each also read from its
+/// environment variable.
+pub fn command() -> Command {
+    let mut command = Command::new("cloud-torrent")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("A self-hosted BitTorrent client driven from a browser");
+    for setting in SETTINGS {
+        let Some(flag) = setting.flag else { continue };
+        let mut arg = Arg::new(setting.key)
+            .long(flag.long)
+            .env(flag.env)
+            .help(format!(
+                "{} [default: {}]",
+                setting.about,
+                setting.default.replace('`', "")
+            ));
+        if let Some(short) = flag.short {
+            arg = arg.short(short);
+        }
+        if is_bool(setting.key) {
+            // `--flag` alone means true; `--flag=false` and `FLAG=0` are accepted too.
+            arg = arg
+                .num_args(0..=1)
+                .default_missing_value("true")
+                .value_parser(BoolishValueParser::new())
+                .help(setting.about);
+        } else {
+        }
+        command = command.arg(arg.value_name(flag.env));
+    }
+    command
+}
+
+fn is_bool(key: &str) -> bool {
+    ConfigValues::json_type(key) == Some(bool::JSON_TYPE)
+}
+
+/// Reads the flags and environment variables in `matches` over the config file they
+/// name, over the defaults. Returns the values and the keys the API could change
+/// that were given by a flag or environment variable.
+fn read_values(matches: &ArgMatches) -> Result<(ConfigValues, Vec<String>), ConfigError> {
+    let mut values = ConfigValues::default();
+    let given = |key: &str| {
+        matches!(
+            matches.value_source(key),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
         )
-    })
-    .unwrap_or_default()
+    };
+    // The config file's own path comes first: it says where the rest is.
+    if given("configPath")
+        && let Some(path) = matches.get_one::<String>("configPath")
+    {
+        values.set_text("configPath", path)?;
+    }
+    cloud_torrent_config::file::read(&values.config_path.clone(), &mut values)
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let mut command_line = Vec::new();
+    for setting in SETTINGS {
+        let Some(flag) = setting.flag else { continue };
+        if !given(setting.key) {
+            continue;
+        }
+        if is_bool(setting.key) {
+            if let Some(on) = matches.get_one::<bool>(setting.key) {
+                values.set_json(setting.key, &(*on != flag.inverted).into())?;
+            }
+        } else if let Some(text) = matches.get_one::<String>(setting.key) {
+            values.set_text(setting.key, text)?;
+        }
+        if setting.writable() {
+            command_line.push(setting.key.to_owned());
+        }
+    }
+    Ok((values, command_line))
 }
 
 /// A folder that exists (created if needed) and is writable; returned absolute.
@@ -177,14 +125,10 @@ fn usable_dir(setting: &str, dir: &Path) -> Result<PathBuf, ConfigError> {
 
 /// HTTPS when both `certPath` and `keyPath` are set (loaded and checked now), plain HTTP
 /// when neither is.
-fn resolve_tls(
-    cert_path: Option<PathBuf>,
-    key_path: Option<PathBuf>,
-) -> Result<Option<TlsConfig>, ConfigError> {
-    let set = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
-    match (set(cert_path), set(key_path)) {
+fn resolve_tls(values: &ConfigValues) -> Result<Option<TlsConfig>, ConfigError> {
+    match (&values.cert_path, &values.key_path) {
         (None, None) => Ok(None),
-        (Some(cert), Some(key)) => TlsConfig::from_pem_files(&cert, &key)
+        (Some(cert), Some(key)) => TlsConfig::from_pem_files(cert, key)
             .map(Some)
             .map_err(|e| ConfigError(e.to_string())),
         (Some(_), None) => Err(ConfigError(
@@ -198,105 +142,48 @@ fn resolve_tls(
     }
 }
 
-impl Settings {
-    /// Resolves flags and environment (already in `cli`) over the config file and defaults.
-    pub fn resolve(cli: Cli) -> Result<Settings, ConfigError> {
-        let file = read_file(&cli.config_path)?;
-        // UI settings the command line fixes: the API must not pretend to change them.
-        let command_line_settings = [
-            ("title", cli.title.is_some()),
-            ("downloadDir", cli.download_dir.is_some()),
-            ("incomingPort", cli.incoming_port.is_some()),
-            ("dht", cli.disable_dht.is_some()),
-        ]
-        .into_iter()
-        .filter(|(_, given)| *given)
-        .map(|(key, _)| key.to_owned())
-        .collect::<Vec<_>>();
-        let port = cli.port.or(file.port).unwrap_or(3000);
-        if port == 0 {
-            return Err(ConfigError("port 0: choose a port from 1 to 65535".into()));
-        }
-        let download_dir = cli
-            .download_dir
-            .or(file.download_dir)
-            .unwrap_or_else(|| PathBuf::from("downloads"));
-        let download_dir = usable_dir("downloadDir", &download_dir)?;
-        let download_root = cli
-            .download_root
-            .or(file.download_root)
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(|root| usable_dir("downloadRoot", &root))
-            .transpose()?;
-        if let Some(root) = &download_root
-            && !download_dir.starts_with(root)
-        {
-            return Err(ConfigError(format!(
-                "downloadDir {:?} is outside downloadRoot {:?}: choose a downloadRoot that contains it",
-                download_dir.display().to_string(),
-                root.display().to_string()
-            )));
-        }
-        let config_folder = cli
+/// Makes the folders absolute and usable and checks how they sit with each other.
+fn resolve_folders(values: &mut ConfigValues) -> Result<(), ConfigError> {
+    values.download_dir = usable_dir("downloadDir", &values.download_dir)?;
+    let root = match &values.download_root {
+        Some(root) => usable_dir("downloadRoot", root)?,
+        None => values.download_dir.clone(),
+    };
+    if !values.download_dir.starts_with(&root) {
+        return Err(ConfigError(format!(
+            "downloadDir {:?} is outside downloadRoot {:?}: choose a downloadRoot that contains it",
+            values.download_dir.display().to_string(),
+            root.display().to_string()
+        )));
+    }
+    values.download_root = Some(root);
+    let state_dir = match &values.state_dir {
+        Some(dir) => dir.clone(),
+        None => values
             .config_path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let state_dir = cli
-            .state_dir
-            .or(file.state_dir)
-            .unwrap_or_else(|| config_folder.join(".cloud-torrent-state"));
-        let state_dir = usable_dir("stateDir", &state_dir)?;
-        if state_dir.starts_with(&download_dir) {
-            return Err(ConfigError(format!(
-                "stateDir {:?} is inside downloadDir; keep them apart so torrents cannot overwrite the state",
-                state_dir.display().to_string()
-            )));
-        }
-        let mut engine = EngineConfig::new(download_dir, state_dir);
-        engine.download_root = download_root;
-        engine.incoming_port = cli.incoming_port.or(file.incoming_port).unwrap_or(50007);
-        engine.listen_ip = cli.incoming_host.or(file.incoming_host);
-        let dht = match cli.disable_dht {
-            Some(disable) => !disable,
-            None => file.dht.unwrap_or(true),
-        };
-        engine.dht = dht;
-        engine.lsd = dht;
-        engine.seeding = file.seeding.unwrap_or(true);
-        engine.upload = file.upload.unwrap_or(true);
-        engine.auto_start = file.auto_start.unwrap_or(true);
-        engine.allow_private_urls = cli
-            .allow_private_urls
-            .or(file.allow_private_urls)
-            .unwrap_or(false);
-        let mut events = EventsConfig::default();
-        for (key, value, slot) in [
-            (
-                "eventInterval",
-                file.event_interval,
-                &mut events.min_interval,
-            ),
-            (
-                "statsInterval",
-                file.stats_interval,
-                &mut events.stats_interval,
-            ),
-        ] {
-            if let Some(seconds) = value {
-                if !(0.05..=3600.0).contains(&seconds) {
-                    return Err(ConfigError(format!(
-                        "{key} {seconds}: choose from 0.05 to 3600 seconds"
-                    )));
-                }
-                *slot = std::time::Duration::from_secs_f64(seconds);
-            }
-        }
-        let search_config = cli
-            .search_config
-            .or(file.search_config)
-            .filter(|p| !p.as_os_str().is_empty());
-        if let Some(path) = &search_config {
+            .unwrap_or(Path::new("."))
+            .join(".cloud-torrent-state"),
+    };
+    let state_dir = usable_dir("stateDir", &state_dir)?;
+    if state_dir.starts_with(&values.download_dir) {
+        return Err(ConfigError(format!(
+            "stateDir {:?} is inside downloadDir; keep them apart so torrents cannot overwrite the state",
+            state_dir.display().to_string()
+        )));
+    }
+    values.state_dir = Some(state_dir);
+    Ok(())
+}
+
+impl Startup {
+    /// Resolves the command line (already parsed into `matches`) over the config file
+    /// and the defaults.
+    pub fn resolve(matches: &ArgMatches) -> Result<Startup, ConfigError> {
+        let (mut values, command_line) = read_values(matches)?;
+        resolve_folders(&mut values)?;
+        if let Some(path) = &values.search_config {
             cloud_torrent_search::check_file(path).map_err(|e| {
                 ConfigError(format!(
                     "searchConfig {:?}: {e}",
@@ -304,63 +191,28 @@ impl Settings {
                 ))
             })?;
         }
-        let auth = cli.auth.or(file.auth).filter(|a| !a.is_empty());
-        let no_auth = cli.no_auth.or(file.no_auth).unwrap_or(false);
-        if auth.is_some() && no_auth {
+        if values.auth.is_some() && values.no_auth {
             return Err(ConfigError(
                 "auth and noAuth are both set: choose one".into(),
             ));
         }
-        let mut allowed_hosts = Vec::new();
-        for host in cli.allowed_hosts.or(file.allowed_hosts).unwrap_or_default() {
-            let host = host.trim().to_owned();
-            if host.is_empty() {
-                continue;
-            }
-            if host != "*"
-                && !host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-            {
-                return Err(ConfigError(format!(
-                    "allowedHosts {host:?}: expected a host name without scheme or port"
-                )));
-            }
-            allowed_hosts.push(host);
-        }
-        if let Some(auth) = &auth
-            && !auth.contains(':')
-        {
-            return Err(ConfigError("auth: expected user:password".into()));
-        }
-        let tls = resolve_tls(
-            cli.cert_path.or(file.cert_path),
-            cli.key_path.or(file.key_path),
-        )?;
-        Ok(Settings {
-            host: cli
-                .host
-                .or(file.host)
-                .unwrap_or(IpAddr::V4([0, 0, 0, 0].into())),
-            port,
-            log: cli.log.or(file.log).unwrap_or(false),
-            auth,
-            no_auth,
+        let tls = resolve_tls(&values)?;
+        let mut events = EventsConfig::default();
+        events.min_interval = std::time::Duration::from_secs_f64(values.event_interval);
+        events.stats_interval = std::time::Duration::from_secs_f64(values.stats_interval);
+        let security = SecurityConfig {
+            allowed_hosts: values.allowed_hosts.clone(),
+            ..SecurityConfig::default()
+        };
+        Ok(Startup {
+            log: values.log,
             server: ServerConfig {
-                title: cli
-                    .title
-                    .or(file.title)
-                    .unwrap_or_else(|| "Cloud Torrent".into()),
-                engine,
-                config_file: Some(cli.config_path.clone()),
+                config_file: Some(values.config_path.clone()),
+                command_line,
                 events,
-                search_config,
-                security: SecurityConfig {
-                    allowed_hosts,
-                    ..SecurityConfig::default()
-                },
+                security,
                 tls,
-                command_line_settings,
+                ..ServerConfig::new(values)
             },
         })
     }
@@ -369,8 +221,9 @@ impl Settings {
     /// address; otherwise the login kept in the state folder, generated at the first start.
     /// Returns a newly generated password, to be shown once.
     pub fn resolve_auth(&mut self) -> Result<Option<String>, ConfigError> {
+        let values = &self.server.settings;
         let security = &mut self.server.security;
-        if let Some(auth) = &self.auth {
+        if let Some(auth) = &values.auth {
             let (user, password) = auth
                 .split_once(':')
                 .ok_or_else(|| ConfigError("auth: expected user:password".into()))?;
@@ -379,12 +232,12 @@ impl Settings {
             security.credentials = Some(credentials);
             return Ok(None);
         }
-        if self.no_auth || self.host.is_loopback() {
+        if values.no_auth || values.host.is_loopback() {
             return Ok(None);
         }
-        let (credentials, generated) =
-            cloud_torrent_server::auth::load_or_generate(&self.server.engine.state_dir)
-                .map_err(|e| ConfigError(format!("auth: {e}")))?;
+        let state_dir = values.state_dir.clone().unwrap_or_default();
+        let (credentials, generated) = cloud_torrent_server::auth::load_or_generate(&state_dir)
+            .map_err(|e| ConfigError(format!("auth: {e}")))?;
         security.credentials = Some(credentials);
         Ok(generated)
     }
@@ -393,91 +246,58 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    /// Config-file text: real keys with values of every type, TOML and JSON syntax,
-    /// and junk.
-    fn config_text() -> impl Strategy<Value = String> {
-        prop::collection::vec(
-            prop_oneof![
-                prop::sample::select(vec![
-                    "port",
-                    "host",
-                    "title",
-                    "auth",
-                    "downloadDir",
-                    "downloadRoot",
-                    "stateDir",
-                    "incomingPort",
-                    "dht",
-                    "eventInterval",
-                    "allowedHosts",
-                    "searchConfig",
-                    "bogus",
-                    "[section]",
-                    "\"quoted key\"",
-                ])
-                .prop_map(str::to_owned),
-                prop::sample::select(vec![
-                    " = ",
-                    "=",
-                    "\n",
-                    ": ",
-                    ", ",
-                    "{",
-                    "}",
-                    "[",
-                    "]",
-                    "\"",
-                    "'",
-                    "#",
-                    "\\",
-                    "true",
-                    "1e999",
-                    "-1",
-                    "99999999999999999999",
-                    "0.0",
-                    "nan",
-                    "inf",
-                    "\"127.0.0.1\"",
-                    "\"/\"",
-                    "\"../x\"",
-                    "'''",
-                    "\"\"\"",
-                    "\u{0}",
-                    "\u{feff}",
-                ])
-                .prop_map(str::to_owned),
-                "\\PC{0,10}",
-            ],
-            0..30,
-        )
-        .prop_map(|parts| parts.concat())
+    fn startup(args: &[&str], file: &str) -> Result<Startup, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, file).unwrap();
+        let mut argv = vec!["cloud-torrent", "--config-path", config.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        let dl = dir.path().join("dl");
+        let state = dir.path().join("state");
+        argv.extend(["--download-dir", dl.to_str().unwrap()]);
+        argv.extend(["--state-dir", state.to_str().unwrap()]);
+        let matches = command().try_get_matches_from(argv).unwrap();
+        Startup::resolve(&matches)
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #[test]
+    fn flags_win_over_the_file_and_writable_ones_are_listed() {
+        let s = startup(
+            &["--title", "Flag", "--disable-dht", "--port", "8081"],
+            "title = \"File\"\nport = 8080\nseeding = false\ndht = true\n",
+        )
+        .unwrap();
+        let v = &s.server.settings;
+        assert_eq!(
+            (v.title.as_str(), v.port, v.dht, v.seeding),
+            ("Flag", 8081, false, false)
+        );
+        assert_eq!(s.server.command_line, ["title", "downloadDir", "dht"]);
+        assert!(v.download_dir.is_absolute());
+    }
 
-        /// Arbitrary TOML or JSON text never panics: it is a config or one error
-        /// naming the file.
-        #[test]
-        fn config_files_never_panic(text in config_text(), json in any::<bool>()) {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join(if json { "c.json" } else { "c.toml" });
-            std::fs::write(&path, &text).unwrap();
-            if let Err(e) = read_file(&path) {
-                prop_assert!(e.to_string().starts_with("invalid configuration: config file"), "{}", e);
-            }
-        }
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = startup(&["--port", "70000"], "").unwrap_err().to_string();
+        assert!(err.contains("port") && err.contains("70000"), "{err}");
+        let err = command()
+            .try_get_matches_from(["cloud-torrent", "--disable-dht=maybe"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("maybe"), "{err}");
+        let err = startup(&[], "eventInterval = 0.001\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("eventInterval"), "{err}");
+    }
 
-        #[test]
-        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-            let dir = tempfile::tempdir().unwrap();
-            for name in ["c.toml", "c.json"] {
-                let path = dir.path().join(name);
-                std::fs::write(&path, &bytes).unwrap();
-                let _ = read_file(&path);
-            }
+    #[test]
+    fn every_setting_with_a_flag_is_on_the_command_line() {
+        let command = command();
+        for setting in SETTINGS {
+            let found = command.get_arguments().any(|a| a.get_id() == setting.key);
+            assert_eq!(found, setting.flag.is_some(), "{}", setting.key);
         }
     }
 }

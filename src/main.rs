@@ -4,10 +4,9 @@ mod config;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Settings};
+use crate::config::Startup;
 
 /// Threads of tokio's blocking pool (disk reads and writes, file listings).
 const BLOCKING_THREADS: usize = 8;
@@ -15,6 +14,7 @@ const BLOCKING_THREADS: usize = 8;
 /// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
 /// every arena keeps freed memory; two are enough here. Measured with 100 seeding
 /// torrents: 31.6 -> 24.6 MiB resident (BENCHMARKS.md).
+#[allow(unsafe_code)]
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called first thing in main, before any other thread exists; mallopt only
@@ -26,8 +26,8 @@ fn limit_malloc_arenas() {
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match config::command().try_get_matches() {
+        Ok(matches) => matches,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
             // One line: clap's first line says which setting and why.
@@ -42,14 +42,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut settings = match Settings::resolve(cli) {
+    let mut startup = match Startup::resolve(&matches) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cloud-torrent: {e}");
             return ExitCode::from(2);
         }
     };
-    let default_filter = if settings.log {
+    let default_filter = if startup.log {
         "info,tower_http=debug,librqbit=warn"
     } else {
         "info,librqbit=warn,librqbit_dht=warn,librqbit_utp=error"
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
-    match settings.resolve_auth() {
+    match startup.resolve_auth() {
         Ok(Some(password)) => {
             // Shown this once; only its argon2 hash is kept (auth.json in the state folder).
             eprintln!(
@@ -75,10 +75,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if settings.no_auth && !settings.host.is_loopback() {
+    let values = &startup.server.settings;
+    if values.no_auth && !values.host.is_loopback() {
         tracing::warn!(
             "--no-auth: anyone who can reach {} can use this server",
-            settings.host
+            values.host
         );
     }
     // A small blocking pool, as rqbit has: librqbit moves every disk write to it
@@ -95,7 +96,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(settings)) {
+    match runtime.block_on(run(startup.server)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cloud-torrent: {e:#}");
@@ -104,12 +105,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
-    let addr = std::net::SocketAddr::new(settings.host, settings.port);
+async fn run(server: cloud_torrent_server::ServerConfig) -> anyhow::Result<()> {
+    let port = server.settings.port;
+    let addr = std::net::SocketAddr::new(server.settings.host, port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| anyhow::anyhow!("port {}: cannot listen on {addr}: {e}", settings.port))?;
-    cloud_torrent_server::serve(settings.server, listener, shutdown_signal()).await
+        .map_err(|e| anyhow::anyhow!("port {port}: cannot listen on {addr}: {e}"))?;
+    cloud_torrent_server::serve(server, listener, shutdown_signal()).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

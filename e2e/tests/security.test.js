@@ -1,4 +1,4 @@
-// Browser tests of login, logout and cross-site protection (issue 6), in headless
+// Browser tests of login, logout and cross-site protection, in headless
 // Chromium against the real binary: one server with a login, one without (the
 // loopback default), and an "attacker" page served by a second local HTTP server
 // on another 127.0.0.1 port. Being another port of the same host, that page is

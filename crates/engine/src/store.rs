@@ -74,7 +74,7 @@ impl Store {
 
     /// Reads all records; a missing file is an empty state. A corrupt or empty file is
     /// moved aside to `torrents.json.corrupt-<unix time>.bak`, logged, and read as an
-    /// empty state, so that the server still starts (issue 6).
+    /// empty state, so that the server still starts.
     pub fn load(&self) -> std::io::Result<BTreeMap<InfoHash, TorrentRecord>> {
         match std::fs::read(self.state_file()) {
             Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {

@@ -21,7 +21,7 @@ use cloud_torrent_engine::Engine;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
 
-use crate::settings::Settings;
+use crate::settings::LiveConfig;
 use crate::stats::Stats;
 
 /// Cadences of the live push.
@@ -97,7 +97,7 @@ pub enum Message {
 
 struct Inner {
     engine: Engine,
-    settings: Settings,
+    settings: LiveConfig,
     stats: Stats,
     config: EventsConfig,
     current: Mutex<Current>,
@@ -116,7 +116,7 @@ pub struct Hub {
 
 impl Hub {
     /// A hub over the engine; call [`Hub::spawn`] to start its producer.
-    pub fn new(engine: Engine, settings: Settings, stats: Stats, config: EventsConfig) -> Hub {
+    pub fn new(engine: Engine, settings: LiveConfig, stats: Stats, config: EventsConfig) -> Hub {
         let start = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)

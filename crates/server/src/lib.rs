@@ -25,6 +25,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
+use cloud_torrent_config::ConfigValues;
 use cloud_torrent_engine::{Engine, EngineConfig};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -43,24 +44,56 @@ const MAX_BODY_BYTES: usize = cloud_torrent_engine::MAX_TORRENT_BYTES + 64 * 102
 /// What the server needs to run.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Shown in the UI.
-    pub title: String,
-    /// The engine's options.
-    pub engine: EngineConfig,
+    /// Every setting's value; folders absolute and `stateDir` set (see
+    /// [`ServerConfig::engine_config`]).
+    pub settings: ConfigValues,
+    /// Keys of settings the API could change that were given by a flag or an
+    /// environment variable. The API refuses to change them: the next start would undo it.
+    pub command_line: Vec<String>,
     /// The config file that `PATCH /api/v1/config` writes (`None`: changes are not saved).
     pub config_file: Option<PathBuf>,
     /// Cadences of the live push (`GET /api/v1/events`).
     pub events: EventsConfig,
-    /// The search providers file (`None`: search has no providers).
-    pub search_config: Option<PathBuf>,
     /// Authentication, allowed host names and cross-site settings.
     pub security: SecurityConfig,
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
     /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
     pub tls: Option<TlsConfig>,
-    /// UI settings (`title`, `downloadDir`, `incomingPort`, `dht`) given by a flag or an
-    /// environment variable. The API refuses to change them: the next start would undo it.
-    pub command_line_settings: Vec<String>,
+}
+
+impl ServerConfig {
+    /// A server with these settings: changes not saved, default cadences, no login,
+    /// plain HTTP.
+    pub fn new(settings: ConfigValues) -> Self {
+        ServerConfig {
+            settings,
+            command_line: Vec::new(),
+            config_file: None,
+            events: EventsConfig::default(),
+            security: SecurityConfig::default(),
+            tls: None,
+        }
+    }
+
+    /// The engine's options, from the settings.
+    pub fn engine_config(&self) -> EngineConfig {
+        let v = &self.settings;
+        let state_dir = v
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| v.download_dir.with_file_name(".cloud-torrent-state"));
+        let mut engine = EngineConfig::new(v.download_dir.clone(), state_dir);
+        engine.download_root = v.download_root.clone();
+        engine.incoming_port = v.incoming_port;
+        engine.listen_ip = v.incoming_host;
+        engine.dht = v.dht;
+        engine.lsd = v.dht;
+        engine.seeding = v.seeding;
+        engine.upload = v.upload;
+        engine.auto_start = v.auto_start;
+        engine.allow_private_urls = v.allow_private_urls;
+        engine
+    }
 }
 
 /// Shared by all handlers.
@@ -163,10 +196,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let search = cloud_torrent_search::Searcher::new(
-        config.search_config.clone(),
-        config.engine.allow_private_urls,
+        config.settings.search_config.clone(),
+        config.settings.allow_private_urls,
     )?;
-    let engine = Engine::start(config.engine.clone()).await?;
+    let engine = Engine::start(config.engine_config()).await?;
     let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();

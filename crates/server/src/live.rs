@@ -5,14 +5,14 @@ use cloud_torrent_engine::Engine;
 
 use crate::ServerConfig;
 use crate::events::Hub;
-use crate::settings::Settings;
+use crate::settings::LiveConfig;
 use crate::stats::Stats;
 
 /// Live settings, statistics and the event hub. Cheap to clone.
 #[derive(Clone)]
 pub struct Live {
     /// `GET`/`PATCH /api/v1/config`.
-    pub settings: Settings,
+    pub settings: LiveConfig,
     /// `GET /api/v1/stats`.
     pub stats: Stats,
     /// `GET /api/v1/events`.
@@ -22,11 +22,11 @@ pub struct Live {
 impl Live {
     /// Creates them and starts the hub's producer task (needs a Tokio runtime).
     pub fn start(engine: Engine, config: &ServerConfig) -> Live {
-        let settings = Settings::new(
+        let settings = LiveConfig::new(
             engine.clone(),
-            config.title.clone(),
+            config.settings.clone(),
             config.config_file.clone(),
-            config.command_line_settings.clone(),
+            config.command_line.clone(),
         );
         let stats = Stats::new(engine.clone());
         let hub = Hub::new(

@@ -1,81 +1,81 @@
 //! `GET` and `PATCH /api/v1/config`: the settings a user may change from the UI.
 //!
-//! `title`, `seeding` and `autoStart` apply at once. `downloadDir`, `incomingPort`,
-//! `dht` and `upload` are fixed when the BitTorrent session starts: a change is saved
-//! to the config file and reported in `pendingRestart` until the server restarts.
-//! No change stops a running torrent. Settings that guard the server or could widen
-//! what it may read, write or fetch (`allowPrivateUrls`, `auth`, `host`, `port`,
-//! `stateDir`, `downloadRoot`, `searchConfig`, TLS files...) are refused here: they are
-//! set in the config file or on the command line only. `downloadDir` may only move
-//! inside the download root (`downloadRoot`, by default the download folder the
-//! server started with), checked both as written and with symlinks resolved.
+//! Which settings the API shows and may change, and when a change applies, comes from
+//! [`cloud_torrent_config::SETTINGS`]: `Live` ones apply at once, `Restart` ones are saved
+//! to the config file and reported in `pendingRestart` until the server restarts,
+//! `ReadOnly` ones are shown only, and the rest (secrets, listeners, files the server
+//! reads) are neither. No change stops a running torrent. `downloadDir` may only move
+//! inside the download root (`downloadRoot`, by default the download folder the server
+//! started with), checked both as written and with symlinks resolved.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use cloud_torrent_engine::{Engine, EngineConfig, SettingsUpdate};
+use cloud_torrent_config::{Api, ConfigValues, SETTINGS, setting};
+use cloud_torrent_engine::{Engine, SettingsUpdate};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
-/// The configuration as the UI shows it. Never contains secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ConfigView {
-    /// Title of the UI. Live.
-    pub title: String,
-    /// Where torrents' files go. Applies after a restart.
-    pub download_dir: String,
-    /// Port for incoming peers (0 = any free port). Applies after a restart.
-    pub incoming_port: u16,
-    /// DHT and local peer discovery. Applies after a restart.
-    pub dht: bool,
-    /// Upload at all. Applies after a restart.
-    pub upload: bool,
-    /// Keep uploading after completion. Live.
-    pub seeding: bool,
-    /// Start new torrents at once. Live.
-    pub auto_start: bool,
-    /// Fetch .torrent URLs from private addresses. Read-only here.
-    pub allow_private_urls: bool,
-    /// The folder `downloadDir` must stay inside. Read-only here.
-    pub download_root: String,
-    /// Settings that were saved but take effect only after a restart.
-    pub pending_restart: Vec<String>,
-    /// Settings given by a command-line flag or environment variable: read-only here,
-    /// since the next start would undo a change.
-    pub command_line: Vec<String>,
-}
+/// The configuration as the UI shows it: every setting that is not `Hidden`, by key,
+/// plus `pendingRestart` (settings saved but applied only after a restart) and
+/// `commandLine` (settings given by a flag or environment variable, read-only here since
+/// the next start would undo a change). Never contains secrets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ConfigView(Map<String, Value>);
 
-/// The settings fixed at session start.
-#[derive(Debug, Clone, PartialEq)]
-struct RestartOnly {
-    download_dir: PathBuf,
-    incoming_port: u16,
-    dht: bool,
-    upload: bool,
-}
-
-impl RestartOnly {
-    fn of(config: &EngineConfig) -> Self {
-        RestartOnly {
-            download_dir: config.download_dir.clone(),
-            incoming_port: config.incoming_port,
-            dht: config.dht,
-            upload: config.upload,
+impl utoipa::PartialSchema for ConfigView {
+    fn schema() -> RefOr<Schema> {
+        let strings = || ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
+        let mut object = ObjectBuilder::new();
+        for s in SETTINGS.iter().filter(|s| s.api != Api::Hidden) {
+            let kind = match ConfigValues::json_type(s.key) {
+                Some("boolean") => Type::Boolean,
+                Some("integer") => Type::Integer,
+                Some("number") => Type::Number,
+                Some("array") => Type::Array,
+                _ => Type::String,
+            };
+            let when = match s.api {
+                Api::Live => "Applies at once.",
+                Api::Restart => "Applies after a restart.",
+                _ => "Read-only here.",
+            };
+            object = object
+                .property(
+                    s.key,
+                    ObjectBuilder::new()
+                        .schema_type(kind)
+                        .description(Some(format!("{}. {when}", s.about))),
+                )
+                .required(s.key);
         }
+        object
+            .property("pendingRestart", strings().description(Some(
+                "Settings that were saved but take effect only after a restart.",
+            )))
+            .required("pendingRestart")
+            .property("commandLine", strings().description(Some(
+                "Settings given by a command-line flag or environment variable: read-only here.",
+            )))
+            .required("commandLine")
+            .into()
     }
 }
 
-struct Saved {
-    title: String,
-    restart: RestartOnly,
+impl utoipa::ToSchema for ConfigView {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ConfigView")
+    }
 }
 
 struct Inner {
@@ -83,45 +83,32 @@ struct Inner {
     /// Canonical folder that `downloadDir` must stay inside.
     root: PathBuf,
     file: Option<PathBuf>,
-    /// Keys given by a flag or environment variable (see [`ConfigView::command_line`]).
+    /// Keys given by a flag or environment variable (see [`ConfigView`]).
     command_line: Vec<String>,
-    running: RestartOnly,
-    saved: Mutex<Saved>,
+    /// The values the server started with.
+    running: ConfigValues,
+    /// The values as saved: `Live` ones are also in effect.
+    saved: Mutex<ConfigValues>,
     /// Serializes PATCHes so two writers never interleave file writes.
     writing: tokio::sync::Mutex<()>,
 }
 
 /// The live configuration. Cheap to clone.
 #[derive(Clone)]
-pub struct Settings {
+pub struct LiveConfig {
     inner: Arc<Inner>,
 }
 
-/// A validated PATCH: every field given, already checked.
-#[derive(Default)]
-struct Change {
-    title: Option<String>,
-    download_dir: Option<PathBuf>,
-    incoming_port: Option<u16>,
-    dht: Option<bool>,
-    upload: Option<bool>,
-    seeding: Option<bool>,
-    auto_start: Option<bool>,
-    /// `(key, value)` pairs to write to the config file.
-    file_entries: Vec<(&'static str, Value)>,
-}
-
-impl Settings {
-    /// Settings of a server whose config file is `file` (`None`: changes are not saved).
-    /// `command_line` lists the keys given by a flag or environment variable, which
-    /// cannot be changed here.
+impl LiveConfig {
+    /// The configuration of a server started with `values`, whose config file is `file`
+    /// (`None`: changes are not saved). `command_line` lists the keys given by a flag or
+    /// environment variable, which cannot be changed here.
     pub fn new(
         engine: Engine,
-        title: String,
+        values: ConfigValues,
         file: Option<PathBuf>,
         command_line: Vec<String>,
     ) -> Self {
-        let running = RestartOnly::of(engine.config());
         if let Some(path) = &file
             && let (Some(dir), Some(name)) = (path.parent(), path.file_name())
         {
@@ -140,15 +127,14 @@ impl Settings {
             .unwrap_or_else(|| config.download_dir.clone());
         // Compare canonical paths, so a symlink cannot smuggle a folder in.
         let root = root.canonicalize().unwrap_or(root);
-        Settings {
+        let mut running = values;
+        running.download_root = Some(root.clone());
+        LiveConfig {
             inner: Arc::new(Inner {
                 root,
                 file,
                 command_line,
-                saved: Mutex::new(Saved {
-                    title,
-                    restart: running.clone(),
-                }),
+                saved: Mutex::new(running.clone()),
                 running,
                 engine,
                 writing: tokio::sync::Mutex::new(()),
@@ -156,7 +142,7 @@ impl Settings {
         }
     }
 
-    fn saved(&self) -> std::sync::MutexGuard<'_, Saved> {
+    fn saved(&self) -> std::sync::MutexGuard<'_, ConfigValues> {
         self.inner.saved.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -167,150 +153,102 @@ impl Settings {
 
     /// The configuration as it is now.
     pub fn view(&self) -> ConfigView {
-        let live = self.inner.engine.settings();
         let saved = self.saved();
         let running = &self.inner.running;
-        let restart = &saved.restart;
+        let mut view = Map::new();
         let mut pending = Vec::new();
-        if restart.download_dir != running.download_dir {
-            pending.push("downloadDir".to_owned());
+        for s in SETTINGS.iter().filter(|s| s.api != Api::Hidden) {
+            let value = saved.get_json(s.key).unwrap_or(Value::Null);
+            if s.api == Api::Restart && running.get_json(s.key).as_ref() != Some(&value) {
+                pending.push(Value::from(s.key));
+            }
+            view.insert(s.key.to_owned(), value);
         }
-        if restart.incoming_port != running.incoming_port {
-            pending.push("incomingPort".to_owned());
-        }
-        if restart.dht != running.dht {
-            pending.push("dht".to_owned());
-        }
-        if restart.upload != running.upload {
-            pending.push("upload".to_owned());
-        }
-        ConfigView {
-            title: saved.title.clone(),
-            download_dir: restart.download_dir.display().to_string(),
-            incoming_port: restart.incoming_port,
-            dht: restart.dht,
-            upload: restart.upload,
-            seeding: live.seeding,
-            auto_start: live.auto_start,
-            allow_private_urls: self.inner.engine.config().allow_private_urls,
-            download_root: self.inner.root.display().to_string(),
-            pending_restart: pending,
-            command_line: self.inner.command_line.clone(),
-        }
+        view.insert("pendingRestart".into(), Value::Array(pending));
+        view.insert(
+            "commandLine".into(),
+            self.inner
+                .command_line
+                .iter()
+                .map(|k| Value::from(k.as_str()))
+                .collect(),
+        );
+        ConfigView(view)
     }
 
-    fn parse(&self, body: &Map<String, Value>) -> ApiResult<Change> {
-        let mut change = Change::default();
+    /// Checks every key of a PATCH; returns the new values and the entries to write to
+    /// the config file.
+    fn parse(
+        &self,
+        body: &Map<String, Value>,
+    ) -> ApiResult<(ConfigValues, Vec<(&'static str, Value)>)> {
+        let mut values = self.saved().clone();
+        let mut entries = Vec::new();
         for (key, value) in body {
+            if key == "pendingRestart" || key == "commandLine" {
+                continue;
+            }
+            let Some(s) = setting(key) else {
+                let writable: Vec<&str> = SETTINGS
+                    .iter()
+                    .filter(|s| s.writable())
+                    .map(|s| s.key)
+                    .collect();
+                return Err(ApiError::BadRequest(format!(
+                    "unknown setting {key:?}; settings are {}",
+                    writable.join(", ")
+                )));
+            };
+            if !s.writable() {
+                return Err(bad(
+                    key,
+                    "cannot be changed over the API; set it in the config file or on the command line",
+                ));
+            }
             if self.inner.command_line.iter().any(|k| k == key) {
                 return Err(bad(
                     key,
                     "is set by a command-line flag or environment variable, which would undo a change at the next start; change it there",
                 ));
             }
-            let entry = match key.as_str() {
-                "title" => {
-                    let title = string(key, value)?.trim().to_owned();
-                    if title.is_empty() || title.chars().count() > 100 {
-                        return Err(bad(key, "must be 1 to 100 characters"));
-                    }
-                    if title.chars().any(char::is_control) {
-                        return Err(bad(key, "must not contain control characters"));
-                    }
-                    change.title = Some(title.clone());
-                    Value::String(title)
-                }
-                "downloadDir" => {
-                    let dir = self.check_download_dir(string(key, value)?)?;
-                    let text = dir.display().to_string();
-                    change.download_dir = Some(dir);
-                    Value::String(text)
-                }
-                "incomingPort" => {
-                    let port = value
-                        .as_u64()
-                        .filter(|p| (1..=65535).contains(p))
-                        .ok_or_else(|| bad(key, "must be a whole number from 1 to 65535"))?;
-                    change.incoming_port = Some(port as u16);
-                    Value::from(port)
-                }
-                "dht" => flag(key, value, &mut change.dht)?,
-                "upload" => flag(key, value, &mut change.upload)?,
-                "seeding" => flag(key, value, &mut change.seeding)?,
-                "autoStart" => flag(key, value, &mut change.auto_start)?,
-                key if FILE_ONLY_KEYS.contains(&key) => {
-                    return Err(bad(
-                        key,
-                        "cannot be changed over the API; set it in the config file or on the command line",
-                    ));
-                }
-                "pendingRestart" | "commandLine" => continue,
-                _ => {
-                    return Err(ApiError::BadRequest(format!(
-                        "unknown setting {key:?}; settings are title, downloadDir, incomingPort, dht, upload, seeding, autoStart"
-                    )));
-                }
-            };
-            let key = FILE_KEYS
-                .iter()
-                .find(|k| **k == key.as_str())
-                .copied()
-                .unwrap_or("title");
-            change.file_entries.push((key, entry));
+            values
+                .set_json(key, value)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            if s.key == "downloadDir" {
+                let state = &self.inner.engine.config().state_dir;
+                let raw = values.download_dir.to_string_lossy().into_owned();
+                values.download_dir = download_dir_inside(&self.inner.root, state, &raw)?;
+                // Keep the root where it is at the next start, when the moved folder
+                // would otherwise become the default root.
+                entries.push((
+                    "downloadRoot",
+                    Value::String(self.inner.root.display().to_string()),
+                ));
+            }
+            entries.push((s.key, values.get_json(s.key).unwrap_or(Value::Null)));
         }
-        if change.download_dir.is_some() {
-            // Keep the root where it is at the next start, when the moved folder
-            // would otherwise become the default root.
-            change.file_entries.push((
-                "downloadRoot",
-                Value::String(self.inner.root.display().to_string()),
-            ));
-        }
-        Ok(change)
-    }
-
-    fn check_download_dir(&self, raw: &str) -> ApiResult<PathBuf> {
-        download_dir_inside(&self.inner.root, &self.inner.engine.config().state_dir, raw)
+        Ok((values, entries))
     }
 
     /// Validates and applies a PATCH: saved to the config file first, then applied.
     pub async fn patch(&self, body: &Map<String, Value>) -> ApiResult<ConfigView> {
         let _writing = self.inner.writing.lock().await;
-        let change = self.parse(body)?;
+        let (values, entries) = self.parse(body)?;
         if let Some(file) = &self.inner.file
-            && !change.file_entries.is_empty()
+            && !entries.is_empty()
         {
             let file = file.clone();
-            let entries = change.file_entries.clone();
             tokio::task::spawn_blocking(move || write_config_file(&file, &entries))
                 .await
                 .map_err(|e| ApiError::Internal(format!("cannot save the settings: {e}")))?
                 .map_err(ApiError::Internal)?;
         }
-        {
-            let mut saved = self.saved();
-            if let Some(title) = change.title {
-                saved.title = title;
-            }
-            let restart = &mut saved.restart;
-            if let Some(dir) = change.download_dir {
-                restart.download_dir = dir;
-            }
-            if let Some(port) = change.incoming_port {
-                restart.incoming_port = port;
-            }
-            if let Some(dht) = change.dht {
-                restart.dht = dht;
-            }
-            if let Some(upload) = change.upload {
-                restart.upload = upload;
-            }
-        }
+        *self.saved() = values.clone();
         self.inner
             .engine
             .update_settings(SettingsUpdate {
-                seeding: change.seeding,
-                auto_start: change.auto_start,
+                seeding: Some(values.seeding),
+                auto_start: Some(values.auto_start),
             })
             .await;
         Ok(self.view())
@@ -386,100 +324,22 @@ fn download_dir_inside(root: &Path, state: &Path, raw: &str) -> ApiResult<PathBu
     Ok(path)
 }
 
-/// Keys of the config file that the API refuses by name: they guard the server, or
-/// could make it read, write, run or fetch something new.
-const FILE_ONLY_KEYS: [&str; 16] = [
-    "allowPrivateUrls",
-    "auth",
-    "noAuth",
-    "allowedHosts",
-    "host",
-    "port",
-    "stateDir",
-    "downloadRoot",
-    "searchConfig",
-    "configPath",
-    "incomingHost",
-    "log",
-    "eventInterval",
-    "statsInterval",
-    "certPath",
-    "keyPath",
-];
-
-/// Keys as written to the config file (the same names as in the API).
-const FILE_KEYS: [&str; 7] = [
-    "title",
-    "downloadDir",
-    "incomingPort",
-    "dht",
-    "upload",
-    "seeding",
-    "autoStart",
-];
-
 fn bad(key: &str, why: &str) -> ApiError {
     ApiError::BadRequest(format!("{key}: {why}"))
 }
 
-fn string<'a>(key: &str, value: &'a Value) -> ApiResult<&'a str> {
-    value.as_str().ok_or_else(|| bad(key, "must be a string"))
-}
-
-fn flag(key: &str, value: &Value, slot: &mut Option<bool>) -> ApiResult<Value> {
-    let b = value
-        .as_bool()
-        .ok_or_else(|| bad(key, "must be true or false"))?;
-    *slot = Some(b);
-    Ok(Value::Bool(b))
-}
-
-/// Sets `entries` in the config file (TOML, or JSON when it ends in `.json`), keeping
-/// its other keys, and replaces the file atomically. Comments in a TOML file are not kept.
+/// Sets `entries` in the config file, keeping the rest of it (see
+/// [`cloud_torrent_config::file::edit`]), and replaces the file atomically with the
+/// permissions it had.
 fn write_config_file(path: &Path, entries: &[(&'static str, Value)]) -> Result<(), String> {
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("cannot read the config file: {}", e.kind())),
     };
-    let unparsable = "the config file no longer parses; fix it by hand before changing settings";
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let text = if is_json {
-        let mut map: Map<String, Value> = if existing.trim().is_empty() {
-            Map::new()
-        } else {
-            serde_json::from_str(&existing).map_err(|_| unparsable.to_owned())?
-        };
-        for (key, value) in entries {
-            map.insert((*key).to_owned(), value.clone());
-        }
-        serde_json::to_string_pretty(&map).map_err(|e| e.to_string())? + "\n"
-    } else {
-        // toml_edit keeps the user's comments, blank lines and key order.
-        let mut doc: toml_edit::DocumentMut =
-            existing.parse().map_err(|_| unparsable.to_owned())?;
-        for (key, value) in entries {
-            let mut new = match value {
-                Value::Bool(b) => toml_edit::Value::from(*b),
-                Value::Number(n) => toml_edit::Value::from(n.as_i64().unwrap_or_default()),
-                Value::String(s) => toml_edit::Value::from(s.as_str()),
-                _ => continue,
-            };
-            match doc.get_mut(key).and_then(|item| item.as_value_mut()) {
-                Some(old) => {
-                    // A comment after the old value stays after the new one.
-                    *new.decor_mut() = old.decor().clone();
-                    *old = new;
-                }
-                None => {
-                    doc.insert(key, toml_edit::Item::Value(new));
-                }
-            }
-        }
-        doc.to_string()
-    };
+    let text = cloud_torrent_config::file::edit(path, &existing, entries).ok_or_else(|| {
+        "the config file no longer parses; fix it by hand before changing settings".to_owned()
+    })?;
     let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
     cloud_torrent_engine::write_atomically(path, text.as_bytes())
         .map_err(|e| format!("cannot write the config file: {}", e.kind()))?;
@@ -497,9 +357,9 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ConfigView> {
     Json(state.live.settings.view())
 }
 
-/// Changes settings: a JSON object with some of `title`, `downloadDir` (absolute, inside
-/// `downloadRoot`), `incomingPort`, `dht`, `upload`, `seeding`, `autoStart`. All or
-/// nothing; saved to the config file. Other config-file keys are refused by name.
+/// Changes settings: a JSON object with some of the settings the API may change
+/// (`GET` shows them; `downloadDir` must be absolute and inside `downloadRoot`). All or
+/// nothing; saved to the config file. Other settings are refused by name.
 #[utoipa::path(patch, path = "/api/v1/config", tag = "config",
     request_body(content = Object, description = "The settings to change"),
     responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -583,59 +443,5 @@ mod tests {
             let in_state: Vec<_> = std::fs::read_dir(&state).unwrap().collect();
             prop_assert!(in_state.is_empty(), "{} created something in the state folder", raw);
         }
-    }
-
-    #[test]
-    fn toml_file_keeps_other_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(&path, "port = 8080\nauth = \"a:b\"\nseeding = true\n").unwrap();
-        write_config_file(
-            &path,
-            &[
-                ("seeding", Value::Bool(false)),
-                ("incomingPort", 6000.into()),
-            ],
-        )
-        .unwrap();
-        let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
-        assert_eq!(table["port"].as_integer(), Some(8080));
-        assert_eq!(table["auth"].as_str(), Some("a:b"));
-        assert_eq!(table["seeding"].as_bool(), Some(false));
-        assert_eq!(table["incomingPort"].as_integer(), Some(6000));
-    }
-
-    #[test]
-    fn toml_file_keeps_comments_and_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        let before = "# my server\nport = 8080 # behind nginx\n\n# off while the disk is small\nseeding = true  # for now\ntitle = \"Home\"\n";
-        std::fs::write(&path, before).unwrap();
-        write_config_file(
-            &path,
-            &[
-                ("seeding", Value::Bool(false)),
-                ("autoStart", Value::Bool(true)),
-            ],
-        )
-        .unwrap();
-        let after = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            after,
-            "# my server\nport = 8080 # behind nginx\n\n# off while the disk is small\nseeding = false  # for now\ntitle = \"Home\"\nautoStart = true\n"
-        );
-    }
-
-    #[test]
-    fn json_file_and_unparsable_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.json");
-        write_config_file(&path, &[("autoStart", Value::Bool(false))]).unwrap();
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(v["autoStart"], false);
-        std::fs::write(&path, "{nope").unwrap();
-        let err = write_config_file(&path, &[("dht", Value::Bool(false))]).unwrap_err();
-        assert!(!err.contains(dir.path().to_str().unwrap()), "{err}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{nope");
     }
 }

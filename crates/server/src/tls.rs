@@ -1,5 +1,5 @@
 //! HTTPS: the certificate and key (PEM), and a listener that does each TLS handshake in
-//! its own task (issue 6).
+//! its own task.
 //!
 //! [`TlsListener`] hands axum only connections whose handshake is done: a client that
 //! opens a TCP connection and sends nothing holds one task until [`HANDSHAKE_TIMEOUT`],

@@ -215,7 +215,7 @@ impl Engine {
                 ..Default::default()
             }),
             // Every open file stream holds one of these permits for its whole life,
-            // and disk writes need them too (librqbit pitfall 2).
+            // and disk writes need them too: 64 leaves room for both (see `MAX_STREAMS`).
             runtime_worker_threads: Some(64),
             disable_upload: !config.upload,
             cancellation_token: Some(shutdown.child_token()),

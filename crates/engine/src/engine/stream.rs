@@ -9,7 +9,7 @@ use super::*;
 
 /// Concurrent open streams. librqbit gives each open stream one of its 64
 /// blocking permits for the stream's whole life; disk writes need the same
-/// permits, so streams must never take them all (librqbit pitfall 2).
+/// permits, so streams must never take them all.
 pub(super) const MAX_STREAMS: usize = 32;
 
 /// A readable, seekable view of one file of a torrent. Reads wait for the pieces

@@ -1,0 +1,266 @@
+//! Every setting of cloud-torrent, described once.
+//!
+//! [`SETTINGS`] lists each setting's key, flag, environment variable, default, what the
+//! API may do with it and what it means; the `settings!` list below also gives its type
+//! and its check. Everything else is derived from that list: the command line (the
+//! binary builds its flags from [`SETTINGS`]), the reading of the config file
+//! ([`file::read`]), the API's view and changes (`crates/server/src/settings.rs`), and
+//! the README's table ([`table::markdown`], which a test compares with the README).
+//!
+//! Adding a setting is one entry in the list plus the code that uses its value.
+
+pub mod file;
+mod registry;
+pub mod table;
+mod value;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+pub use registry::{Api, Flag, Setting};
+pub use value::SettingValue;
+
+use registry::settings;
+
+/// A value refused for a setting, or an unknown key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {why}")]
+pub struct SettingError {
+    /// The setting's key.
+    pub key: String,
+    /// Why the value was refused.
+    pub why: String,
+}
+
+impl SettingError {
+    fn new(key: &str, why: impl Into<String>) -> Self {
+        SettingError {
+            key: key.to_owned(),
+            why: why.into(),
+        }
+    }
+
+    fn unknown(key: &str) -> Self {
+        SettingError::new(key, "no such setting")
+    }
+}
+
+/// The setting whose key is `key`.
+pub fn setting(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+fn any<T>(value: T) -> Result<T, String> {
+    Ok(value)
+}
+
+fn port(port: u16) -> Result<u16, String> {
+    if port == 0 {
+        return Err("port 0: choose a port from 1 to 65535".into());
+    }
+    Ok(port)
+}
+
+fn title(title: String) -> Result<String, String> {
+    let title = title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err("must be 1 to 100 characters".into());
+    }
+    if title.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(title)
+}
+
+fn user_and_password(auth: Option<String>) -> Result<Option<String>, String> {
+    match auth {
+        Some(auth) if !auth.contains(':') => Err("expected user:password".into()),
+        other => Ok(other),
+    }
+}
+
+fn host_names(hosts: Vec<String>) -> Result<Vec<String>, String> {
+    for host in &hosts {
+        if host != "*"
+            && !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        {
+            return Err(format!(
+                "{host:?}: expected a host name without scheme or port"
+            ));
+        }
+    }
+    Ok(hosts)
+}
+
+fn interval(seconds: f64) -> Result<f64, String> {
+    if !(0.05..=3600.0).contains(&seconds) {
+        return Err(format!("{seconds}: choose from 0.05 to 3600 seconds"));
+    }
+    Ok(seconds)
+}
+
+settings! {
+    port: u16 = 3000,
+        Setting::new("port", Api::Hidden, "3000", "HTTP port")
+            .flag(Flag::new("port", "PORT").short('p')),
+        check port;
+    host: IpAddr = IpAddr::from([0, 0, 0, 0]),
+        Setting::new("host", Api::Hidden, "0.0.0.0", "HTTP address")
+            .flag(Flag::new("host", "HOST")),
+        check any;
+    title: String = "Cloud Torrent".into(),
+        Setting::new("title", Api::Live, "Cloud Torrent", "title for the UI")
+            .flag(Flag::new("title", "TITLE").short('t')),
+        check title;
+    auth: Option<String> = None,
+        Setting::new("auth", Api::Hidden, "none",
+            "`user:password`: the login ([Security](#security)); kept in memory only as an argon2 hash")
+            .flag(Flag::new("auth", "AUTH").short('a')),
+        check user_and_password;
+    no_auth: bool = false,
+        Setting::new("noAuth", Api::Hidden, "false",
+            "no login even beyond loopback (behind your own authenticating proxy)")
+            .flag(Flag::new("no-auth", "NO_AUTH")),
+        check any;
+    allowed_hosts: Vec<String> = Vec::new(),
+        Setting::new("allowedHosts", Api::Hidden, "none",
+            "comma-separated host names (array in the file) the server may be reached by besides IP addresses, `localhost` and this machine's name, e.g. a reverse proxy's public name; `*` allows any")
+            .flag(Flag::new("allowed-hosts", "ALLOWED_HOSTS")),
+        check host_names;
+    config_path: PathBuf = PathBuf::from("cloud-torrent.toml"),
+        Setting::new("configPath", Api::Hidden, "`cloud-torrent.toml`",
+            "config file, TOML or JSON when its name ends in .json (missing = defaults)")
+            .flag(Flag::new("config-path", "CONFIG_PATH").short('c'))
+            .command_line_only(),
+        check any;
+    download_dir: PathBuf = PathBuf::from("downloads"),
+        Setting::new("downloadDir", Api::Restart, "`./downloads`",
+            "where files go: `<dir>/<torrent name>`")
+            .flag(Flag::new("download-dir", "DOWNLOAD_DIR").short('d')),
+        check any;
+    download_root: Option<PathBuf> = None,
+        Setting::new("downloadRoot", Api::ReadOnly, "the download folder",
+            "the folder `PATCH /api/v1/config` may move `downloadDir` within (so by default only to a subfolder); must contain `downloadDir`; never settable over the API")
+            .flag(Flag::new("download-root", "DOWNLOAD_ROOT")),
+        check any;
+    state_dir: Option<PathBuf> = None,
+        Setting::new("stateDir", Api::Hidden, "`.cloud-torrent-state` beside the config file",
+            "torrent list and resume data; never inside the download folder")
+            .flag(Flag::new("state-dir", "STATE_DIR")),
+        check any;
+    incoming_port: u16 = 50007,
+        Setting::new("incomingPort", Api::Restart, "50007",
+            "TCP and uTP port for incoming peers, announced to trackers (0 picks a free port)")
+            .flag(Flag::new("incoming-port", "INCOMING_PORT")),
+        check any;
+    incoming_host: Option<IpAddr> = None,
+        Setting::new("incomingHost", Api::Hidden, "all", "address for incoming peers")
+            .flag(Flag::new("incoming-host", "INCOMING_HOST")),
+        check any;
+    dht: bool = true,
+        Setting::new("dht", Api::Restart, "true",
+            "find peers with the DHT and local peer discovery (`--disable-dht` turns both off)")
+            .flag(Flag::new("disable-dht", "DISABLE_DHT").inverted()),
+        check any;
+    upload: bool = true,
+        Setting::new("upload", Api::Restart, "true", "upload at all"),
+        check any;
+    seeding: bool = true,
+        Setting::new("seeding", Api::Live, "true",
+            "keep uploading after completion; when off a finished torrent is `completed` and stops"),
+        check any;
+    auto_start: bool = true,
+        Setting::new("autoStart", Api::Live, "true", "start new torrents at once"),
+        check any;
+    allow_private_urls: bool = false,
+        Setting::new("allowPrivateUrls", Api::ReadOnly, "false",
+            "fetch .torrent URLs from private/loopback addresses")
+            .flag(Flag::new("allow-private-urls", "ALLOW_PRIVATE_URLS")),
+        check any;
+    log: bool = false,
+        Setting::new("log", Api::Hidden, "false", "log every HTTP request (`RUST_LOG` overrides)")
+            .flag(Flag::new("log", "LOG").short('l')),
+        check any;
+    search_config: Option<PathBuf> = None,
+        Setting::new("searchConfig", Api::Hidden, "none (no search)",
+            "search providers file, see [Search](#search); checked at start-up, reloaded when it changes")
+            .flag(Flag::new("search-config", "SEARCH_CONFIG")),
+        check any;
+    cert_path: Option<PathBuf> = None,
+        Setting::new("certPath", Api::Hidden, "none (plain HTTP)",
+            "TLS certificate chain (PEM, leaf first): serve HTTPS, with HTTP/2 and HTTP/1.1, on `port`; needs `keyPath`")
+            .flag(Flag::new("cert-path", "CERT_PATH").short('r')),
+        check any;
+    key_path: Option<PathBuf> = None,
+        Setting::new("keyPath", Api::Hidden, "none",
+            "TLS private key (PEM: PKCS#8, PKCS#1 or SEC1) of `certPath`; both or neither, checked at start-up")
+            .flag(Flag::new("key-path", "KEY_PATH").short('k')),
+        check any;
+    event_interval: f64 = 1.0,
+        Setting::new("eventInterval", Api::Hidden, "1",
+            "seconds: at most one live-update event per UI client per interval"),
+        check interval;
+    stats_interval: f64 = 5.0,
+        Setting::new("statsInterval", Api::Hidden, "5",
+            "seconds between refreshes of the system stats"),
+        check interval;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_flags_and_variables_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for s in SETTINGS {
+            assert!(seen.insert(s.key.to_owned()), "key {}", s.key);
+            if let Some(flag) = s.flag {
+                assert!(seen.insert(format!("--{}", flag.long)), "{}", flag.long);
+                assert!(seen.insert(format!("${}", flag.env)), "{}", flag.env);
+                if let Some(c) = flag.short {
+                    assert!(seen.insert(format!("-{c}")), "-{c}");
+                }
+            }
+            assert!(ConfigValues::json_type(s.key).is_some());
+            assert!(ConfigValues::default().get_json(s.key).is_some());
+        }
+    }
+
+    #[test]
+    fn every_default_reads_back_through_its_own_check() {
+        let defaults = ConfigValues::default();
+        for s in SETTINGS {
+            let mut values = ConfigValues::default();
+            let value = defaults.get_json(s.key).unwrap();
+            values.set_json(s.key, &value).unwrap();
+            assert_eq!(values.get_json(s.key), Some(value), "{}", s.key);
+        }
+    }
+
+    #[test]
+    fn checks_refuse_with_the_key_named() {
+        let mut v = ConfigValues::default();
+        let err = v.set_json("title", &json!("  ")).unwrap_err();
+        assert_eq!(err.to_string(), "title: must be 1 to 100 characters");
+        v.set_json("title", &json!("  Home ")).unwrap();
+        assert_eq!(v.title, "Home");
+        assert!(v.set_text("port", "0").is_err());
+        assert!(
+            v.set_text("port", "70000")
+                .unwrap_err()
+                .to_string()
+                .contains("70000")
+        );
+        assert!(v.set_json("eventInterval", &json!(0.01)).is_err());
+        assert!(v.set_json("allowedHosts", &json!(["http://x"])).is_err());
+        assert!(v.set_text("auth", "nopassword").is_err());
+        assert_eq!(
+            v.set_json("bogus", &json!(1)).unwrap_err().to_string(),
+            "bogus: no such setting"
+        );
+    }
+}

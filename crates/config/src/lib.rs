@@ -20,7 +20,7 @@ use std::path::PathBuf;
 pub use registry::{Api, Flag, Setting};
 pub use value::SettingValue;
 
-use registry::settings;
+use registry::{Input, settings};
 
 /// A value refused for a setting, or an unknown key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -112,6 +112,15 @@ impl Setting {
     }
 }
 
+/// Where a value being set comes from.
+#[derive(Clone, Copy)]
+pub(crate) enum Input<'a> {
+    /// The config file or the API.
+    Json(&'a serde_json::Value),
+    /// A flag or an environment variable.
+    Text(&'a str),
+}
+
 /// Declares every setting: a field of [`crate::ConfigValues`] with its type and default,
 /// its [`Setting`] description, and its check, which may also normalise the value
 /// (`fn(T) -> Result<T, String>`, e.g. trimming).
@@ -140,24 +149,22 @@ macro_rules! settings {
         impl ConfigValues {
             /// Sets `key` from a JSON value (config file, API) after its check.
             pub fn set_json(&mut self, key: &str, value: &serde_json::Value) -> Result<(), SettingError> {
-                $(
-                    if $setting.key == key {
-                        let value = <$ty as SettingValue>::from_json(value)
-                            .map_err(|why| SettingError::new(key, why))?;
-                        let check: fn($ty) -> Result<$ty, String> = $check;
-                        self.$field = check(value).map_err(|why| SettingError::new(key, why))?;
-                        return Ok(());
-                    }
-                )*
-                Err(SettingError::unknown(key))
+                self.set(key, Input::Json(value))
             }
 
             /// Sets `key` from the text of its flag or environment variable after its check.
             pub fn set_text(&mut self, key: &str, text: &str) -> Result<(), SettingError> {
+                self.set(key, Input::Text(text))
+            }
+
+            fn set(&mut self, key: &str, input: Input<'_>) -> Result<(), SettingError> {
                 $(
                     if $setting.key == key {
-                        let value = <$ty as SettingValue>::from_text(text)
-                            .map_err(|why| SettingError::new(key, why))?;
+                        let value = match input {
+                            Input::Json(json) => <$ty as SettingValue>::from_json(json),
+                            Input::Text(text) => <$ty as SettingValue>::from_text(text),
+                        }
+                        .map_err(|why| SettingError::new(key, why))?;
                         let check: fn($ty) -> Result<$ty, String> = $check;
                         self.$field = check(value).map_err(|why| SettingError::new(key, why))?;
                         return Ok(());

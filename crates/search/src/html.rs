@@ -32,6 +32,36 @@ pub(crate) struct Rows {
     pub missing: BTreeMap<String, usize>,
 }
 
+impl Rows {
+    /// Reads every field of `ep` from each of `rows` with `value_of`; keeps the rows
+    /// that had every field (all of them without `list`) and counts the empty fields.
+    pub(crate) fn gather<R>(
+        rows: Vec<R>,
+        ep: &Endpoint,
+        mut value_of: impl FnMut(&[Extractor], &R) -> Result<String, String>,
+    ) -> Result<Rows, String> {
+        let mut out = Rows {
+            matched: rows.len(),
+            ..Rows::default()
+        };
+        for row in &rows {
+            let mut found = BTreeMap::new();
+            for (field, chain) in &ep.fields {
+                let value = value_of(chain, row).map_err(|e| format!("result.{field}: {e}"))?;
+                if value.is_empty() {
+                    *out.missing.entry(field.clone()).or_default() += 1;
+                } else {
+                    found.insert(field.clone(), value);
+                }
+            }
+            if ep.list.is_none() || found.len() == ep.fields.len() {
+                out.rows.push(found);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Bytes given to the HTML parser at a time, between deadline checks. Deeply
 /// nested markup makes html5ever's work grow with the square of the depth, so a
 /// whole hostile page parsed in one call could take hours.
@@ -72,25 +102,7 @@ pub(crate) fn extract(body: &str, ep: &Endpoint, deadline: Instant) -> Result<Ro
         }
         _ => vec![doc.root_element()],
     };
-    let mut out = Rows {
-        matched: rows.len(),
-        ..Rows::default()
-    };
-    for row in rows {
-        let mut found = BTreeMap::new();
-        for (field, chain) in &ep.fields {
-            let value = run(chain, row, deadline).map_err(|e| format!("result.{field}: {e}"))?;
-            if value.is_empty() {
-                *out.missing.entry(field.clone()).or_default() += 1;
-            } else {
-                found.insert(field.clone(), value);
-            }
-        }
-        if ep.list.is_none() || found.len() == ep.fields.len() {
-            out.rows.push(found);
-        }
-    }
-    Ok(out)
+    Rows::gather(rows, ep, |chain, row| run(chain, *row, deadline))
 }
 
 const TOO_LONG: &str = "reading the page took longer than the provider's timeout";

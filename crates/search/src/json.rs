@@ -7,7 +7,6 @@
 //! Paths are dot-separated keys and array indices; jq-style `.a.b[0]` and a
 //! trailing `[]` are accepted too, and `\.` is a dot inside a key.
 
-use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -83,28 +82,17 @@ pub(crate) fn extract(doc: &Value, ep: &Endpoint) -> Result<Rows, String> {
         },
         _ => vec![doc],
     };
-    let mut out = Rows {
-        matched: rows.len(),
-        ..Rows::default()
-    };
-    for row in rows {
-        let mut found = BTreeMap::new();
-        for (field, chain) in &ep.fields {
-            let mut value = run(chain, row).map_err(|e| format!("result.{field}: {e}"))?;
+    Rows::gather(rows, ep, |chain, row| {
+        // A value too long to be a name or link is no value (unlike HTML text, a
+        // JSON string cut short would be a different string).
+        run(chain, row).map(|value| {
             if value.len() > MAX_VALUE {
-                value.clear();
-            }
-            if value.is_empty() {
-                *out.missing.entry(field.clone()).or_default() += 1;
+                String::new()
             } else {
-                found.insert(field.clone(), value);
+                value
             }
-        }
-        if ep.list.is_none() || found.len() == ep.fields.len() {
-            out.rows.push(found);
-        }
-    }
-    Ok(out)
+        })
+    })
 }
 
 fn kind(v: &Value) -> &'static str {

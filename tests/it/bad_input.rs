@@ -1,36 +1,10 @@
 //! Malformed input gets a 4xx with a JSON error that says what was wrong, never a
 //! panic or an absolute server path, and the server keeps serving afterwards.
 
-mod common;
-
-use common::*;
-use serde_json::{Value, json};
+use crate::support::*;
+use serde_json::json;
 
 const HASH: &str = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
-
-async fn send(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    ctype: Option<&str>,
-    body: Vec<u8>,
-) -> (u16, Value, String) {
-    let mut req = server
-        .http
-        .request(method.parse().unwrap(), server.url(path))
-        .body(body);
-    if let Some(c) = ctype {
-        req = req.header("content-type", c);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    )
-}
 
 fn assert_no_paths(text: &str, dirs: &Dirs) {
     for dir in [&dirs.downloads, &dirs.state] {
@@ -92,7 +66,7 @@ async fn every_bad_request_gets_a_clear_json_error() {
         ("PATCH", "/api/v1/torrents".into(), None, vec![], 405, "method"),
     ];
     for (method, path, ctype, body, status, needle) in cases {
-        let (got, json, text) = send(&server, method, &path, ctype, body).await;
+        let (got, json, text) = server.send(method, &path, ctype, body).await;
         assert_eq!(got, status, "{method} {path}: {text}");
         let msg = json["error"]
             .as_str()
@@ -109,27 +83,22 @@ async fn every_bad_request_gets_a_clear_json_error() {
     let mut deep = vec![b'l'; 100_000];
     deep.extend(vec![b'e'; 100_000]);
     for path in ["/api/v1/torrents", "/api/torrentfile"] {
-        let (status, _, text) = send(
-            &server,
-            "POST",
-            path,
-            Some("application/x-bittorrent"),
-            deep.clone(),
-        )
-        .await;
+        let (status, _, text) = server
+            .send("POST", path, Some("application/x-bittorrent"), deep.clone())
+            .await;
         assert_eq!(status, 400, "{path}: {text}");
         assert!(text.contains("nested more than"), "{path}: {text}");
     }
 
     // A body over 10 MiB is refused, not buffered without bound.
-    let (status, json, text) = send(
-        &server,
-        "POST",
-        "/api/v1/torrents",
-        Some("application/x-bittorrent"),
-        vec![b'd'; 11 * 1024 * 1024],
-    )
-    .await;
+    let (status, json, text) = server
+        .send(
+            "POST",
+            "/api/v1/torrents",
+            Some("application/x-bittorrent"),
+            vec![b'd'; 11 * 1024 * 1024],
+        )
+        .await;
     assert!(status == 400 || status == 413, "{status} {text}");
     assert!(json["error"].as_str().unwrap().contains("10 MiB"), "{text}");
 
@@ -157,28 +126,16 @@ async fn urls_are_fetched_safely() {
             "/html",
             axum::routing::get(|| async { "<html>not a torrent</html>" }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let web = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let web = serve_web(app).await;
 
     // Private addresses are refused by default.
-    let (status, e) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "url": format!("http://{web}/html") }),
-        )
-        .await;
+    let (status, e) = server.add_url(&format!("http://{web}/html")).await;
     assert_eq!(status, 400, "{e}");
     assert!(
         e["error"].as_str().unwrap().contains("allowPrivateUrls"),
         "{e}"
     );
-    let (status, e) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "url": "http://localhost:1/x.torrent" }),
-        )
-        .await;
+    let (status, e) = server.add_url("http://localhost:1/x.torrent").await;
     assert_eq!(status, 400, "{e}");
     server.stop().await;
 
@@ -189,22 +146,12 @@ async fn urls_are_fetched_safely() {
         ("/big", "10 MiB"),
         ("/html", "valid .torrent"),
     ] {
-        let (status, e) = server
-            .post_json(
-                "/api/v1/torrents",
-                json!({ "url": format!("http://{web}{path}") }),
-            )
-            .await;
+        let (status, e) = server.add_url(&format!("http://{web}{path}")).await;
         assert_eq!(status, 422, "{path}: {e}");
         assert!(e["error"].as_str().unwrap().contains(needle), "{path}: {e}");
     }
     // Nothing listens on port 1: a connection error, not a hang.
-    let (status, e) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "url": "http://127.0.0.1:1/x.torrent" }),
-        )
-        .await;
+    let (status, e) = server.add_url("http://127.0.0.1:1/x.torrent").await;
     assert_eq!(status, 422, "{e}");
     assert!(e["error"].as_str().unwrap().contains("connect"), "{e}");
     server.stop().await;
@@ -217,90 +164,77 @@ async fn legacy_endpoints_answer_text() {
     let data = make_payload(&dirs.data, "legacy", &[("a.txt", 1000), ("b.txt", 2000)]).await;
     let form = "application/x-www-form-urlencoded";
 
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/magnet",
-        Some(form),
-        b"not a magnet".to_vec(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send("POST", "/api/magnet", Some(form), b"not a magnet".to_vec())
+        .await;
     assert_eq!(
         (status, text.contains("invalid magnet")),
         (400, true),
         "{text}"
     );
-    let (status, _, text) = send(&server, "POST", "/api/magnet", Some(form), vec![]).await;
+    let (status, _, text) = server.send("POST", "/api/magnet", Some(form), vec![]).await;
     assert_eq!((status, text.contains("empty")), (400, true), "{text}");
-    let (status, _, text) = send(&server, "POST", "/api/torrentfile", None, b"junk".to_vec()).await;
+    let (status, _, text) = server
+        .send("POST", "/api/torrentfile", None, b"junk".to_vec())
+        .await;
     assert_eq!(
         (status, text.contains("invalid .torrent")),
         (400, true),
         "{text}"
     );
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/url",
-        Some(form),
-        b"gopher://x".to_vec(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send("POST", "/api/url", Some(form), b"gopher://x".to_vec())
+        .await;
     assert_eq!(status, 400, "{text}");
 
     // The raw .torrent as body (curl --data-binary sends form-urlencoded).
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/torrentfile",
-        Some(form),
-        data.torrent.clone(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send("POST", "/api/torrentfile", Some(form), data.torrent.clone())
+        .await;
     assert_eq!((status, text.as_str()), (200, "OK"));
     let hash = &data.info_hash;
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/torrent",
-        Some(form),
-        format!("stop:{hash}").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/torrent",
+            Some(form),
+            format!("stop:{hash}").into_bytes(),
+        )
+        .await;
     assert_eq!((status, text.as_str()), (200, "OK"));
     assert_eq!(server.torrent(hash).await["state"], "paused");
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/torrent",
-        Some(form),
-        format!("start:{hash}").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/torrent",
+            Some(form),
+            format!("start:{hash}").into_bytes(),
+        )
+        .await;
     assert_eq!((status, text.as_str()), (200, "OK"));
     assert_ne!(server.torrent(hash).await["state"], "paused");
 
     // Per-file start/stop by path.
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/file",
-        Some(form),
-        format!("stop:{hash}:legacy/a.txt").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/file",
+            Some(form),
+            format!("stop:{hash}:legacy/a.txt").into_bytes(),
+        )
+        .await;
     assert_eq!((status, text.as_str()), (200, "OK"));
     let t = server.torrent(hash).await;
     assert_eq!(file(&t, "legacy/a.txt")["selected"], false, "{t:#}");
     assert_eq!(file(&t, "legacy/b.txt")["selected"], true, "{t:#}");
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/file",
-        Some(form),
-        format!("start:{hash}:a.txt").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/file",
+            Some(form),
+            format!("start:{hash}:a.txt").into_bytes(),
+        )
+        .await;
     assert_eq!(
         (status, text.as_str()),
         (200, "OK"),
@@ -310,14 +244,14 @@ async fn legacy_endpoints_answer_text() {
         file(&server.torrent(hash).await, "legacy/a.txt")["selected"],
         true
     );
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/file",
-        Some(form),
-        format!("stop:{hash}:nope.txt").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/file",
+            Some(form),
+            format!("stop:{hash}:nope.txt").into_bytes(),
+        )
+        .await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("no file"), "{text}");
 
@@ -327,26 +261,26 @@ async fn legacy_endpoints_answer_text() {
         ("start:zz".to_owned(), "40 hexadecimal"),
         (format!("start:{}", "ab".repeat(20)), "no torrent"),
     ] {
-        let (status, _, text) = send(
-            &server,
-            "POST",
-            "/api/torrent",
-            Some(form),
-            body.clone().into_bytes(),
-        )
-        .await;
+        let (status, _, text) = server
+            .send(
+                "POST",
+                "/api/torrent",
+                Some(form),
+                body.clone().into_bytes(),
+            )
+            .await;
         assert_eq!(status, 400, "{body}: {text}");
         assert!(text.contains(needle), "{body}: {text}");
     }
 
-    let (status, _, text) = send(
-        &server,
-        "POST",
-        "/api/torrent",
-        Some(form),
-        format!("delete:{hash}").into_bytes(),
-    )
-    .await;
+    let (status, _, text) = server
+        .send(
+            "POST",
+            "/api/torrent",
+            Some(form),
+            format!("delete:{hash}").into_bytes(),
+        )
+        .await;
     assert_eq!((status, text.as_str()), (200, "OK"));
     let (status, _) = server.get_json(&format!("/api/v1/torrents/{hash}")).await;
     assert_eq!(status, 404);

@@ -3,14 +3,11 @@
 //! tracker (no peer hints, no DHT) and completes, by .torrent and by magnet.
 //! The test command (scripts/test.sh) installs the three tools.
 
-mod common;
-
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
-use serde_json::json;
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -25,16 +22,7 @@ fn require(tool: &str) {
     );
 }
 
-/// Kills the child process when the test ends, however it ends.
-struct Guard(Child);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_opentracker(dir: &Path, port: u16, info_hash: &str) -> Guard {
+fn start_opentracker(dir: &Path, port: u16, info_hash: &str) -> ChildGuard {
     // Debian's opentracker is built in whitelist mode: list the hash before it starts.
     let whitelist = dir.join("whitelist.txt");
     std::fs::write(&whitelist, format!("{info_hash}\n")).unwrap();
@@ -56,10 +44,10 @@ fn start_opentracker(dir: &Path, port: u16, info_hash: &str) -> Guard {
         .stderr(Stdio::null())
         .spawn()
         .expect("start opentracker");
-    Guard(child)
+    ChildGuard(child)
 }
 
-fn start_aria2_seeder(data_dir: &Path, torrent: &Path, port: u16) -> Guard {
+fn start_aria2_seeder(data_dir: &Path, torrent: &Path, port: u16) -> ChildGuard {
     let child = Command::new("aria2c")
         .args([
             "--no-conf",
@@ -82,7 +70,7 @@ fn start_aria2_seeder(data_dir: &Path, torrent: &Path, port: u16) -> Guard {
         .stderr(Stdio::null())
         .spawn()
         .expect("start aria2c");
-    Guard(child)
+    ChildGuard(child)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -95,7 +83,7 @@ async fn aria2_seeds_to_us_through_opentracker() {
     std::fs::write(dirs.data.join("interop.bin"), payload(size, 42)).unwrap();
     let tracker_port = free_port("127.0.0.1");
     let announce = format!("http://127.0.0.1:{tracker_port}/announce");
-    let torrent_path = dirs.data.parent().unwrap().join("interop.torrent");
+    let torrent_path = dirs.root().join("interop.torrent");
     let status = Command::new("mktorrent")
         .args(["-l", "18", "-a", &announce, "-o"])
         .arg(&torrent_path)
@@ -110,11 +98,11 @@ async fn aria2_seeds_to_us_through_opentracker() {
         .info_hash
         .as_string();
 
-    let _tracker = start_opentracker(dirs.data.parent().unwrap(), tracker_port, &info_hash);
+    let _tracker = start_opentracker(dirs.root(), tracker_port, &info_hash);
     let _aria2 = start_aria2_seeder(&dirs.data, &torrent_path, free_port("127.0.0.2"));
     // The tracker tells a peer to come back in half an hour: aria2 must be known
     // to it before we announce.
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = http_client().build().unwrap();
     let scrape = format!(
         "http://127.0.0.1:{tracker_port}/scrape?info_hash={}",
         url_escape_bytes(&hex::decode(&info_hash).unwrap())
@@ -141,39 +129,34 @@ async fn aria2_seeds_to_us_through_opentracker() {
     // Our server on its own loopback address; trackers on (the torrent's only peer source).
     let mut cfg = test_engine_config(&dirs);
     cfg.listen_ip = Some("127.0.0.3".parse().unwrap());
-    cfg.incoming_port = free_port("127.0.0.3");
+    fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
 
     let (status, t) = server.add_torrent_file(&torrent, "").await;
     assert_eq!(status, 201, "{t}");
     let done = server.wait_state(&info_hash, "seeding", TIMEOUT).await;
     assert_eq!(done["size"], size);
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("interop.bin")),
-        sha256_file(&dirs.data.join("interop.bin"))
+    assert_same_file(
+        &dirs.downloads.join("interop.bin"),
+        &dirs.data.join("interop.bin"),
     );
 
     // Again by magnet with only tr=: metadata comes from aria2, found through the tracker.
-    let r = server
-        .http
-        .delete(server.url(&format!("/api/v1/torrents/{info_hash}?deleteFiles=true")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(
+        server.delete_torrent(&info_hash, "?deleteFiles=true").await,
+        204
+    );
     assert!(!dirs.downloads.join("interop.bin").exists());
     let magnet = format!(
         "magnet:?xt=urn:btih:{info_hash}&tr={}",
         url_escape(&announce)
     );
-    let (status, t) = server
-        .post_json("/api/v1/torrents", json!({ "magnet": magnet }))
-        .await;
+    let (status, t) = server.add_magnet(&magnet).await;
     assert_eq!(status, 201, "{t}");
     server.wait_state(&info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("interop.bin")),
-        sha256_file(&dirs.data.join("interop.bin"))
+    assert_same_file(
+        &dirs.downloads.join("interop.bin"),
+        &dirs.data.join("interop.bin"),
     );
     server.stop().await;
 }

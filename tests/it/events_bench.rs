@@ -1,22 +1,19 @@
 //! Benchmark of the live push (not run by default; see BENCHMARKS.md):
-//! `cargo test --test events_bench -- --ignored --nocapture`.
+//! `cargo test --test it events_bench -- --ignored --nocapture`.
 //!
 //! The real binary holds `BENCH_TORRENTS` torrents (1,000) added by magnet from one
 //! throttled librqbit seeder on loopback; `BENCH_CLIENTS` (100) SSE clients stay
 //! connected. Measured: bytes per second per client while all torrents progress and
 //! once nothing changes, the server's CPU (from /proc), and `GET /api/v1/torrents`.
 
-mod common;
-
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
 use futures::StreamExt;
-use librqbit::{AddTorrent, AddTorrentOptions, ListenerOptions, Session, SessionOptions};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -97,50 +94,20 @@ async fn live_push_with_many_torrents_and_clients() {
     let dirs = Dirs::new();
 
     // One seeder session with every payload, upload capped so downloads last a while.
-    let seeder = Session::new_with_opts(
-        dirs.data.clone(),
-        SessionOptions {
-            dht: None,
-            disable_trackers: true,
-            disable_local_service_discovery: true,
-            listen: Some(ListenerOptions {
-                listen_addr: "127.0.0.2:0".parse().unwrap(),
-                ..Default::default()
-            }),
-            ratelimits: librqbit::limits::LimitsConfig {
-                upload_bps: NonZeroU32::new(env("BENCH_UPLOAD_BPS", 4 * 1024 * 1024) as u32),
-                download_bps: None,
-            },
-            runtime_worker_threads: Some(16),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let seeder_addr = seeder.listen_addr().unwrap();
+    let upload_bps = env("BENCH_UPLOAD_BPS", 4 * 1024 * 1024) as u32;
+    let seeder = Seeder::empty(&dirs.data, "127.0.0.2", Some(upload_bps)).await;
+    let seeder_addr = seeder.addr;
     let mut magnets = Vec::new();
     for i in 0..torrents {
         let p = make_payload(&dirs.data, &format!("t{i:04}.bin"), &[("", size)]).await;
-        seeder
-            .add_torrent(
-                AddTorrent::from_bytes(p.torrent.clone()),
-                Some(AddTorrentOptions {
-                    overwrite: true,
-                    ..Default::default()
-                }),
-            )
-            .await
-            .unwrap();
-        magnets.push(format!(
-            "magnet:?xt=urn:btih:{}&dn=t{i:04}.bin&x.pe={seeder_addr}",
-            p.info_hash
-        ));
+        seeder.seed(&p, &[]).await;
+        magnets.push(format!("{}&dn=t{i:04}.bin", seeder.magnet(&p)));
     }
     eprintln!("seeding {torrents} torrents from {seeder_addr}");
 
     let http_port = free_port("127.0.0.1");
     let server = Binary::start(&dirs, http_port, free_port("127.0.0.1"), &[]).await;
-    let pid = server.child.id();
+    let pid = server.pid();
     let base = server.base.clone();
     let http = server.http.clone();
 

@@ -2,14 +2,13 @@
 //! then JSON Patches that keep it equal to `GET /api/v1/torrents`; resuming with
 //! `Last-Event-ID`; silence while nothing changes. Real server, real loopback swarm.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use cloud_torrent_server::{EventsConfig, ServerConfig};
-use common::*;
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
+
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -145,13 +144,8 @@ fn quiet_stats() -> EventsConfig {
 async fn server_with(dirs: &Dirs, events: EventsConfig) -> TestServer {
     TestServer::start_with(ServerConfig {
         title: "events test".into(),
-        engine: test_engine_config(dirs),
-        config_file: None,
         events,
-        search_config: None,
-        security: Default::default(),
-        tls: None,
-        command_line_settings: Vec::new(),
+        ..server_config(test_engine_config(dirs))
     })
     .await
 }
@@ -198,12 +192,7 @@ async fn first_event_is_the_whole_state_and_patches_keep_it_equal_to_the_torrent
     let mut state = first.data.clone();
 
     // Add by magnet: the new torrent is pushed at once, not after the next tick.
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&payload) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&payload)).await;
     assert_eq!(status, 201, "{t}");
     let added = Instant::now();
     let e = events
@@ -247,12 +236,7 @@ async fn first_event_is_the_whole_state_and_patches_keep_it_equal_to_the_torrent
     assert_in_sync(&mut events, &mut state, &server).await;
 
     // A stop is pushed (at once: see api_changes_are_pushed_before_the_next_snapshot).
-    let (status, _) = server
-        .post_json(
-            &format!("/api/v1/torrents/{}/stop", payload.info_hash),
-            json!({}),
-        )
-        .await;
+    let (status, _) = server.stop_torrent(&payload.info_hash).await;
     assert_eq!(status, 200);
     let e = events
         .next(Duration::from_secs(10))
@@ -287,10 +271,7 @@ async fn api_changes_are_pushed_before_the_next_snapshot() {
     // No peer has this torrent: it stays waiting for metadata, nothing else changes.
     let hash = "0123456789abcdef0123456789abcdef01234567";
     let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": format!("magnet:?xt=urn:btih:{hash}&dn=pushed") }),
-        )
+        .add_magnet(&format!("magnet:?xt=urn:btih:{hash}&dn=pushed"))
         .await;
     assert_eq!(status, 201, "{t}");
     let e = events
@@ -300,9 +281,7 @@ async fn api_changes_are_pushed_before_the_next_snapshot() {
     apply(&mut state, &e);
     assert_eq!(state["torrents"][hash]["name"], "pushed", "{state:#}");
 
-    let (status, _) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
-        .await;
+    let (status, _) = server.stop_torrent(hash).await;
     assert_eq!(status, 200);
     let e = events
         .next(Duration::from_secs(20))
@@ -337,13 +316,7 @@ async fn a_client_resumes_with_last_event_id() {
     let now = probe.next(Duration::from_secs(2)).await;
     assert!(now.is_none(), "nothing changed yet: {now:?}");
     drop(probe);
-    let r = server
-        .http
-        .delete(server.url(&format!("/api/v1/torrents/{}", one.info_hash)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_torrent(&one.info_hash, "").await, 204);
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // Back with the last version it saw: a patch, not the whole state.

@@ -1,14 +1,13 @@
-//! Authentication, cross-site protection, DNS rebinding and security headers (issue 6),
+//! Authentication, cross-site protection, DNS rebinding and security headers,
 //! against a real server on 127.0.0.1:0.
-
-mod common;
 
 use std::time::Duration;
 
 use cloud_torrent_server::{Credentials, SecurityConfig, ServerConfig, route_table};
-use common::{Dirs, TestServer, test_engine_config};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 const USER: &str = "alice";
 const PASSWORD: &str = "correct horse";
@@ -17,13 +16,8 @@ const HASH: &str = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
 async fn start(dirs: &Dirs, security: SecurityConfig) -> TestServer {
     TestServer::start_with(ServerConfig {
         title: "security".into(),
-        engine: test_engine_config(dirs),
-        config_file: None,
-        events: Default::default(),
-        search_config: None,
         security,
-        tls: None,
-        command_line_settings: Vec::new(),
+        ..server_config(test_engine_config(dirs))
     })
     .await
 }
@@ -36,8 +30,7 @@ fn with_login() -> SecurityConfig {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
+    http_client()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -45,8 +38,7 @@ fn client() -> reqwest::Client {
 
 /// A client whose connections come from `ip` (any 127.x address is loopback on Linux).
 fn client_from(ip: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
+    http_client()
         .local_address(ip.parse::<std::net::IpAddr>().unwrap())
         .build()
         .unwrap()
@@ -538,7 +530,7 @@ async fn host_header_allow_list_blocks_dns_rebinding() {
     )
     .await;
     let http = client();
-    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let port = server.addr.port();
     for (host, status) in [
         (format!("127.0.0.1:{port}"), 200),
         (format!("localhost:{port}"), 200),
@@ -617,7 +609,7 @@ async fn a_corrupt_or_empty_state_file_does_not_stop_the_server() {
         let (status, _) = server
             .post_json(
                 "/api/v1/torrents",
-                json!({"magnet": format!("magnet:?xt=urn:btih:{HASH}"), "paused": true}),
+                json!({ "magnet": format!("magnet:?xt=urn:btih:{HASH}"), "paused": true }),
             )
             .await;
         assert_eq!(status, 201);
@@ -631,11 +623,11 @@ async fn a_corrupt_or_empty_state_file_does_not_stop_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_enforces_auth_from_the_command_line() {
     let dirs = Dirs::new();
-    let port = common::free_port("127.0.0.1");
-    let incoming = common::free_port("127.0.0.1");
+    let port = free_port("127.0.0.1");
+    let incoming = free_port("127.0.0.1");
     let auth = format!("{USER}:{PASSWORD}");
-    let bin = common::Binary::start(&dirs, port, incoming, &["--auth", &auth]).await;
-    let url = format!("{}/api/v1/torrents", bin.base);
+    let bin = Binary::start(&dirs, port, incoming, &["--auth", &auth]).await;
+    let url = bin.url("/api/v1/torrents");
     let r = bin.http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = bin

@@ -1,20 +1,19 @@
-//! HTTPS (issue 6): `--cert-path`/`--key-path` serve TLS with HTTP/2 and HTTP/1.1, the
-//! session cookie is `Secure`, plain HTTP to the TLS port is not served, a client that
-//! never finishes its handshake does not hold up others, and bad TLS settings stop
-//! start-up with one clear line. Certificates are generated here for 127.0.0.1 and
-//! localhost; nothing leaves loopback.
-
-mod common;
+//! HTTPS: `--cert-path`/`--key-path` serve TLS with HTTP/2 and HTTP/1.1, the session
+//! cookie is `Secure`, plain HTTP to the TLS port is not served, a client that never
+//! finishes its handshake does not hold up others, and bad TLS settings stop start-up
+//! with one clear line. Certificates are generated here for 127.0.0.1 and localhost;
+//! nothing leaves loopback.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cloud_torrent_server::{Credentials, SecurityConfig, ServerConfig, TlsConfig};
-use common::*;
 use reqwest::header::{ORIGIN, SET_COOKIE};
 use reqwest::{StatusCode, Version};
 use tokio::io::AsyncWriteExt;
+
+use crate::support::*;
 
 /// A self-signed certificate for 127.0.0.1 and localhost, written as PEM files.
 struct Cert {
@@ -41,71 +40,32 @@ fn make_cert(dir: &Path) -> Cert {
 
 /// A client that trusts only `cert`.
 fn client(cert: &Cert) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .no_proxy()
+    http_client()
         .timeout(Duration::from_secs(10))
         .tls_certs_only([reqwest::Certificate::from_pem(cert.pem.as_bytes()).unwrap()])
 }
 
 /// A server run in-process with TLS and a login (`user`/`pass`).
-struct TlsServer {
-    base: String,
-    port: u16,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dirs: Dirs,
-}
-
-async fn start_tls_server(cert: &Cert) -> TlsServer {
-    let dirs = Dirs::new();
-    let tls = TlsConfig::from_pem_files(&cert.cert_path, &cert.key_path).unwrap();
+async fn start_tls_server(dirs: &Dirs, cert: &Cert) -> TestServer {
     let config = ServerConfig {
         title: "tls".into(),
-        engine: test_engine_config(&dirs),
-        config_file: None,
-        events: Default::default(),
-        search_config: None,
         security: SecurityConfig {
             credentials: Some(Credentials::new("user", "pass").unwrap()),
             ..SecurityConfig::default()
         },
-        tls: Some(tls),
-        command_line_settings: Vec::new(),
+        tls: Some(TlsConfig::from_pem_files(&cert.cert_path, &cert.key_path).unwrap()),
+        ..server_config(test_engine_config(dirs))
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(cloud_torrent_server::serve(config, listener, async {
-        let _ = rx.await;
-    }));
-    let base = format!("https://127.0.0.1:{port}");
-    let http = client(cert).build().unwrap();
-    wait_for(
-        "the TLS server to answer",
-        Duration::from_secs(20),
-        || async {
-            http.get(format!("{base}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        },
-    )
-    .await;
-    TlsServer {
-        base,
-        port,
-        stop,
-        task,
-        _dirs: dirs,
-    }
+    TestServer::start_with_client(config, client(cert).build().unwrap()).await
 }
 
 #[tokio::test]
 async fn https_with_http2_secure_cookie_and_origin_checks() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cert = make_cert(tmp.path());
-    let server = start_tls_server(&cert).await;
-    let url = |path: &str| format!("{}{path}", server.base);
+    let dirs = Dirs::new();
+    let cert = make_cert(dirs.root());
+    let server = start_tls_server(&dirs, &cert).await;
+    let port = server.addr.port();
+    let url = |path: &str| server.url(path);
 
     // HTTP/2 is negotiated by ALPN; HTTP/1.1 still works.
     let h2 = client(&cert).build().unwrap();
@@ -119,18 +79,14 @@ async fn https_with_http2_secure_cookie_and_origin_checks() {
     assert_eq!(r.version(), Version::HTTP_11);
     // by name too (the certificate covers localhost)
     let r = h2
-        .get(format!("https://localhost:{}/healthz", server.port))
+        .get(format!("https://localhost:{port}/healthz"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
 
     // A client that does not trust this certificate refuses the server.
-    let stranger = reqwest::Client::builder()
-        .no_proxy()
-        .tls_certs_only([])
-        .build()
-        .unwrap();
+    let stranger = http_client().tls_certs_only([]).build().unwrap();
     assert!(stranger.get(url("/healthz")).send().await.is_err());
 
     // Logging in over TLS sets a Secure session cookie, over HTTP/2 and HTTP/1.1.
@@ -163,7 +119,7 @@ async fn https_with_http2_secure_cookie_and_origin_checks() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let own = format!("https://127.0.0.1:{}", server.port);
+        let own = format!("https://127.0.0.1:{port}");
         let r = http
             .post(url("/api/magnet"))
             .header("cookie", &session)
@@ -177,7 +133,7 @@ async fn https_with_http2_secure_cookie_and_origin_checks() {
         let r = http
             .post(url("/api/magnet"))
             .header("cookie", &session)
-            .header(ORIGIN, format!("http://127.0.0.1:{}", server.port))
+            .header(ORIGIN, format!("http://127.0.0.1:{port}"))
             .body("not a magnet")
             .send()
             .await
@@ -194,40 +150,33 @@ async fn https_with_http2_secure_cookie_and_origin_checks() {
     }
 
     // Plain HTTP to the TLS port is not served: a 400 saying to use https.
-    let plain = reqwest::Client::builder()
-        .no_proxy()
+    let plain = http_client()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
     let r = plain
-        .get(format!("http://127.0.0.1:{}/healthz", server.port))
+        .get(format!("http://127.0.0.1:{port}/healthz"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("https://"));
 
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(20), server.task)
-        .await
-        .expect("the server stops")
-        .unwrap()
-        .unwrap();
+    server.stop_within(Duration::from_secs(20)).await;
 }
 
 #[tokio::test]
 async fn silent_clients_do_not_block_others_and_shutdown_is_graceful() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cert = make_cert(tmp.path());
-    let server = start_tls_server(&cert).await;
-    let addr = format!("127.0.0.1:{}", server.port);
+    let dirs = Dirs::new();
+    let cert = make_cert(dirs.root());
+    let server = start_tls_server(&dirs, &cert).await;
 
     // Clients that connect and say nothing, or stop in the middle of a TLS record.
     let mut silent = Vec::new();
     for _ in 0..5 {
-        silent.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+        silent.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
     }
-    let mut partial = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut partial = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     partial.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
     silent.push(partial);
 
@@ -235,20 +184,12 @@ async fn silent_clients_do_not_block_others_and_shutdown_is_graceful() {
     let http = client(&cert).build().unwrap();
     for _ in 0..3 {
         let started = Instant::now();
-        let r = http
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .await
-            .unwrap();
+        let r = http.get(server.url("/healthz")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(started.elapsed() < Duration::from_secs(3));
         // A new connection each time, not one kept alive from before the silent ones.
         let fresh = client(&cert).http1_only().build().unwrap();
-        let r = fresh
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .await
-            .unwrap();
+        let r = fresh.get(server.url("/healthz")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(started.elapsed() < Duration::from_secs(3));
     }
@@ -256,7 +197,7 @@ async fn silent_clients_do_not_block_others_and_shutdown_is_graceful() {
     // An open event stream (HTTP/2) and the silent clients do not keep the server from
     // stopping.
     let mut events = http
-        .get(format!("{}/api/v1/events", server.base))
+        .get(server.url("/api/v1/events"))
         .basic_auth("user", Some("pass"))
         .send()
         .await
@@ -265,74 +206,41 @@ async fn silent_clients_do_not_block_others_and_shutdown_is_graceful() {
     assert_eq!(events.version(), Version::HTTP_2);
     assert!(events.chunk().await.unwrap().is_some(), "the first event");
     let started = Instant::now();
-    server.stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), server.task)
-        .await
-        .expect("the server stops while clients are connected")
-        .unwrap()
-        .unwrap();
+    server.stop_within(Duration::from_secs(15)).await;
     assert!(started.elapsed() < Duration::from_secs(15));
     drop(silent);
 }
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cloud-torrent"));
-    for var in [
-        "PORT",
-        "HOST",
-        "TITLE",
-        "AUTH",
-        "NO_AUTH",
-        "CONFIG_PATH",
-        "DOWNLOAD_DIR",
-        "STATE_DIR",
-        "INCOMING_PORT",
-        "DISABLE_DHT",
-        "CERT_PATH",
-        "KEY_PATH",
-    ] {
-        c.env_remove(var);
-    }
+/// The binary with its folders inside `dirs` and the config file `config`, on
+/// loopback without DHT.
+fn bin_with_config(dirs: &Dirs, config: &Path) -> Command {
+    let mut c = command_with_config(dirs, config);
+    c.args(["--host", "127.0.0.1", "--disable-dht"])
+        .args(["--incoming-port", &free_port("127.0.0.1").to_string()]);
     c
 }
 
 /// The binary with its folders inside `dirs`, on loopback, without a config file.
 fn bin_in(dirs: &Dirs) -> Command {
-    bin_with_config(dirs, &dirs.state.parent().unwrap().join("none.toml"))
+    bin_with_config(dirs, &dirs.root().join("none.toml"))
 }
 
-/// The binary with its folders inside `dirs`, on loopback, and the config file `config`.
-fn bin_with_config(dirs: &Dirs, config: &Path) -> Command {
-    let mut c = bin();
-    c.arg("--config-path")
-        .arg(config)
-        .arg("--download-dir")
-        .arg(&dirs.downloads)
-        .arg("--state-dir")
-        .arg(&dirs.state)
-        .args(["--host", "127.0.0.1", "--disable-dht"])
-        .args(["--incoming-port", &free_port("127.0.0.1").to_string()]);
-    c
-}
-
-/// Runs the binary expecting it to refuse to start with exit code 2 and one line.
-fn refuses(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "should not start: {out:?}");
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    assert_eq!(err.lines().count(), 1, "one clear line, got: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
-    err
+/// The error of a start with the certificate `cert` and the key `key`.
+fn refuses_pair(dirs: &Dirs, cert: &Path, key: &Path) -> String {
+    refuses(
+        bin_in(dirs)
+            .arg("--cert-path")
+            .arg(cert)
+            .arg("--key-path")
+            .arg(key),
+    )
 }
 
 #[test]
 fn bad_tls_settings_stop_start_up_with_one_clear_line() {
     let dirs = Dirs::new();
-    let root = dirs.state.parent().unwrap().to_owned();
-    let cert = make_cert(&root);
+    let root = dirs.root();
+    let cert = make_cert(root);
 
     let err = refuses(bin_in(&dirs).arg("--cert-path").arg(&cert.cert_path));
     assert!(err.contains("keyPath") && err.contains("both"), "{err}");
@@ -354,13 +262,7 @@ fn bad_tls_settings_stop_start_up_with_one_clear_line() {
 
     let garbage = root.join("garbage.pem");
     std::fs::write(&garbage, "this is not a certificate\n").unwrap();
-    let err = refuses(
-        bin_in(&dirs)
-            .arg("--cert-path")
-            .arg(&garbage)
-            .arg("--key-path")
-            .arg(&cert.key_path),
-    );
+    let err = refuses_pair(&dirs, &garbage, &cert.key_path);
     assert!(
         err.contains("certPath") && err.contains("garbage.pem"),
         "{err}"
@@ -372,26 +274,14 @@ fn bad_tls_settings_stop_start_up_with_one_clear_line() {
         "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    let err = refuses(
-        bin_in(&dirs)
-            .arg("--cert-path")
-            .arg(&damaged)
-            .arg("--key-path")
-            .arg(&cert.key_path),
-    );
+    let err = refuses_pair(&dirs, &damaged, &cert.key_path);
     assert!(
         err.contains("certPath") && err.contains("damaged.pem"),
         "{err}"
     );
 
     // A key file that holds a certificate, not a key.
-    let err = refuses(
-        bin_in(&dirs)
-            .arg("--cert-path")
-            .arg(&cert.cert_path)
-            .arg("--key-path")
-            .arg(&cert.cert_path),
-    );
+    let err = refuses_pair(&dirs, &cert.cert_path, &cert.cert_path);
     assert!(
         err.contains("keyPath") && err.contains("private key"),
         "{err}"
@@ -401,46 +291,30 @@ fn bad_tls_settings_stop_start_up_with_one_clear_line() {
     let other_dir = root.join("other");
     std::fs::create_dir_all(&other_dir).unwrap();
     let other = make_cert(&other_dir);
-    let err = refuses(
-        bin_in(&dirs)
-            .arg("--cert-path")
-            .arg(&cert.cert_path)
-            .arg("--key-path")
-            .arg(&other.key_path),
-    );
+    let err = refuses_pair(&dirs, &cert.cert_path, &other.key_path);
     assert!(err.contains("certPath") && err.contains("keyPath"), "{err}");
 }
 
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn answers_https(cert: &Cert, port: u16) -> bool {
-    let http = client(cert)
-        .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
-    http.get(format!("https://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status() == 200 && r.version() == Version::HTTP_2)
+/// Starts `command` and waits for HTTPS with HTTP/2 on `port` with `cert`.
+async fn serves_https(mut command: Command, cert: &Cert, port: u16, what: &str) {
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let _child = ChildGuard(command.spawn().unwrap());
+    let api = Api::with_client(
+        format!("https://127.0.0.1:{port}"),
+        client(cert).build().unwrap(),
+    );
+    wait_for(what, Duration::from_secs(20), || async {
+        api.health().await == Some(Version::HTTP_2)
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_binary_serves_https_from_flags_env_or_config_file() {
     let dirs = Dirs::new();
-    let root = dirs.state.parent().unwrap().to_owned();
-    let cert = make_cert(&root);
-    let quiet = |c: &mut Command| {
-        c.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-    };
+    let root = dirs.root();
+    let cert = make_cert(root);
 
-    // Flags.
     let port = free_port("127.0.0.1");
     let mut c = bin_in(&dirs);
     c.args(["--port", &port.to_string()])
@@ -448,31 +322,15 @@ async fn the_binary_serves_https_from_flags_env_or_config_file() {
         .arg(&cert.cert_path)
         .arg("--key-path")
         .arg(&cert.key_path);
-    quiet(&mut c);
-    let child = Killed(c.spawn().unwrap());
-    wait_for("https from flags", Duration::from_secs(20), || {
-        answers_https(&cert, port)
-    })
-    .await;
-    drop(child);
+    serves_https(c, &cert, port, "https from flags").await;
 
-    // Environment.
     let port = free_port("127.0.0.1");
     let mut c = bin_in(&dirs);
     c.args(["--port", &port.to_string()])
         .env("CERT_PATH", &cert.cert_path)
         .env("KEY_PATH", &cert.key_path);
-    quiet(&mut c);
-    let child = Killed(c.spawn().unwrap());
-    wait_for(
-        "https from the environment",
-        Duration::from_secs(20),
-        || answers_https(&cert, port),
-    )
-    .await;
-    drop(child);
+    serves_https(c, &cert, port, "https from the environment").await;
 
-    // Config file keys.
     let port = free_port("127.0.0.1");
     let config = root.join("tls.toml");
     std::fs::write(
@@ -484,14 +342,11 @@ async fn the_binary_serves_https_from_flags_env_or_config_file() {
         ),
     )
     .unwrap();
-    let mut c = bin_with_config(&dirs, &config);
-    quiet(&mut c);
-    let child = Killed(c.spawn().unwrap());
-    wait_for(
+    serves_https(
+        bin_with_config(&dirs, &config),
+        &cert,
+        port,
         "https from the config file",
-        Duration::from_secs(20),
-        || answers_https(&cert, port),
     )
     .await;
-    drop(child);
 }

@@ -2,45 +2,35 @@
 //! API and Jackett-style indexer on 127.0.0.1 (crates/search/tests/fixture), a
 //! result added in one call and downloaded from a loopback seeder.
 
-mod common;
-#[path = "../crates/search/tests/fixture/mod.rs"]
+#[path = "../../crates/search/tests/fixture/mod.rs"]
 mod fixture;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use cloud_torrent_server::ServerConfig;
-use common::*;
 use fixture::{APIKEY, Fixtures};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server with a providers file for `site`, whose peer port is known.
 async fn start(dirs: &Dirs, providers: Option<&Value>) -> (TestServer, SocketAddr) {
     let mut engine = test_engine_config(dirs);
-    engine.incoming_port = free_port("127.0.0.1");
+    let addr = fixed_incoming_port(&mut engine);
     // Search must not need this: providers' hosts are allowed on their own.
     engine.allow_private_urls = false;
-    let addr: SocketAddr = format!("127.0.0.1:{}", engine.incoming_port)
-        .parse()
-        .unwrap();
     let search_config = providers.map(|p| {
         let file: PathBuf = dirs.data.join("search-providers.json");
         std::fs::write(&file, serde_json::to_vec_pretty(p).unwrap()).unwrap();
         file
     });
     let server = TestServer::start_with(ServerConfig {
-        title: "test".into(),
-        engine,
-        config_file: None,
-        events: Default::default(),
         search_config,
-        security: Default::default(),
-        tls: None,
-        command_line_settings: Vec::new(),
+        ..server_config(engine)
     })
     .await;
     (server, addr)
@@ -113,10 +103,7 @@ async fn a_site_result_is_found_and_added_in_one_call_then_downloads() {
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["infoHash"], data.info_hash);
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("Big Buck Bunny.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("Big Buck Bunny.bin"), &data.root);
     server.stop().await;
 }
 
@@ -166,10 +153,7 @@ async fn an_indexer_result_is_fetched_by_the_server_and_the_apikey_never_shows()
     );
     let _seeder = Seeder::start(&data, "127.0.0.22", None, &[incoming]).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("Tears of Steel.mkv")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("Tears of Steel.mkv"), &data.root);
 
     // Asking for the indexer's second phase says to use add instead.
     let (status, e) = server
@@ -321,22 +305,7 @@ fn an_invalid_providers_file_stops_start_up_with_one_line() {
         r#"{"site": {"url": "ftp://x.example/{{query}}", "result": {"name": "a"}}}"#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cloud-torrent"))
-        .arg("--download-dir")
-        .arg(&dirs.downloads)
-        .arg("--state-dir")
-        .arg(&dirs.state)
-        .arg("--config-path")
-        .arg(dirs.data.join("none.toml"))
-        .arg("--search-config")
-        .arg(&file)
-        .env_remove("PORT")
-        .env_remove("SEARCH_CONFIG")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refuses(command_in(&dirs).arg("--search-config").arg(&file));
     assert!(
         err.contains("searchConfig")
             && err.contains("provider \"site\": url")

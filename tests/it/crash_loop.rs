@@ -9,14 +9,14 @@
 //! The moments are drawn from a seeded generator; the seed is printed, and
 //! `CRASH_LOOP_SEED=<n>` replays a run.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 const ITERATIONS: usize = 15;
 /// Adds of each kind tried per iteration (fewer when the kill comes first).
@@ -79,7 +79,7 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
     let mut rng = Rng(seed);
 
     let dirs = Dirs::new();
-    let config_dir = dirs.state.parent().unwrap().to_owned();
+    let config_dir = dirs.root().to_owned();
     let config_file = config_dir.join("cloud-torrent.toml");
     std::fs::write(
         &config_file,
@@ -99,7 +99,7 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
     magnet_jobs.push(first.0.with_magnet(&seeder, &first.1));
     for i in 1..count {
         let (j, p) = job(&dirs.data, &format!("magnet-{i:02}"), i).await;
-        seed_too(&seeder, &p).await;
+        seeder.seed(&p, &[]).await;
         magnet_jobs.push(j.with_magnet(&seeder, &p));
     }
     let jobs: BTreeMap<String, &Job> = file_jobs
@@ -124,9 +124,11 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
     let (mut next_file, mut next_magnet, mut patch_no) = (0, 0, 0);
     let mut dead_pids: Vec<u32> = Vec::new();
 
-    for round in 0..ITERATIONS {
+    // Each round starts the binary and checks it; all but the last end with a kill.
+    let mut round = 0;
+    let server = loop {
         let server = Binary::start(&dirs, http_port, incoming, &[]).await;
-        let pid = server.child.id();
+        let pid = server.pid();
         check(
             &server,
             &jobs,
@@ -139,43 +141,52 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
             &dead_pids,
         )
         .await
-        .unwrap_or_else(|e| panic!("round {round}, seed {seed}: {e}"));
+        .unwrap_or_else(|e| panic!("start {round} of {ITERATIONS}, seed {seed}: {e}"));
+        if round == ITERATIONS {
+            break server;
+        }
 
         // Concurrent writers: .torrent adds, magnet adds, settings changes.
-        let files: Vec<(String, Vec<u8>)> = file_jobs[next_file..next_file + ADDS_PER_ROUND]
+        let files: Vec<(String, reqwest::RequestBuilder)> = file_jobs
+            [next_file..next_file + ADDS_PER_ROUND]
             .iter()
-            .map(|j| (j.hash.clone(), j.torrent.clone()))
+            .map(|j| {
+                let add = server
+                    .http
+                    .post(server.url("/api/v1/torrents?paused=false"))
+                    .header("content-type", "application/x-bittorrent")
+                    .body(j.torrent.clone());
+                (j.hash.clone(), add)
+            })
             .collect();
-        let magnets: Vec<(String, Vec<u8>)> = magnet_jobs
+        let magnets: Vec<(String, reqwest::RequestBuilder)> = magnet_jobs
             [next_magnet..next_magnet + ADDS_PER_ROUND]
             .iter()
-            .map(|j| (j.hash.clone(), j.magnet.clone().unwrap().into_bytes()))
+            .map(|j| {
+                let add = server
+                    .http
+                    .post(server.url("/api/v1/torrents"))
+                    .json(&json!({ "magnet": j.magnet, "paused": false }));
+                (j.hash.clone(), add)
+            })
             .collect();
         next_file += ADDS_PER_ROUND;
         next_magnet += ADDS_PER_ROUND;
-        let patches: Vec<Value> = (0..PATCHES_PER_ROUND)
+        let patches: Vec<(Value, reqwest::RequestBuilder)> = (0..PATCHES_PER_ROUND)
             .map(|_| {
                 patch_no += 1;
-                json!({
+                let patch = json!({
                     "title": format!("round {round} change {patch_no}"),
                     "seeding": patch_no % 3 != 0,
                     "autoStart": patch_no % 2 == 0,
-                })
+                });
+                let request = server.http.patch(server.url("/api/v1/config")).json(&patch);
+                (patch, request)
             })
             .collect();
-        let file_task = tokio::spawn(add_all(
-            server.http.clone(),
-            server.base.clone(),
-            files,
-            false,
-        ));
-        let magnet_task = tokio::spawn(add_all(
-            server.http.clone(),
-            server.base.clone(),
-            magnets,
-            true,
-        ));
-        let patch_task = tokio::spawn(patch_all(server.http.clone(), server.base.clone(), patches));
+        let file_task = tokio::spawn(send_until_cut(files, 201));
+        let magnet_task = tokio::spawn(send_until_cut(magnets, 201));
+        let patch_task = tokio::spawn(send_until_cut(patches, 200));
 
         // The kill: anywhere from at once to after everything was answered.
         let delay = rng.below(150);
@@ -221,24 +232,10 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
             "round {round}: killed after {delay} ms; {} adds answered, {} cut, {} settings changes answered",
             answers.0, answers.1, answers.2
         );
-    }
+        round += 1;
+    };
 
     // The last start: everything is there, and the magnets download from the seeder.
-    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
-    let pid = server.child.id();
-    check(
-        &server,
-        &jobs,
-        &answered,
-        &sent,
-        &mut expected,
-        &config_file,
-        &dirs,
-        pid,
-        &dead_pids,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("last start, seed {seed}: {e}"));
     assert!(
         answered.len() >= ITERATIONS,
         "too few adds were answered to test anything: {}",
@@ -252,19 +249,14 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
         .copied()
         .collect();
     for j in &magnets {
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
-        loop {
-            let t = server.torrent(&j.hash).await;
-            if t["state"] == "seeding" || t["state"] == "completed" {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{} never completed (seed {seed}): {t:#}",
-                j.name
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        server
+            .wait_torrent(
+                &j.hash,
+                &format!("the end of {} (seed {seed})", j.name),
+                TIMEOUT,
+                |t| t["state"] == "seeding" || t["state"] == "completed",
+            )
+            .await;
         for (path, _) in &j.files {
             let rel = path.strip_prefix(&format!("{}/", j.name)).unwrap_or("");
             let original = if rel.is_empty() {
@@ -272,11 +264,7 @@ async fn sigkill_during_adds_and_config_changes_loses_nothing() {
             } else {
                 j.root.join(rel)
             };
-            assert_eq!(
-                sha256_file(&dirs.downloads.join(path)),
-                sha256_file(&original),
-                "{path} differs from the seeder's copy"
-            );
+            assert_same_file(&dirs.downloads.join(path), &original);
         }
     }
     println!(
@@ -326,95 +314,28 @@ async fn job(dir: &Path, name: &str, i: usize) -> (Job, Payload) {
     (job, payload)
 }
 
-/// Adds one more torrent to the seeder's session.
-async fn seed_too(seeder: &Seeder, payload: &Payload) {
-    let handle = seeder
-        .session
-        .add_torrent(
-            librqbit::AddTorrent::from_bytes(payload.torrent.clone()),
-            Some(librqbit::AddTorrentOptions {
-                overwrite: true,
-                ..Default::default()
-            }),
-        )
-        .await
-        .expect("seed")
-        .into_handle()
-        .unwrap();
-    handle.wait_until_initialized().await.unwrap();
-    assert!(
-        handle.stats().finished,
-        "the seeder must have all of {}",
-        payload.info_hash
-    );
-}
-
-/// Adds the torrents one after the other until the server goes away.
-async fn add_all(
-    http: reqwest::Client,
-    base: String,
-    items: Vec<(String, Vec<u8>)>,
-    magnet: bool,
-) -> Vec<Outcome<String>> {
+/// Sends the requests one after the other until the server goes away; each one
+/// answered must have `status`.
+async fn send_until_cut<T: Display>(
+    requests: Vec<(T, reqwest::RequestBuilder)>,
+    status: u16,
+) -> Vec<Outcome<T>> {
     let mut out = Vec::new();
-    for (hash, body) in items {
-        let request = if magnet {
-            let uri = String::from_utf8(body).unwrap();
-            http.post(format!("{base}/api/v1/torrents"))
-                .json(&json!({ "magnet": uri, "paused": false }))
-        } else {
-            http.post(format!("{base}/api/v1/torrents?paused=false"))
-                .header("content-type", "application/x-bittorrent")
-                .body(body)
-        };
+    for (what, request) in requests {
         let answer = match request.send().await {
             Ok(r) => {
-                let status = r.status();
-                r.text().await.map(|body| (status, body))
+                let got = r.status();
+                r.text().await.map(|body| (got, body))
             }
             Err(e) => Err(e),
         };
         match answer {
-            Ok((status, body)) => {
-                assert_eq!(status, 201, "adding {hash}: {body}");
-                out.push(Outcome::Answered(hash));
+            Ok((got, body)) => {
+                assert_eq!(got, status, "{what}: {body}");
+                out.push(Outcome::Answered(what));
             }
             Err(_) => {
-                out.push(Outcome::Cut(hash));
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// Sends the settings changes one after the other until the server goes away.
-async fn patch_all(
-    http: reqwest::Client,
-    base: String,
-    patches: Vec<Value>,
-) -> Vec<Outcome<Value>> {
-    let mut out = Vec::new();
-    for patch in patches {
-        let answer = match http
-            .patch(format!("{base}/api/v1/config"))
-            .json(&patch)
-            .send()
-            .await
-        {
-            Ok(r) => {
-                let status = r.status();
-                r.text().await.map(|body| (status, body))
-            }
-            Err(e) => Err(e),
-        };
-        match answer {
-            Ok((status, body)) => {
-                assert_eq!(status, 200, "PATCH {patch}: {body}");
-                out.push(Outcome::Answered(patch));
-            }
-            Err(_) => {
-                out.push(Outcome::Cut(patch));
+                out.push(Outcome::Cut(what));
                 break;
             }
         }
@@ -425,7 +346,7 @@ async fn patch_all(
 async fn list(server: &Binary) -> Result<Vec<Value>, String> {
     let r = server
         .http
-        .get(format!("{}/api/v1/torrents", server.base))
+        .get(server.url("/api/v1/torrents"))
         .send()
         .await
         .map_err(|e| format!("GET /api/v1/torrents: {e}"))?;
@@ -519,7 +440,7 @@ async fn check(
         .map_err(|e| format!("the config file does not parse: {e}\n{text}"))?;
     let r = server
         .http
-        .get(format!("{}/api/v1/config", server.base))
+        .get(server.url("/api/v1/config"))
         .send()
         .await
         .map_err(|e| e.to_string())?;

@@ -2,21 +2,19 @@
 //! the torrent by .torrent (raw and multipart), by magnet (metadata fetched from
 //! the seeder) and by URL; the files complete and their sha256 match.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::*;
 use serde_json::json;
+
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server whose incoming peer port is known, so a seeder can dial it.
 async fn server_with_port(dirs: &Dirs) -> (TestServer, SocketAddr) {
     let mut cfg = test_engine_config(dirs);
-    cfg.incoming_port = free_port("127.0.0.1");
-    let addr: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    let addr = fixed_incoming_port(&mut cfg);
     (TestServer::start(cfg).await, addr)
 }
 
@@ -41,10 +39,7 @@ async fn torrent_file_upload_downloads_from_a_seeder_that_dials_in() {
     assert_eq!(done["progress"], 1.0);
     assert_eq!(done["downloaded"], size);
     assert!(done["completedAt"].is_string(), "{done}");
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("single.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("single.bin"), &data.root);
 
     // Adding it again is idempotent: 200 and the same torrent.
     let (status, again) = server.add_torrent_file(&data.torrent, "").await;
@@ -100,12 +95,7 @@ async fn magnet_with_peer_hint_fetches_metadata_and_completes() {
     let seeder = Seeder::start(&data, "127.0.0.12", None, &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
 
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["infoHash"], data.info_hash);
     assert!(
@@ -123,19 +113,10 @@ async fn magnet_with_peer_hint_fetches_metadata_and_completes() {
         .collect();
     assert_eq!(paths, ["album/one.flac", "album/sub/two.flac"]);
     for f in ["one.flac", "sub/two.flac"] {
-        assert_eq!(
-            sha256_file(&dirs.downloads.join("album").join(f)),
-            sha256_file(&data.root.join(f)),
-            "{f}"
-        );
+        assert_same_file(&dirs.downloads.join("album").join(f), &data.root.join(f));
     }
     // The same magnet again: 200, nothing new.
-    let (status, _) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (status, _) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 200);
     server.stop().await;
 }
@@ -155,30 +136,17 @@ async fn url_of_a_torrent_on_a_loopback_http_server() {
             async move { t }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let web = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let web = serve_web(app).await;
 
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "url": format!("http://{web}/x.torrent") }),
-        )
-        .await;
+    let (status, t) = server.add_url(&format!("http://{web}/x.torrent")).await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["infoHash"], data.info_hash);
     let _seeder = Seeder::start(&data, "127.0.0.13", None, &[incoming]).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("from-url.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("from-url.bin"), &data.root);
 
     let (status, e) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "url": format!("http://{web}/missing.torrent") }),
-        )
+        .add_url(&format!("http://{web}/missing.torrent"))
         .await;
     assert_eq!(status, 422, "{e}");
     assert!(e["error"].as_str().unwrap().contains("404"), "{e}");
@@ -205,10 +173,7 @@ async fn only_selected_files_are_downloaded() {
     assert_eq!(file(&done, "pick/b.bin")["downloaded"], 900_001);
     assert_eq!(file(&done, "pick/b.bin")["selected"], true);
     assert_eq!(file(&done, "pick/a.bin")["selected"], false);
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("pick/b.bin")),
-        sha256_file(&data.root.join("b.bin"))
-    );
+    assert_same_file(&dirs.downloads.join("pick/b.bin"), &data.root.join("b.bin"));
     // Files outside the selection are not complete (pieces shared at a file
     // boundary may bring a few bytes of a neighbour).
     for (i, name) in [(0, "a.bin"), (2, "c.bin")] {
@@ -236,15 +201,15 @@ async fn only_selected_files_are_downloaded() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    common::wait_for("all files", TIMEOUT, || async {
+    wait_for("all files", TIMEOUT, || async {
         let t = server.torrent(&data.info_hash).await;
         t["state"] == "seeding" && t["size"] == 2_200_003
     })
     .await;
     for (name, _) in sizes {
-        assert_eq!(
-            sha256_file(&dirs.downloads.join("pick").join(name)),
-            sha256_file(&data.root.join(name))
+        assert_same_file(
+            &dirs.downloads.join("pick").join(name),
+            &data.root.join(name),
         );
     }
     server.stop().await;
@@ -258,12 +223,7 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     // 2 MiB/s: slow enough to stop midway.
     let seeder = Seeder::start(&data, "127.0.0.15", Some(2 * 1024 * 1024), &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
-    let (status, _) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (status, _) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201);
     let hash = data.info_hash.clone();
     wait_for("some progress", TIMEOUT, || async {
@@ -271,9 +231,7 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     })
     .await;
 
-    let (status, t) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
-        .await;
+    let (status, t) = server.stop_torrent(&hash).await;
     assert_eq!(status, 200);
     assert_eq!(t["state"], "paused");
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -287,37 +245,24 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     );
     assert!(later["downloaded"].as_u64().unwrap() < size as u64);
     // Stopping twice is fine.
-    let (status, _) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
-        .await;
+    let (status, _) = server.stop_torrent(&hash).await;
     assert_eq!(status, 200);
 
-    let (status, t) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/start"), json!({}))
-        .await;
+    let (status, t) = server.start_torrent(&hash).await;
     assert_eq!(status, 200, "{t}");
     assert!(
         t["downloaded"].as_u64().unwrap() >= later["downloaded"].as_u64().unwrap(),
         "start continues where it stopped"
     );
     server.wait_state(&hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("slow.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("slow.bin"), &data.root);
     assert!(
         seeder.uploaded() < size as u64 * 3 / 2,
         "the seeder sent {} bytes for a {size} byte file: data was fetched again",
         seeder.uploaded()
     );
 
-    let r = server
-        .http
-        .delete(server.url(&format!("/api/v1/torrents/{hash}?deleteFiles=true")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_torrent(&hash, "?deleteFiles=true").await, 204);
     assert!(
         !dirs.downloads.join("slow.bin").exists(),
         "deleteFiles=true removes the data"
@@ -334,30 +279,26 @@ async fn delete_without_files_keeps_the_data() {
     let data = make_payload(&dirs.data, "keep", &[("x.bin", 300_001), ("y.bin", 10)]).await;
     let seeder = Seeder::start(&data, "127.0.0.16", None, &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
-    server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    server.add_magnet(&seeder.magnet(&data)).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    let r = server
-        .http
-        .delete(server.url(&format!(
-            "/api/v1/torrents/{}?deleteFiles=false",
-            data.info_hash
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
     assert_eq!(
-        sha256_file(&dirs.downloads.join("keep/x.bin")),
-        sha256_file(&data.root.join("x.bin"))
+        server
+            .delete_torrent(&data.info_hash, "?deleteFiles=false")
+            .await,
+        204
     );
+    assert_same_file(&dirs.downloads.join("keep/x.bin"), &data.root.join("x.bin"));
     let (_, list) = server.get_json("/api/v1/torrents").await;
     assert_eq!(list, json!([]));
     server.stop().await;
+}
+
+/// A new leecher that knows our address (`ours`) gets nothing of `data` from us in 3 s.
+async fn assert_uploads_nothing(server: &TestServer, data: &Payload, ours: SocketAddr, why: &str) {
+    let leecher = Leecher::start(data, ours).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(leecher.stats().progress_bytes, 0, "{why}");
+    assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -367,36 +308,19 @@ async fn with_seeding_off_a_finished_torrent_is_completed_and_uploads_nothing() 
     let seeder = Seeder::start(&data, "127.0.0.17", None, &[]).await;
     let mut cfg = test_engine_config(&dirs);
     cfg.seeding = false;
-    cfg.incoming_port = free_port("127.0.0.1");
-    let ours: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    let ours = fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
-    server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    server.add_magnet(&seeder.magnet(&data)).await;
     let done = server
         .wait_state(&data.info_hash, "completed", TIMEOUT)
         .await;
     assert_eq!(done["progress"], 1.0);
     assert!(done["completedAt"].is_string());
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("done.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("done.bin"), &data.root);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(server.torrent(&data.info_hash).await["state"], "completed");
 
-    // A new leecher that knows our address gets nothing from us.
-    let (_leech_dirs, handle) = leecher(&data, ours).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(
-        handle.stats().progress_bytes,
-        0,
-        "a completed torrent must not upload"
-    );
-    assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
+    assert_uploads_nothing(&server, &data, ours, "a completed torrent must not upload").await;
     server.stop().await;
 }
 
@@ -408,12 +332,7 @@ async fn with_auto_start_off_new_torrents_wait_for_start() {
     let mut cfg = test_engine_config(&dirs);
     cfg.auto_start = false;
     let server = TestServer::start(cfg).await;
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201);
     assert_eq!(t["state"], "paused");
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -421,67 +340,11 @@ async fn with_auto_start_off_new_torrents_wait_for_start() {
     assert_eq!(t["state"], "paused");
     assert_eq!(t["downloaded"], 0);
     // `paused: false` in the request overrides autoStart; start works too.
-    let (status, _) = server
-        .post_json(
-            &format!("/api/v1/torrents/{}/start", data.info_hash),
-            json!({}),
-        )
-        .await;
+    let (status, _) = server.start_torrent(&data.info_hash).await;
     assert_eq!(status, 200);
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("later.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&dirs.downloads.join("later.bin"), &data.root);
     server.stop().await;
-}
-
-/// A librqbit session downloading `data` from `peer` only.
-async fn leecher(data: &Payload, peer: SocketAddr) -> (Dirs, Leecher) {
-    let dirs = Dirs::new();
-    let session = librqbit::Session::new_with_opts(
-        dirs.downloads.clone(),
-        librqbit::SessionOptions {
-            dht: None,
-            disable_trackers: true,
-            disable_local_service_discovery: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let handle = session
-        .add_torrent(
-            librqbit::AddTorrent::from_bytes(data.torrent.clone()),
-            Some(librqbit::AddTorrentOptions {
-                initial_peers: Some(vec![peer]),
-                ..Default::default()
-            }),
-        )
-        .await
-        .unwrap()
-        .into_handle()
-        .unwrap();
-    (
-        dirs,
-        Leecher {
-            _session: session,
-            handle,
-        },
-    )
-}
-
-/// Keeps the session alive as long as the torrent is used (dropping it stops everything).
-struct Leecher {
-    _session: std::sync::Arc<librqbit::Session>,
-    handle: std::sync::Arc<librqbit::ManagedTorrent>,
-}
-
-impl std::ops::Deref for Leecher {
-    type Target = librqbit::ManagedTorrent;
-    fn deref(&self) -> &Self::Target {
-        &self.handle
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -491,24 +354,16 @@ async fn a_seeding_torrent_serves_new_leechers_and_counts_its_uploads() {
     let data = make_payload(&dirs.data, "share.bin", &[("", size as usize)]).await;
     let seeder = Seeder::start(&data, "127.0.0.19", None, &[]).await;
     let (server, ours) = server_with_port(&dirs).await;
-    server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    server.add_magnet(&seeder.magnet(&data)).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
     drop(seeder);
 
-    let (leech_dirs, handle) = leecher(&data, ours).await;
-    tokio::time::timeout(TIMEOUT, handle.wait_until_completed())
+    let leecher = Leecher::start(&data, ours).await;
+    tokio::time::timeout(TIMEOUT, leecher.wait_until_completed())
         .await
         .expect("leecher finished")
         .unwrap();
-    assert_eq!(
-        sha256_file(&leech_dirs.downloads.join("share.bin")),
-        sha256_file(&data.root)
-    );
+    assert_same_file(&leecher.dirs.downloads.join("share.bin"), &data.root);
     let t = server.torrent(&data.info_hash).await;
     assert!(
         t["uploaded"].as_u64().unwrap() >= size,
@@ -524,24 +379,12 @@ async fn with_upload_off_nothing_is_uploaded() {
     let seeder = Seeder::start(&data, "127.0.0.20", None, &[]).await;
     let mut cfg = test_engine_config(&dirs);
     cfg.upload = false;
-    cfg.incoming_port = free_port("127.0.0.1");
-    let ours: SocketAddr = format!("127.0.0.1:{}", cfg.incoming_port).parse().unwrap();
+    let ours = fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
-    server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    server.add_magnet(&seeder.magnet(&data)).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("private.bin")),
-        sha256_file(&data.root)
-    );
-    let (_leech_dirs, handle) = leecher(&data, ours).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(handle.stats().progress_bytes, 0, "upload is off");
-    assert_eq!(server.torrent(&data.info_hash).await["uploaded"], 0);
+    assert_same_file(&dirs.downloads.join("private.bin"), &data.root);
+    assert_uploads_nothing(&server, &data, ours, "upload is off").await;
     server.stop().await;
 }
 
@@ -553,21 +396,15 @@ async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
     let hash = "0123456789abcdef0123456789abcdef01234567";
     let magnet = format!("magnet:?xt=urn:btih:{hash}&dn=Never+Arrives&x.pe=127.0.0.1:{dead}");
     let server = TestServer::start(test_engine_config(&dirs)).await;
-    let (status, t) = server
-        .post_json("/api/v1/torrents", json!({ "magnet": magnet }))
-        .await;
+    let (status, t) = server.add_magnet(&magnet).await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["state"], "metadata");
     assert_eq!(t["name"], "Never Arrives");
     assert_eq!(t["files"], json!([]));
     assert_eq!(t["eta"], serde_json::Value::Null);
-    let (_, t) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/stop"), json!({}))
-        .await;
+    let (_, t) = server.stop_torrent(hash).await;
     assert_eq!(t["state"], "paused");
-    let (_, t) = server
-        .post_json(&format!("/api/v1/torrents/{hash}/start"), json!({}))
-        .await;
+    let (_, t) = server.start_torrent(hash).await;
     assert_eq!(t["state"], "metadata");
 
     // It survives a restart, still waiting.
@@ -583,13 +420,7 @@ async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
         "{t}"
     );
 
-    let r = server
-        .http
-        .delete(server.url(&format!("/api/v1/torrents/{hash}?deleteFiles=true")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_torrent(hash, "?deleteFiles=true").await, 204);
     let (status, _) = server.get_json(&format!("/api/v1/torrents/{hash}")).await;
     assert_eq!(status, 404);
     server.stop().await;
@@ -618,8 +449,10 @@ async fn magnets_resolving_at_the_same_time_stay_apart() {
         payloads.push(data);
     }
     let server = TestServer::start(test_engine_config(&dirs)).await;
+    let api: &Api = &server;
     let adds = payloads.iter().zip(&seeders).map(|(data, seeder)| {
-        server.post_json("/api/v1/torrents", json!({ "magnet": seeder.magnet(data) }))
+        let magnet = seeder.magnet(data);
+        async move { api.add_magnet(&magnet).await }
     });
     for (status, t) in futures::future::join_all(adds).await {
         assert_eq!(status, 201, "{t}");
@@ -629,10 +462,7 @@ async fn magnets_resolving_at_the_same_time_stay_apart() {
         assert_eq!(t["name"], format!("twin-{i}"), "{t:#}");
         file(&t, &format!("twin-{i}/f.bin"));
         let name = format!("twin-{i}/f.bin");
-        assert_eq!(
-            sha256_file(&dirs.downloads.join(&name)),
-            sha256_file(&dirs.data.join(&name))
-        );
+        assert_same_file(&dirs.downloads.join(&name), &dirs.data.join(&name));
     }
     server.stop().await;
 }

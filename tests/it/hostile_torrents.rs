@@ -3,13 +3,12 @@
 //! NUL inside a component, empty names, names that collide) are refused with a 400
 //! that says why, and nothing is written anywhere.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::*;
 use serde_json::Value;
+
+use crate::support::*;
 
 /// A bencoded value, written by hand so a test can say exactly what a file holds.
 enum B {
@@ -139,22 +138,18 @@ fn tree(dir: &Path) -> BTreeSet<String> {
     out
 }
 
+/// Posts a .torrent file to `path`; the status and the body.
 async fn post_torrent(server: &TestServer, path: &str, body: Vec<u8>) -> (u16, String) {
-    let r = server
-        .http
-        .post(server.url(path))
-        .header("content-type", "application/x-bittorrent")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let (status, _, text) = server
+        .send("POST", path, Some("application/x-bittorrent"), body)
+        .await;
+    (status, text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_torrents_are_refused_and_write_nothing() {
     let dirs = Dirs::new();
-    let root = dirs.downloads.parent().unwrap().to_path_buf();
+    let root = dirs.root().to_path_buf();
     let server = TestServer::start(test_engine_config(&dirs)).await;
     let before: BTreeSet<String> = tree(&root)
         .into_iter()
@@ -348,9 +343,6 @@ async fn hostile_torrents_are_refused_and_write_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn metadata_from_peers_gets_the_same_checks() {
-    use librqbit::CreateTorrentOptions;
-    use librqbit::spawn_utils::BlockingSpawner;
-
     // A nameless multi-file torrent (the name is required by BEP 3). librqbit would
     // name its folder after the largest file; our checks refuse it, from a peer too.
     let dirs = Dirs::new();
@@ -359,23 +351,7 @@ async fn metadata_from_peers_gets_the_same_checks() {
     std::fs::create_dir_all(&seed).unwrap();
     std::fs::write(seed.join("a.bin"), payload(40_000, 1)).unwrap();
     std::fs::write(seed.join("b.bin"), payload(30_000, 2)).unwrap();
-    let created = librqbit::create_torrent(
-        &seed,
-        CreateTorrentOptions {
-            name: Some(""),
-            trackers: vec![],
-            piece_length: Some(16384),
-        },
-        &BlockingSpawner::new(2),
-    )
-    .await
-    .unwrap();
-    let nameless = Payload {
-        torrent: created.as_bytes().unwrap().to_vec(),
-        info_hash: created.info_hash().as_string(),
-        root: seed.clone(),
-        dir: seed_dir.clone(),
-    };
+    let nameless = Payload::create(&seed, "", 16384).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
 
     // As a file: refused outright.
@@ -385,12 +361,7 @@ async fn metadata_from_peers_gets_the_same_checks() {
 
     // As a magnet, the metadata comes from a peer later: the torrent ends in error.
     let seeder = Seeder::start(&nameless, "127.0.0.3", None, &[]).await;
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            serde_json::json!({ "magnet": seeder.magnet(&nameless) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&nameless)).await;
     assert_eq!(status, 201, "{t}");
     wait_for(
         "the metadata to be refused",

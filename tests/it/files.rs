@@ -1,14 +1,13 @@
 //! Getting files out: ranges and validators, zip folders, deletion, streaming
 //! while downloading, and paths that try to leave the download folder.
 
-mod common;
-
 use std::io::{Read, Seek, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::*;
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 /// Sends `GET <raw path>` exactly as written (reqwest would normalise `..`).
 fn raw_request(base: &str, method: &str, path: &str) -> (u16, String) {
@@ -265,12 +264,7 @@ async fn delete_files_folders_and_torrent_data() {
     let data = make_payload(&dirs.data, "tor", &[("x.bin", 300_001), ("y.bin", 11)]).await;
     let seeder = Seeder::start(&data, "127.0.0.51", None, &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
-    server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    server.add_magnet(&seeder.magnet(&data)).await;
     server
         .wait_state(&data.info_hash, "seeding", Duration::from_secs(60))
         .await;
@@ -323,6 +317,15 @@ async fn the_tree_is_bounded_and_marks_downloading_torrents() {
         .post_json(
             "/api/v1/torrents",
             json!({ "magnet": seeder.magnet(&data), "files": [data.index_of("big.bin")] }),
+        )
+        .await;
+    // Its folder may appear before the engine lists its files.
+    server
+        .wait_torrent(
+            &data.info_hash,
+            "downloading with its files",
+            Duration::from_secs(30),
+            |t| t["state"] == "downloading" && t["files"].as_array().is_some_and(|f| !f.is_empty()),
         )
         .await;
     wait_for("the torrent's folder", Duration::from_secs(30), || async {
@@ -520,12 +523,7 @@ async fn streaming_reads_the_end_of_a_file_before_it_is_downloaded() {
     // 1 MiB/s: the whole file would take about 24 s.
     let seeder = Seeder::start(&data, "127.0.0.53", Some(1024 * 1024), &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
-    let (_, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (_, t) = server.add_magnet(&seeder.magnet(&data)).await;
     let hash = t["infoHash"].as_str().unwrap().to_owned();
     wait_for("metadata", Duration::from_secs(30), || async {
         !server.torrent(&hash).await["files"]

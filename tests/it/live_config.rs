@@ -3,56 +3,45 @@
 //! are saved and reported as pending a restart, bad values are refused by name, and
 //! the config file keeps its other keys.
 
-mod common;
-
 use std::time::Duration;
 
 use cloud_torrent_server::ServerConfig;
-use common::*;
 use serde_json::{Value, json};
 
-async fn patch(server_url: &str, http: &reqwest::Client, body: Value) -> (u16, Value) {
-    let r = http
-        .patch(format!("{server_url}/api/v1/config"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+use crate::support::*;
+
+/// `PATCH /api/v1/config` with `body`.
+async fn patch(server: &Api, body: Value) -> (u16, Value) {
+    server.patch_json("/api/v1/config", body).await
+}
+
+/// `GET /api/v1/config`.
+async fn read_config(server: &Api) -> Value {
+    let (status, config) = server.get_json("/api/v1/config").await;
+    assert_eq!(status, 200, "{config}");
+    config
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
     let dirs = Dirs::new();
-    let config_file = dirs.state.parent().unwrap().join("cloud-torrent.toml");
+    let config_file = dirs.root().join("cloud-torrent.toml");
     std::fs::write(&config_file, "port = 3000\ntitle = \"Box\"\n").unwrap();
     let payload = make_payload(&dirs.data, "keep", &[("", 2 * 1024 * 1024 + 1)]).await;
     let seeder = Seeder::start(&payload, "127.0.0.2", None, &[]).await;
     let server = TestServer::start_with(ServerConfig {
         title: "Box".into(),
-        engine: test_engine_config(&dirs),
         config_file: Some(config_file.clone()),
-        events: Default::default(),
-        search_config: None,
-        security: Default::default(),
-        tls: None,
-        command_line_settings: Vec::new(),
+        ..server_config(test_engine_config(&dirs))
     })
     .await;
-    let base = server.base.clone();
-    let (status, config) = server.get_json("/api/v1/config").await;
-    assert_eq!(status, 200);
+    let config = read_config(&server).await;
     assert_eq!(config["seeding"], true);
     assert_eq!(config["autoStart"], true);
     assert_eq!(config["pendingRestart"], json!([]));
     assert!(config.get("auth").is_none(), "no secrets: {config}");
 
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&payload) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&payload)).await;
     assert_eq!(status, 201, "{t}");
     server
         .wait_state(&payload.info_hash, "seeding", Duration::from_secs(60))
@@ -73,7 +62,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         ),
         (json!({ "seeding": false, "title": "" }), "title"),
     ] {
-        let (status, err) = patch(&base, &server.http, body.clone()).await;
+        let (status, err) = patch(&server, body.clone()).await;
         assert_eq!(status, 400, "{body} -> {err}");
         let message = err["error"].as_str().unwrap();
         assert!(message.contains(field), "{body}: {message}");
@@ -90,10 +79,10 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(server.get_json("/api/v1/config").await.1["seeding"], true);
+    assert_eq!(read_config(&server).await["seeding"], true);
 
     // Seeding off applies at once: the complete torrent stops uploading.
-    let (status, config) = patch(&base, &server.http, json!({ "seeding": false })).await;
+    let (status, config) = patch(&server, json!({ "seeding": false })).await;
     assert_eq!(status, 200, "{config}");
     assert_eq!(config["seeding"], false);
     server
@@ -105,7 +94,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
         saved.contains("port = 3000"),
         "other keys are kept: {saved}"
     );
-    let (status, _) = patch(&base, &server.http, json!({ "seeding": true })).await;
+    let (status, _) = patch(&server, json!({ "seeding": true })).await;
     assert_eq!(status, 200);
     server
         .wait_state(&payload.info_hash, "seeding", Duration::from_secs(5))
@@ -113,8 +102,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
 
     // Settings fixed at start: saved, reported, and the torrent keeps running.
     let (status, config) = patch(
-        &base,
-        &server.http,
+        &server,
         json!({ "incomingPort": 6881, "dht": true, "title": "My box" }),
     )
     .await;
@@ -129,7 +117,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
     assert_eq!(server.torrent(&payload.info_hash).await["state"], "seeding");
 
     // autoStart off: a new torrent waits, stopped.
-    let (status, _) = patch(&base, &server.http, json!({ "autoStart": false })).await;
+    let (status, _) = patch(&server, json!({ "autoStart": false })).await;
     assert_eq!(status, 200);
     let other = make_payload(&dirs.data, "later", &[("", 100 * 1024 + 1)]).await;
     let (status, t) = server.add_torrent_file(&other.torrent, "").await;
@@ -145,8 +133,7 @@ async fn saved_settings_are_used_after_a_restart() {
     let incoming = free_port("127.0.0.1");
     let server = Binary::start(&dirs, http_port, incoming, &[]).await;
     let (status, config) = patch(
-        &server.base,
-        &server.http,
+        &server,
         json!({ "autoStart": false, "title": "Saved title", "upload": false }),
     )
     .await;
@@ -155,13 +142,7 @@ async fn saved_settings_are_used_after_a_restart() {
     server.terminate();
 
     let server = Binary::start(&dirs, http_port, incoming, &[]).await;
-    let r = server
-        .http
-        .get(format!("{}/api/v1/config", server.base))
-        .send()
-        .await
-        .unwrap();
-    let config: Value = r.json().await.unwrap();
+    let config = read_config(&server).await;
     assert_eq!(config["autoStart"], false);
     assert_eq!(config["upload"], false);
     assert_eq!(config["title"], "Saved title");
@@ -240,7 +221,7 @@ async fn the_ui_is_served_with_relative_urls_and_a_strict_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
     let dirs = Dirs::new();
-    let tmp = dirs.state.parent().unwrap().canonicalize().unwrap();
+    let tmp = dirs.root().canonicalize().unwrap();
     let downloads = dirs.downloads.canonicalize().unwrap();
     let outside = tmp.join("outside");
     std::fs::create_dir_all(&outside).unwrap();
@@ -252,15 +233,7 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
 
     // By default the root is the download folder the server started with.
     let server = Binary::start(&dirs, http_port, incoming, &[]).await;
-    let get = |http: reqwest::Client, base: String| async move {
-        let r = http
-            .get(format!("{base}/api/v1/config"))
-            .send()
-            .await
-            .unwrap();
-        r.json::<Value>().await.unwrap()
-    };
-    let config = get(server.http.clone(), server.base.clone()).await;
+    let config = read_config(&server).await;
     assert_eq!(config["downloadRoot"], downloads.display().to_string());
     let at = |p: &std::path::Path| p.display().to_string();
     for (dir, why) in [
@@ -274,7 +247,7 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
         ("/".to_owned(), "root folder"),
         ("movies".to_owned(), "absolute"),
     ] {
-        let (status, err) = patch(&server.base, &server.http, json!({ "downloadDir": dir })).await;
+        let (status, err) = patch(&server, json!({ "downloadDir": dir })).await;
         assert_eq!(status, 400, "{dir}: {err}");
         let message = err["error"].as_str().unwrap();
         assert!(message.starts_with("downloadDir: "), "{dir}: {message}");
@@ -304,7 +277,7 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
         "keyPath",
     ] {
         let body = json!({ key: "/", "title": "changed" });
-        let (status, err) = patch(&server.base, &server.http, body).await;
+        let (status, err) = patch(&server, body).await;
         assert_eq!(status, 400, "{key}: {err}");
         let message = err["error"].as_str().unwrap();
         assert!(
@@ -312,7 +285,7 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
             "{message}"
         );
     }
-    let (status, err) = patch(&server.base, &server.http, json!({ "doneCmd": "sh" })).await;
+    let (status, err) = patch(&server, json!({ "doneCmd": "sh" })).await;
     assert_eq!(status, 400);
     assert!(
         err["error"].as_str().unwrap().contains("\"doneCmd\""),
@@ -322,17 +295,12 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
         std::fs::read_to_string(&config_file).unwrap_or_default(),
         saved
     );
-    let config = get(server.http.clone(), server.base.clone()).await;
+    let config = read_config(&server).await;
     assert_eq!(config["title"], "Cloud Torrent");
 
     // A subfolder is fine; the root is saved with it, so the next start keeps it.
     let movies = downloads.join("movies");
-    let (status, config) = patch(
-        &server.base,
-        &server.http,
-        json!({ "downloadDir": at(&movies) }),
-    )
-    .await;
+    let (status, config) = patch(&server, json!({ "downloadDir": at(&movies) })).await;
     assert_eq!(status, 200, "{config}");
     assert_eq!(config["downloadDir"], at(&movies));
     assert_eq!(config["pendingRestart"], json!(["downloadDir"]));
@@ -351,29 +319,14 @@ async fn the_api_cannot_move_downloads_outside_the_root_or_widen_the_server() {
     // --download-root widens what the API may choose, and only that.
     let root = at(&tmp);
     let server = Binary::start(&dirs, http_port, incoming, &["--download-root", &root]).await;
-    let config = get(server.http.clone(), server.base.clone()).await;
+    let config = read_config(&server).await;
     assert_eq!(config["downloadRoot"], root);
     let media = tmp.join("media");
-    let (status, config) = patch(
-        &server.base,
-        &server.http,
-        json!({ "downloadDir": at(&media) }),
-    )
-    .await;
+    let (status, config) = patch(&server, json!({ "downloadDir": at(&media) })).await;
     assert_eq!(status, 200, "{config}");
-    let (status, err) = patch(
-        &server.base,
-        &server.http,
-        json!({ "downloadDir": "/etc/x" }),
-    )
-    .await;
+    let (status, err) = patch(&server, json!({ "downloadDir": "/etc/x" })).await;
     assert_eq!(status, 400, "{err}");
-    let (status, err) = patch(
-        &server.base,
-        &server.http,
-        json!({ "downloadDir": at(&dirs.state.join("x")) }),
-    )
-    .await;
+    let (status, err) = patch(&server, json!({ "downloadDir": at(&dirs.state.join("x")) })).await;
     assert_eq!(status, 400, "{err}");
     assert!(err["error"].as_str().unwrap().contains("stateDir"), "{err}");
     server.terminate();
@@ -387,12 +340,7 @@ async fn settings_given_on_the_command_line_are_read_only_over_the_api() {
     let http_port = free_port("127.0.0.1");
     let incoming = free_port("127.0.0.1");
     let server = Binary::start(&dirs, http_port, incoming, &["--title", "From the flag"]).await;
-    let (status, err) = patch(
-        &server.base,
-        &server.http,
-        json!({ "title": "From the UI" }),
-    )
-    .await;
+    let (status, err) = patch(&server, json!({ "title": "From the UI" })).await;
     assert_eq!(status, 400, "{err}");
     let message = err["error"].as_str().unwrap();
     assert!(message.starts_with("title: "), "{message}");
@@ -400,15 +348,7 @@ async fn settings_given_on_the_command_line_are_read_only_over_the_api() {
         message.contains("command-line flag or environment variable"),
         "{message}"
     );
-    let config: Value = server
-        .http
-        .get(format!("{}/api/v1/config", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = read_config(&server).await;
     assert_eq!(config["title"], "From the flag");
     let fixed = config["commandLine"].as_array().unwrap();
     assert!(fixed.contains(&json!("title")), "{fixed:?}");
@@ -417,7 +357,7 @@ async fn settings_given_on_the_command_line_are_read_only_over_the_api() {
         "set in the file: {fixed:?}"
     );
     // Settings from the config file still change.
-    let (status, config) = patch(&server.base, &server.http, json!({ "seeding": false })).await;
+    let (status, config) = patch(&server, json!({ "seeding": false })).await;
     assert_eq!(status, 200, "{config}");
     assert_eq!(config["seeding"], false);
 }

@@ -3,12 +3,11 @@
 //! stopped one stays stopped with its file selection, and the download continues
 //! without fetching again what was already verified.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
 use serde_json::json;
+
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -29,12 +28,7 @@ async fn torrents_survive_graceful_and_crash_restarts() {
 
     let (http_port, incoming) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
     let server = Binary::start(&dirs, http_port, incoming, &[]).await;
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": big_seed.magnet(&big) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&big_seed.magnet(&big)).await;
     assert_eq!(status, 201, "{t}");
     let keep = other.index_of("keep.bin");
     let (status, t) = server
@@ -51,12 +45,7 @@ async fn torrents_survive_graceful_and_crash_restarts() {
         server.torrent(&other.info_hash).await["downloaded"].as_u64() > Some(0)
     })
     .await;
-    let (status, _) = server
-        .post_json(
-            &format!("/api/v1/torrents/{}/stop", other.info_hash),
-            json!({}),
-        )
-        .await;
+    let (status, _) = server.stop_torrent(&other.info_hash).await;
     assert_eq!(status, 200);
     wait_for("big to reach 3 MiB", TIMEOUT, || async {
         server.torrent(&big.info_hash).await["downloaded"]
@@ -128,22 +117,8 @@ async fn torrents_survive_graceful_and_crash_restarts() {
     );
 
     // It completes, with the right bytes, and the seeder did not send it all again.
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        let b = server.torrent(&big.info_hash).await;
-        if b["state"] == "seeding" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "big never completed: {b:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("big.bin")),
-        sha256_file(&big.root)
-    );
+    server.wait_state(&big.info_hash, "seeding", TIMEOUT).await;
+    assert_same_file(&dirs.downloads.join("big.bin"), &big.root);
     assert!(
         big_seed.uploaded() < size + size / 4,
         "the seeder sent {} bytes for a {size} byte file: the restarts re-downloaded data",
@@ -151,31 +126,21 @@ async fn torrents_survive_graceful_and_crash_restarts() {
     );
 
     // And the stopped one, started at last, completes its selected file.
-    let (status, _) = server
-        .post_json(
-            &format!("/api/v1/torrents/{}/start", other.info_hash),
-            json!({}),
-        )
-        .await;
+    let (status, _) = server.start_torrent(&other.info_hash).await;
     assert_eq!(status, 200);
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    while server.torrent(&other.info_hash).await["state"] != "seeding" {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "other never completed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("other/keep.bin")),
-        sha256_file(&other.root.join("keep.bin"))
+    server
+        .wait_state(&other.info_hash, "seeding", TIMEOUT)
+        .await;
+    assert_same_file(
+        &dirs.downloads.join("other/keep.bin"),
+        &other.root.join("keep.bin"),
     );
     server.terminate();
 }
 
 /// The first non-zero `downloaded` after a restart: what fast resume restored
 /// (plus at most what arrived in the 50 ms between two polls).
-async fn first_progress(server: &Binary, hash: &str) -> u64 {
+async fn first_progress(server: &Api, hash: &str) -> u64 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let n = server.torrent(hash).await["downloaded"].as_u64().unwrap();

@@ -5,14 +5,13 @@
 //!
 //! Needs root (to mount the tmpfs); without it the test says so and returns.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(90);
 const MIB: usize = 1024 * 1024;
@@ -72,17 +71,12 @@ async fn a_full_disk_is_an_error_and_the_download_resumes_when_space_is_freed() 
     let seeder = Seeder::start(&data, "127.0.0.61", None, &[]).await;
     let server = TestServer::start(test_engine_config(&dirs)).await;
 
-    let (status, t) = server
-        .post_json(
-            "/api/v1/torrents",
-            json!({ "magnet": seeder.magnet(&data) }),
-        )
-        .await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201, "{t}");
     let hash = data.info_hash.clone();
 
     // The torrent fails, with a message that says what to do and no server paths.
-    let failed = wait_for_state(&server, &hash, "error").await;
+    let failed = server.wait_state(&hash, "error", TIMEOUT).await;
     let error = failed["error"].as_str().unwrap_or_default().to_owned();
     let lower = error.to_lowercase();
     assert!(
@@ -121,29 +115,12 @@ async fn a_full_disk_is_an_error_and_the_download_resumes_when_space_is_freed() 
 
     // Free the space: nobody touches the torrent, it resumes and completes.
     std::fs::remove_file(&filler).unwrap();
-    let done = wait_for_state(&server, &hash, "seeding").await;
+    // (it is in error until then: only "seeding" ends the wait)
+    let done = server
+        .wait_torrent(&hash, "\"seeding\"", TIMEOUT, |t| t["state"] == "seeding")
+        .await;
     assert_eq!(done["downloaded"], size, "{done:#}");
     assert_eq!(done["error"], Value::Null, "{done:#}");
-    assert_eq!(
-        sha256_file(&dirs.downloads.join("big.bin")),
-        sha256_file(&data.root),
-        "the downloaded bytes differ from the seeder's"
-    );
+    assert_same_file(&dirs.downloads.join("big.bin"), &data.root);
     server.stop().await;
-}
-
-/// Polls until the torrent is in `state` (errors on the way are expected here).
-async fn wait_for_state(server: &TestServer, hash: &str, state: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        let t = server.torrent(hash).await;
-        if t["state"] == state {
-            return t;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the torrent never reached {state:?}; last: {t:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

@@ -74,6 +74,7 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
     let r = server
         .http
         .patch(server.url("/api/v1/config"))
+        .header("content-type", "application/json")
         .body("[1]")
         .send()
         .await

@@ -4,9 +4,8 @@
 use std::any::Any;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{AddOptions, AddSource, InfoHash, Torrent};
 use serde::Deserialize;
@@ -14,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{self, Multipart, Query, RawBody};
 
 /// Body of `POST /api/v1/torrents` as JSON: exactly one of `magnet` or `url`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,30 +59,6 @@ fn parse_hash(raw: &str) -> ApiResult<InfoHash> {
     Ok(raw.parse::<InfoHash>()?)
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "the request body is empty; expected a JSON object".into(),
-        ));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
-}
-
-fn parse_query<T: serde::de::DeserializeOwned>(query: Option<&str>) -> ApiResult<T> {
-    serde_urlencoded_from(query.unwrap_or(""))
-}
-
-fn serde_urlencoded_from<T: serde::de::DeserializeOwned>(query: &str) -> ApiResult<T> {
-    Query::<T>::try_from_uri(
-        &format!("/?{query}")
-            .parse()
-            .map_err(|_| ApiError::BadRequest("invalid query string".into()))?,
-    )
-    .map(|q| q.0)
-    .map_err(|e| ApiError::BadRequest(format!("invalid query string: {}", e.body_text())))
-}
-
 /// Parses `"0,2,5"` or `"[0,2,5]"` into file indices.
 pub(crate) fn parse_file_list(raw: &str) -> ApiResult<Vec<usize>> {
     let inner = raw.trim().trim_start_matches('[').trim_end_matches(']');
@@ -96,20 +72,6 @@ pub(crate) fn parse_file_list(raw: &str) -> ApiResult<Vec<usize>> {
             })
         })
         .collect()
-}
-
-fn content_type(req: &Request) -> String {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
 }
 
 /// Answers 201 for a new torrent and 200 for one that was already there.
@@ -154,11 +116,10 @@ pub async fn get_torrent(
         (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, description = "The URL could not be fetched", body = ErrorBody)))]
 pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    let kind = content_type(&req);
-    let (source, options) = match kind.as_str() {
+    let (source, options) = match extract::content_type(req.headers()).as_str() {
         "application/json" => {
-            let body = read_body(req).await?;
-            let json: AddTorrentJson = parse_json(&body)?;
+            let extract::Json(json) =
+                extract::Json::<AddTorrentJson>::from_request(req, &state).await?;
             let source = match (json.magnet, json.url) {
                 (Some(m), None) => AddSource::Magnet(m),
                 (None, Some(u)) => AddSource::Url(u),
@@ -177,8 +138,8 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
             )
         }
         "application/x-bittorrent" => {
-            let query: AddTorrentQuery = parse_query(req.uri().query())?;
-            let body = read_body(req).await?;
+            let Query(query) = Query::<AddTorrentQuery>::from_uri(req.uri())?;
+            let RawBody(body) = RawBody::from_request(req, &state).await?;
             let files = query.files.as_deref().map(parse_file_list).transpose()?;
             (
                 AddSource::TorrentFile(body),
@@ -188,7 +149,9 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                 },
             )
         }
-        "multipart/form-data" => read_multipart(req).await?,
+        "multipart/form-data" => {
+            read_multipart(Multipart::from_request(req, &state).await?).await?
+        }
         "" => {
             return Err(ApiError::UnsupportedMediaType(
                 "missing Content-Type; use application/json, application/x-bittorrent or multipart/form-data".into(),
@@ -203,26 +166,11 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
     Ok(added_response(state.engine.add(source, options).await?))
 }
 
-pub(crate) async fn read_body(req: Request) -> ApiResult<Bytes> {
-    Bytes::from_request(req, &()).await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::BadRequest("the request body is larger than 10 MiB".into())
-        } else {
-            ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
-        }
-    })
-}
-
-async fn read_multipart(req: Request) -> ApiResult<(AddSource, AddOptions)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::BadRequest(format!("invalid multipart body: {}", e.body_text()))
-    };
-    let mut multipart = Multipart::from_request(req, &())
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {}", e.body_text())))?;
+async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOptions)> {
+    let bad = extract::multipart_error;
     let mut torrent = None;
     let mut options = AddOptions::default();
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await? {
         match field.name().unwrap_or("") {
             "torrent" => torrent = Some(field.bytes().await.map_err(bad)?),
             "paused" => {
@@ -280,14 +228,14 @@ pub async fn stop_torrent(
 #[utoipa::path(put, path = "/api/v1/torrents/{infoHash}/files", tag = "torrents",
     params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
     request_body = SelectFilesJson,
-    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn select_files(
     State(state): State<AppState>,
     Path(info_hash): Path<String>,
-    body: Bytes,
+    extract::Json(json): extract::Json<SelectFilesJson>,
 ) -> ApiResult<Json<Torrent>> {
     let hash = parse_hash(&info_hash)?;
-    let json: SelectFilesJson = parse_json(&body)?;
     Ok(Json(state.engine.select_files(&hash, json.selected).await?))
 }
 
@@ -298,10 +246,9 @@ pub async fn select_files(
 pub async fn delete_torrent(
     State(state): State<AppState>,
     Path(info_hash): Path<String>,
-    req: Request,
+    Query(query): Query<DeleteQuery>,
 ) -> ApiResult<StatusCode> {
     let hash = parse_hash(&info_hash)?;
-    let query: DeleteQuery = parse_query(req.uri().query())?;
     state
         .engine
         .delete(&hash, query.delete_files.unwrap_or(false))

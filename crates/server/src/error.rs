@@ -1,9 +1,11 @@
-//! The server's error type and its one mapping to HTTP status + JSON.
+//! The server's error type and its one mapping to an HTTP status, rendered as JSON
+//! `{"error": ...}` for the API or as text for the legacy endpoints ([`TextError`]).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::EngineError;
+use cloud_torrent_search::{FailureKind, SearchError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -23,6 +25,9 @@ pub enum ApiError {
     /// The body's content type is not one we read.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The body is larger than the server accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// No such route or file.
     #[error("{0}")]
     NotFound(String),
@@ -52,6 +57,9 @@ pub enum ApiError {
     /// An error of the engine.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// An error of torrent search (a provider's failure names the provider and says why).
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }
 
 impl ApiError {
@@ -60,6 +68,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -79,18 +88,45 @@ impl ApiError {
                 EngineError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
                 EngineError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            ApiError::Search(e) => match e {
+                SearchError::NotConfigured | SearchError::UnknownProvider(_) => {
+                    StatusCode::NOT_FOUND
+                }
+                SearchError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                SearchError::Provider(p) if p.kind == FailureKind::Timeout => {
+                    StatusCode::GATEWAY_TIMEOUT
+                }
+                SearchError::Provider(_) => StatusCode::BAD_GATEWAY,
+                SearchError::Config(_) | SearchError::Internal(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            },
         }
+    }
+
+    /// The status, after logging server faults (a failure of another server, 502 or
+    /// 504, is a warning).
+    fn logged_status(&self) -> StatusCode {
+        let status = self.status();
+        if status == StatusCode::BAD_GATEWAY || status == StatusCode::GATEWAY_TIMEOUT {
+            tracing::warn!("{self}");
+        } else if status.is_server_error() {
+            tracing::error!("{self}");
+        }
+        status
+    }
+
+    /// The message for the client: server paths removed.
+    fn public_message(&self) -> String {
+        cloud_torrent_engine::sanitize::strip_paths(&self.to_string())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!("{self}");
-        }
+        let status = self.logged_status();
         let body = ErrorBody {
-            error: cloud_torrent_engine::sanitize::strip_paths(&self.to_string()),
+            error: self.public_message(),
         };
         let retry_after = match &self {
             ApiError::TooManyRequests {
@@ -105,6 +141,30 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         response
+    }
+}
+
+/// An [`ApiError`] answered in the legacy text format (Cloud Torrent's `/api/...`
+/// endpoints): `400 <message>` as `text/plain` for every client error except a body
+/// over the limit (413); server faults keep their 5xx status.
+#[derive(Debug)]
+pub struct TextError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for TextError {
+    fn from(e: E) -> Self {
+        TextError(e.into())
+    }
+}
+
+impl IntoResponse for TextError {
+    fn into_response(self) -> Response {
+        let status = self.0.logged_status();
+        let status = if status.is_server_error() || status == StatusCode::PAYLOAD_TOO_LARGE {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        (status, self.0.public_message()).into_response()
     }
 }
 

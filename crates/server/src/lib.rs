@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod error;
 mod events;
+mod extract;
 mod files;
 mod legacy;
 mod live;

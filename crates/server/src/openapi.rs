@@ -145,7 +145,8 @@ mod doc {
         request_body(content = String, description = "A magnet URI", content_type = "text/plain"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
-            (status = 400, description = "What was wrong", body = String, content_type = "text/plain")))]
+            (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
+            (status = 413, description = "The body is larger than 10 MiB", body = String, content_type = "text/plain")))]
     pub fn legacy_magnet() {}
 
     /// Cloud Torrent's old endpoint: adds the .torrent at a URL.
@@ -153,7 +154,8 @@ mod doc {
         request_body(content = String, description = "An http(s) URL of a .torrent", content_type = "text/plain"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
-            (status = 400, description = "What was wrong", body = String, content_type = "text/plain")))]
+            (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
+            (status = 413, description = "The body is larger than 10 MiB", body = String, content_type = "text/plain")))]
     pub fn legacy_url() {}
 
     /// Cloud Torrent's old endpoint: adds a .torrent file.
@@ -161,7 +163,8 @@ mod doc {
         request_body(content = Vec<u8>, description = "The .torrent's bytes", content_type = "application/x-bittorrent"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
-            (status = 400, description = "What was wrong", body = String, content_type = "text/plain")))]
+            (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
+            (status = 413, description = "The body is larger than 10 MiB", body = String, content_type = "text/plain")))]
     pub fn legacy_torrent_file() {}
 
     /// Cloud Torrent's old endpoint: `start:<infoHash>`, `stop:<infoHash>` or
@@ -170,7 +173,8 @@ mod doc {
         request_body(content = String, description = "`start:`, `stop:` or `delete:` and an info hash", content_type = "text/plain"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
-            (status = 400, description = "What was wrong", body = String, content_type = "text/plain")))]
+            (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
+            (status = 413, description = "The body is larger than 10 MiB", body = String, content_type = "text/plain")))]
     pub fn legacy_torrent() {}
 
     /// Cloud Torrent's old endpoint: `start:<infoHash>:<path>` or `stop:<infoHash>:<path>`
@@ -179,7 +183,8 @@ mod doc {
         request_body(content = String, description = "`start:` or `stop:`, an info hash and a file's path", content_type = "text/plain"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
-            (status = 400, description = "What was wrong", body = String, content_type = "text/plain")))]
+            (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
+            (status = 413, description = "The body is larger than 10 MiB", body = String, content_type = "text/plain")))]
     pub fn legacy_file() {}
 }
 

@@ -1,22 +1,22 @@
 //! Torrent search under `/api/v1/search`: thin handlers over
 //! [`cloud_torrent_search::Searcher`]. A provider's failure is a 502 (504 for a
-//! timeout) whose message names the provider and says why.
+//! timeout) whose message names the provider and says why (see
+//! [`crate::error::ApiError::status`]).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Query, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cloud_torrent_engine::{AddOptions, AddSource, EngineError, Torrent};
+use cloud_torrent_engine::{AddOptions, AddSource, Torrent};
 use cloud_torrent_search::{
-    AddRequest, FailureKind, ItemLinks, ProviderInfo, Resolved, SearchError, SearchQuery,
-    SearchResponse,
+    AddRequest, ItemLinks, ProviderInfo, Resolved, SearchQuery, SearchResponse,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{self, Query};
 
 /// Query of `GET /api/v1/search`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -61,61 +61,6 @@ pub struct SearchAddJson {
     pub paused: Option<bool>,
 }
 
-/// What search handlers fail with.
-pub enum Failure {
-    /// An error of search.
-    Search(SearchError),
-    /// Any other API error.
-    Api(ApiError),
-}
-
-impl From<SearchError> for Failure {
-    fn from(e: SearchError) -> Self {
-        Failure::Search(e)
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
-        Failure::Api(e)
-    }
-}
-
-impl From<EngineError> for Failure {
-    fn from(e: EngineError) -> Self {
-        Failure::Api(ApiError::Engine(e))
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let e = match self {
-            Failure::Api(e) => return e.into_response(),
-            Failure::Search(e) => e,
-        };
-        let status = match &e {
-            SearchError::NotConfigured | SearchError::UnknownProvider(_) => StatusCode::NOT_FOUND,
-            SearchError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            SearchError::Provider(p) if p.kind == FailureKind::Timeout => {
-                StatusCode::GATEWAY_TIMEOUT
-            }
-            SearchError::Provider(_) => StatusCode::BAD_GATEWAY,
-            SearchError::Config(_) | SearchError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status.is_server_error() {
-            tracing::warn!("{e}");
-        }
-        let error = cloud_torrent_engine::sanitize::strip_paths(&e.to_string());
-        (status, Json(ErrorBody { error })).into_response()
-    }
-}
-
-fn query<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    Query::<T>::try_from_uri(req.uri())
-        .map(|q| q.0)
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {}", e.body_text())))
-}
-
 /// Lists the search providers.
 #[utoipa::path(get, path = "/api/v1/search/providers", tag = "search",
     responses((status = 200, description = "Enabled providers, in the file's order", body = [ProviderInfo])))]
@@ -131,9 +76,8 @@ pub async fn providers(State(state): State<AppState>) -> Json<Vec<ProviderInfo>>
         (status = 404, description = "Unknown provider, or no providers configured", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
-    req: Request,
-) -> Result<Json<SearchResponse>, Failure> {
-    let p: SearchParams = query(&req)?;
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<SearchResponse>> {
     let q = SearchQuery {
         query: p.query,
         provider: p.provider.filter(|p| !p.is_empty()),
@@ -149,8 +93,10 @@ pub async fn search(
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 502, description = "The provider failed", body = ErrorBody),
         (status = 504, description = "The provider timed out", body = ErrorBody)))]
-pub async fn item(State(state): State<AppState>, req: Request) -> Result<Json<ItemLinks>, Failure> {
-    let p: ItemParams = query(&req)?;
+pub async fn item(
+    State(state): State<AppState>,
+    Query(p): Query<ItemParams>,
+) -> ApiResult<Json<ItemLinks>> {
     Ok(Json(state.search.item(&p.provider, &p.item).await?))
 }
 
@@ -162,18 +108,13 @@ pub async fn item(State(state): State<AppState>, req: Request) -> Result<Json<It
         (status = 201, description = "Added", body = Torrent),
         (status = 200, description = "It was already there", body = Torrent),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 502, description = "The provider failed", body = ErrorBody),
         (status = 504, description = "The provider timed out", body = ErrorBody)))]
-pub async fn add(State(state): State<AppState>, body: Bytes) -> Result<Response, Failure> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "the request body is empty; expected a JSON object with \"provider\" and \"item\""
-                .into(),
-        )
-        .into());
-    }
-    let json: SearchAddJson = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+pub async fn add(
+    State(state): State<AppState>,
+    extract::Json(json): extract::Json<SearchAddJson>,
+) -> ApiResult<Response> {
     let resolved = state
         .search
         .resolve(&AddRequest {

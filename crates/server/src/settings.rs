@@ -13,7 +13,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use cloud_torrent_config::{Api, ConfigValues, SETTINGS, setting};
 use cloud_torrent_engine::{Engine, SettingsUpdate};
@@ -24,6 +23,7 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract;
 
 /// The configuration as the UI shows it: every setting that is not `Hidden`, by key,
 /// plus `pendingRestart` (settings saved but applied only after a restart) and
@@ -362,13 +362,12 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ConfigView> {
 /// nothing; saved to the config file. Other settings are refused by name.
 #[utoipa::path(patch, path = "/api/v1/config", tag = "config",
     request_body(content = Object, description = "The settings to change"),
-    responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 500, body = ErrorBody)))]
+    responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 500, body = ErrorBody)))]
 pub async fn patch_config(
     State(state): State<AppState>,
-    body: Bytes,
+    extract::Json(value): extract::Json<Value>,
 ) -> ApiResult<Json<ConfigView>> {
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let Value::Object(map) = value else {
         return Err(ApiError::BadRequest(
             "the body must be a JSON object of settings".into(),

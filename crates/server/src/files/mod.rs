@@ -12,7 +12,7 @@ mod zip;
 use std::path::PathBuf;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{InfoHash, Torrent, TorrentState};
@@ -23,6 +23,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Query;
 use http::{Plan, Representation};
 pub use tree::Listing;
 
@@ -34,11 +35,7 @@ fn download_root(state: &AppState) -> ApiResult<PathBuf> {
         .config()
         .download_dir
         .canonicalize()
-        .map_err(|_| {
-            ApiError::Engine(cloud_torrent_engine::EngineError::Internal(
-                "the download folder is missing".into(),
-            ))
-        })
+        .map_err(|_| ApiError::Internal("the download folder is missing".into()))
 }
 
 /// The folder (or file) at the top of each torrent, relative to the download folder.
@@ -80,10 +77,8 @@ pub struct ListQuery {
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_downloads(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> ApiResult<axum::Json<Listing>> {
-    let Query(query) = query
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {}", e.body_text())))?;
     let root = download_root(&state)?;
     let inside = paths::resolve(&root, query.path.as_deref().unwrap_or(""))?;
     if !inside.absolute.is_dir() {
@@ -98,11 +93,7 @@ pub async fn list_downloads(
         tree::list(&inside.absolute, &inside.relative, limit, &torrents)
     })
     .await
-    .map_err(|_| {
-        ApiError::Engine(cloud_torrent_engine::EngineError::Internal(
-            "listing failed".into(),
-        ))
-    })?;
+    .map_err(|_| ApiError::Internal("listing failed".into()))?;
     Ok(axum::Json(listing))
 }
 
@@ -242,15 +233,11 @@ pub async fn delete(
     .await;
     match result {
         Ok(Ok(())) => Ok(StatusCode::NO_CONTENT),
-        Ok(Err(e)) => Err(ApiError::Engine(
-            cloud_torrent_engine::EngineError::Internal(format!(
-                "cannot delete {rel:?}: {}",
-                e.kind()
-            )),
-        )),
-        Err(_) => Err(ApiError::Engine(
-            cloud_torrent_engine::EngineError::Internal("delete failed".into()),
-        )),
+        Ok(Err(e)) => Err(ApiError::Internal(format!(
+            "cannot delete {rel:?}: {}",
+            e.kind()
+        ))),
+        Err(_) => Err(ApiError::Internal("delete failed".into())),
     }
 }
 
@@ -295,12 +282,7 @@ pub async fn stream(
         open.reader
             .seek(std::io::SeekFrom::Start(start))
             .await
-            .map_err(|e| {
-                ApiError::Engine(cloud_torrent_engine::EngineError::Internal(format!(
-                    "seek failed: {}",
-                    e.kind()
-                )))
-            })?;
+            .map_err(|e| ApiError::Internal(format!("seek failed: {}", e.kind())))?;
     }
     let body = Body::from_stream(ReaderStream::with_capacity(
         open.reader.take(end - start),

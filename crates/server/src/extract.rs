@@ -1,0 +1,258 @@
+//! The request extractors of every handler: a JSON body ([`Json`]), a query string
+//! ([`Query`]), a raw body ([`RawBody`]) and a multipart form ([`Multipart`]). Each
+//! refuses bad input with an [`ApiError`] that says what was wrong: 400 for a
+//! malformed body or query, 413 for a body over the limit, 415 for a body of the
+//! wrong content type.
+
+use axum::body::Bytes;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The answer to a body over the server's limit (see `DefaultBodyLimit` in the router).
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the request body is larger than {} MiB",
+        cloud_torrent_engine::MAX_TORRENT_BYTES / (1024 * 1024)
+    ))
+}
+
+/// The request's media type without parameters, lowercased; empty when absent.
+pub fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The whole body as bytes, whatever its content type (.torrent uploads and the
+/// legacy endpoints).
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
+                }
+            })
+    }
+}
+
+/// A body of type `application/json` (or `application/*+json`) read into `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned> Json<T> {
+    /// Reads `T` from a JSON body, saying whether it was empty, not JSON, or JSON of
+    /// the wrong shape.
+    fn parse(body: &[u8]) -> ApiResult<Self> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::BadRequest(
+                "the request body is empty; expected a JSON object".into(),
+            ));
+        }
+        serde_json::from_slice(body).map(Json).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Data => "wrong fields or types",
+                _ => "not well-formed JSON",
+            };
+            ApiError::BadRequest(format!("invalid JSON body ({what}): {e}"))
+        })
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let media_type = content_type(req.headers());
+        let is_json = media_type == "application/json"
+            || media_type.starts_with("application/") && media_type.ends_with("+json");
+        if media_type.is_empty() {
+            return Err(ApiError::UnsupportedMediaType(
+                "missing Content-Type; send application/json".into(),
+            ));
+        }
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "unsupported Content-Type {media_type:?}; send application/json"
+            )));
+        }
+        let RawBody(body) = RawBody::from_request(req, state).await?;
+        Self::parse(&body)
+    }
+}
+
+/// The query string read into `T` (an absent query reads as an empty one).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> Query<T> {
+    /// Reads `T` from the query of `uri`.
+    pub fn from_uri(uri: &Uri) -> ApiResult<Self> {
+        serde_urlencoded::from_str(uri.query().unwrap_or(""))
+            .map(Query)
+            .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Self::from_uri(&parts.uri)
+    }
+}
+
+/// A `multipart/form-data` body, read field by field.
+pub struct Multipart(axum::extract::Multipart);
+
+impl Multipart {
+    /// The next field, or `None` after the last one.
+    pub async fn next_field(&mut self) -> ApiResult<Option<Field<'_>>> {
+        self.0.next_field().await.map_err(multipart_error)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {}", e.body_text())))
+    }
+}
+
+/// The error of reading a multipart field: 413 past the body limit, else 400.
+pub fn multipart_error(e: MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::BadRequest(format!("invalid multipart body: {}", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Selected {
+        selected: Vec<usize>,
+    }
+
+    async fn json(content_type: Option<&str>, body: &'static str) -> ApiResult<Selected> {
+        let mut req = Request::builder().method("POST").uri("/");
+        if let Some(c) = content_type {
+            req = req.header(header::CONTENT_TYPE, c);
+        }
+        let req = req.body(Body::from(body)).expect("a valid request");
+        Json::<Selected>::from_request(req, &()).await.map(|j| j.0)
+    }
+
+    fn refused(result: ApiResult<Selected>) -> (StatusCode, String) {
+        let e = result.expect_err("refused");
+        (e.status(), e.to_string())
+    }
+
+    #[tokio::test]
+    async fn json_bodies_are_read_or_refused_saying_why() {
+        let ok = json(
+            Some("application/json; charset=utf-8"),
+            r#"{"selected":[1]}"#,
+        )
+        .await;
+        assert_eq!(ok.expect("accepted").selected, vec![1]);
+        let cases = [
+            (
+                Some("application/json"),
+                " ",
+                400,
+                "the request body is empty",
+            ),
+            (
+                Some("application/json"),
+                "{not",
+                400,
+                "not well-formed JSON",
+            ),
+            (
+                Some("application/json"),
+                r#"{"selected":"all"}"#,
+                400,
+                "wrong fields or types",
+            ),
+            (
+                Some("application/json"),
+                r#"{"other":1}"#,
+                400,
+                "unknown field",
+            ),
+            (None, r#"{"selected":[1]}"#, 415, "missing Content-Type"),
+            (
+                Some("text/html"),
+                r#"{"selected":[1]}"#,
+                415,
+                "send application/json",
+            ),
+        ];
+        for (content_type, body, status, words) in cases {
+            let (got, message) = refused(json(content_type, body).await);
+            assert_eq!(got.as_u16(), status, "{body}: {message}");
+            assert!(message.contains(words), "{body}: {message}");
+        }
+    }
+
+    #[test]
+    fn bad_queries_are_400_naming_the_problem() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Page {
+            page: Option<u32>,
+        }
+        let uri: Uri = "/x?page=2".parse().expect("a URI");
+        assert_eq!(Query::<Page>::from_uri(&uri).expect("read").0.page, Some(2));
+        let uri: Uri = "/x".parse().expect("a URI");
+        assert_eq!(Query::<Page>::from_uri(&uri).expect("read").0.page, None);
+        for bad in ["/x?page=two", "/x?bogus=1"] {
+            let uri: Uri = bad.parse().expect("a URI");
+            let e = Query::<Page>::from_uri(&uri).expect_err("refused");
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+            assert!(e.to_string().starts_with("invalid query string: "), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_413() {
+        // What the router's `DefaultBodyLimit` does to the body, with a small limit.
+        let limited = http_body_util::Limited::new(Body::from(vec![b'x'; 64]), 16);
+        let req = Request::builder()
+            .uri("/")
+            .body(Body::new(limited))
+            .expect("a valid request");
+        let e = RawBody::from_request(req, &()).await.expect_err("refused");
+        assert_eq!(e.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(e.to_string(), "the request body is larger than 10 MiB");
+    }
+}

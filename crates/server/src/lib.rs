@@ -129,8 +129,8 @@ macro_rules! routes {
 
 routes! {
     GET "/healthz" => || async { "ok" },
-    GET "/login" => auth::login_page,
-    GET "/login.js" => auth::login_js,
+    GET "/login" => ui::login_page,
+    GET "/login.js" => ui::login_script,
     POST "/api/v1/login" => auth::login,
     POST "/api/v1/logout" => auth::logout,
     GET "/" => ui::asset,

@@ -1,0 +1,324 @@
+//! Who the user is: the login ([`Credentials`]: a user name and the argon2 hash of its
+//! password), the generated login kept in the state folder ([`load_or_generate`]), and
+//! HTTP Basic `Authorization` values checked against the login.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::lock;
+
+/// Name of the file in the state folder that keeps a generated login.
+pub const GENERATED_AUTH_FILE: &str = "auth.json";
+
+/// Longest Basic `Authorization` value (base64, without its padding) that is decoded.
+const MAX_BASIC_BASE64: usize = 8192;
+
+/// Basic values verified recently, whose digests are kept.
+const VERIFIED_BASIC_KEPT: usize = 16;
+
+/// Decoder of Basic credentials: the standard alphabet; the `=` padding and the unused
+/// low bits of the last character are not checked.
+const BASIC_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// A user name and the argon2 hash (PHC string) of its password.
+#[derive(Clone)]
+pub struct Credentials {
+    username: String,
+    password_hash: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Hashes `password` with argon2 (a fresh random salt); the password itself is not kept.
+    pub fn new(username: &str, password: &str) -> anyhow::Result<Credentials> {
+        if username.is_empty() || password.is_empty() {
+            anyhow::bail!("auth: the user name and the password must not be empty");
+        }
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+        Ok(Credentials {
+            username: username.to_owned(),
+            password_hash: hash.to_string(),
+        })
+    }
+
+    /// Credentials from a stored argon2 PHC string (checked to be one).
+    pub fn from_hash(username: &str, password_hash: &str) -> anyhow::Result<Credentials> {
+        PasswordHash::new(password_hash)
+            .map_err(|e| anyhow::anyhow!("not an argon2 password hash: {e}"))?;
+        Ok(Credentials {
+            username: username.to_owned(),
+            password_hash: password_hash.to_owned(),
+        })
+    }
+
+    /// The user name.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The argon2 hash of the password (PHC string).
+    pub fn password_hash(&self) -> &str {
+        &self.password_hash
+    }
+
+    /// Whether `username` and `password` match; constant-time, and slow on purpose (argon2).
+    pub fn verify(&self, username: &str, password: &str) -> bool {
+        // Hash both names so that the comparison does not depend on their lengths.
+        let user_ok: bool = Sha256::digest(username.as_bytes())
+            .ct_eq(&Sha256::digest(self.username.as_bytes()))
+            .into();
+        let password_ok = PasswordHash::new(&self.password_hash).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        });
+        user_ok & password_ok
+    }
+}
+
+/// What the state folder keeps of a generated login.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredLogin {
+    username: String,
+    password_hash: String,
+}
+
+/// The login kept in `<state_dir>/auth.json`, or a new one: user `admin` and a random
+/// password, whose hash is written there. The password is returned only when it was
+/// just generated (to be shown once); it is never stored.
+pub fn load_or_generate(state_dir: &Path) -> anyhow::Result<(Credentials, Option<String>)> {
+    let path = state_dir.join(GENERATED_AUTH_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let stored: StoredLogin = serde_json::from_slice(&bytes).map_err(|e| {
+                anyhow::anyhow!("{GENERATED_AUTH_FILE} in the state folder is invalid ({e}); delete it to generate a new password")
+            })?;
+            Ok((
+                Credentials::from_hash(&stored.username, &stored.password_hash)?,
+                None,
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let password = random_password(20)?;
+            let credentials = Credentials::new("admin", &password)?;
+            let stored = StoredLogin {
+                username: credentials.username.clone(),
+                password_hash: credentials.password_hash.clone(),
+            };
+            let tmp = state_dir.join(format!("{GENERATED_AUTH_FILE}.tmp"));
+            std::fs::write(&tmp, serde_json::to_vec_pretty(&stored)?)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+            }
+            std::fs::rename(&tmp, &path)?;
+            Ok((credentials, Some(password)))
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot read {GENERATED_AUTH_FILE} in the state folder: {e}"
+        )),
+    }
+}
+
+fn random_password(len: usize) -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        let mut buf = [0u8; 32];
+        getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+        for b in buf {
+            // Rejection sampling keeps every character equally likely.
+            let limit = 256 - 256 % ALPHABET.len();
+            if (b as usize) < limit && out.len() < len {
+                out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The value after `Basic ` in an `Authorization` header.
+pub(super) fn basic_value(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, rest) = value.split_at_checked(6)?;
+    scheme
+        .eq_ignore_ascii_case(b"basic ")
+        .then(|| rest.trim_ascii())
+}
+
+/// `base64(user:password)` → (user, password).
+fn decode_basic(value: &[u8]) -> Option<(String, String)> {
+    let unpadded = value
+        .strip_suffix(b"==")
+        .or_else(|| value.strip_suffix(b"="))
+        .unwrap_or(value);
+    if unpadded.len() > MAX_BASIC_BASE64 {
+        return None;
+    }
+    let decoded = BASIC_BASE64.decode(value).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// Keyed digests of the Basic `Authorization` values verified last, so that scripts
+/// do not pay argon2 on every request. The key is random and never stored.
+pub(super) struct VerifiedBasic {
+    key: [u8; 32],
+    digests: Mutex<VecDeque<[u8; 32]>>,
+}
+
+impl VerifiedBasic {
+    pub(super) fn new() -> VerifiedBasic {
+        let mut key = [0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            // Without randomness the cache is keyed by the time: still never stored anywhere.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos();
+            key = Sha256::digest(t.to_le_bytes()).into();
+        }
+        VerifiedBasic {
+            key,
+            digests: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn digest(&self, value: &[u8]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update(value);
+        h.finalize().into()
+    }
+
+    /// Whether the Basic `Authorization` value `value` carries `credentials`; argon2
+    /// runs off the async threads, and only for a value not verified recently.
+    pub(super) async fn verify(&self, credentials: &Credentials, value: &[u8]) -> bool {
+        let digest = self.digest(value);
+        let cached = lock(&self.digests)
+            .iter()
+            .fold(false, |found, d| found | bool::from(d.ct_eq(&digest)));
+        if cached {
+            return true;
+        }
+        let Some((user, password)) = decode_basic(value) else {
+            return false;
+        };
+        let credentials = credentials.clone();
+        let ok = tokio::task::spawn_blocking(move || credentials.verify(&user, &password))
+            .await
+            .unwrap_or(false);
+        if ok {
+            let mut digests = lock(&self.digests);
+            if digests.len() >= VERIFIED_BASIC_KEPT {
+                digests.pop_front();
+            }
+            digests.push_back(digest);
+        }
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose;
+
+    use super::*;
+
+    #[test]
+    fn basic_values_decode_to_user_and_password() {
+        let pair = |user: &str, password: &str| Some((user.to_owned(), password.to_owned()));
+        assert_eq!(decode_basic(b"dXNlcjpwYXNz"), pair("user", "pass"));
+        assert_eq!(decode_basic(b"YTpi"), pair("a", "b"));
+        assert_eq!(decode_basic(b"YTpiYw=="), pair("a", "bc"));
+        assert_eq!(decode_basic(b"YTpiY2Q="), pair("a", "bcd"));
+        // Only the first colon separates: passwords may contain colons.
+        assert_eq!(decode_basic(b"dXNlcjpwYTpzcw=="), pair("user", "pa:ss"));
+        // Padding left out.
+        assert_eq!(decode_basic(b"YTpiYw"), pair("a", "bc"));
+        // Not base64, too short, no colon ("user"), not UTF-8 (0xff 0x3a).
+        assert_eq!(decode_basic(b"!!!!"), None);
+        assert_eq!(decode_basic(b"Y"), None);
+        assert_eq!(decode_basic(b"dXNlcg=="), None);
+        assert_eq!(decode_basic(b"/zo="), None);
+        let long = BASIC_BASE64.encode(format!("user:{}", "p".repeat(7000)));
+        assert_eq!(decode_basic(long.as_bytes()), None, "longer than the limit");
+    }
+
+    #[test]
+    fn credentials_verify_only_the_right_pair() {
+        let c = Credentials::new("alice", "s3cret").unwrap();
+        assert!(c.password_hash().starts_with("$argon2"));
+        assert!(!c.password_hash().contains("s3cret"));
+        assert!(c.verify("alice", "s3cret"));
+        assert!(!c.verify("alice", "s3cret "));
+        assert!(!c.verify("bob", "s3cret"));
+        assert!(!c.verify("", ""));
+        let again = Credentials::from_hash("alice", c.password_hash()).unwrap();
+        assert!(again.verify("alice", "s3cret"));
+        assert!(Credentials::from_hash("alice", "plain").is_err());
+        assert!(!format!("{c:?}").contains("argon2"));
+    }
+
+    #[tokio::test]
+    async fn basic_values_are_verified_against_the_login() {
+        let c = Credentials::new("alice", "s3cret").unwrap();
+        let verified = VerifiedBasic::new();
+        let right = general_purpose::STANDARD.encode("alice:s3cret");
+        let wrong = general_purpose::STANDARD.encode("alice:guess");
+        assert!(verified.verify(&c, right.as_bytes()).await);
+        // Again, now from the cache.
+        assert!(verified.verify(&c, right.as_bytes()).await);
+        assert!(!verified.verify(&c, wrong.as_bytes()).await);
+        assert!(!verified.verify(&c, b"not base64").await);
+    }
+
+    #[test]
+    fn generated_login_is_stored_hashed_and_reused() {
+        let dir = std::env::temp_dir().join(format!("ct-auth-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(dir.join(GENERATED_AUTH_FILE));
+        let (first, password) = load_or_generate(&dir).unwrap();
+        let password = password.expect("a new password");
+        assert!(password.len() >= 20);
+        let stored = std::fs::read_to_string(dir.join(GENERATED_AUTH_FILE)).unwrap();
+        assert!(!stored.contains(&password));
+        let (second, again) = load_or_generate(&dir).unwrap();
+        assert!(again.is_none(), "printed only once");
+        assert!(second.verify("admin", &password));
+        assert_eq!(first.password_hash(), second.password_hash());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

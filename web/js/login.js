@@ -1,0 +1,27 @@
+// Sends the login form as JSON, then opens the UI.
+const form = document.getElementById('login');
+const error = document.getElementById('error');
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  error.textContent = '';
+  const data = new FormData(form);
+  try {
+    const res = await fetch('api/v1/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: data.get('username'), password: data.get('password') }),
+    });
+    if (res.ok) {
+      window.location.href = './';
+      return;
+    }
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const json = await res.json();
+      if (json && typeof json.error === 'string') message = json.error;
+    } catch { /* not JSON */ }
+    error.textContent = message;
+  } catch {
+    error.textContent = 'The server cannot be reached.';
+  }
+});

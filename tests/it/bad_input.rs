@@ -2,7 +2,7 @@
 //! panic or an absolute server path, and the server keeps serving afterwards.
 
 use crate::support::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const HASH: &str = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
 
@@ -23,7 +23,7 @@ fn assert_no_paths(text: &str, dirs: &Dirs) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_request_gets_a_clear_json_error() {
     let dirs = Dirs::new();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let data = make_payload(&dirs.data, "t.bin", &[("", 600_000)]).await;
     let truncated = data.torrent[..data.torrent.len() / 2].to_vec();
 
@@ -165,7 +165,7 @@ async fn every_bad_request_gets_a_clear_json_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn urls_are_fetched_safely() {
     let dirs = Dirs::new();
-    let mut cfg = test_engine_config(&dirs);
+    let mut cfg = test_settings(&dirs);
     cfg.allow_private_urls = false;
     let server = TestServer::start(cfg).await;
 
@@ -193,7 +193,7 @@ async fn urls_are_fetched_safely() {
     server.stop().await;
 
     // With allowPrivateUrls: 404, too large and not-a-torrent each get a clear 422.
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     for (path, needle) in [
         ("/missing", "404"),
         ("/big", "10 MiB"),
@@ -213,7 +213,7 @@ async fn urls_are_fetched_safely() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_endpoints_answer_text() {
     let dirs = Dirs::new();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let data = make_payload(&dirs.data, "legacy", &[("a.txt", 1000), ("b.txt", 2000)]).await;
     let form = "application/x-www-form-urlencoded";
 
@@ -343,7 +343,7 @@ async fn legacy_endpoints_answer_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_lists_the_v1_routes() {
     let dirs = Dirs::new();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let (status, doc) = server.get_json("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     let paths = doc["paths"].as_object().unwrap();

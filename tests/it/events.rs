@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use cloud_torrent_config::ConfigValues;
 use cloud_torrent_server::{EventsConfig, ServerConfig};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
@@ -143,9 +144,11 @@ fn quiet_stats() -> EventsConfig {
 
 async fn server_with(dirs: &Dirs, events: EventsConfig) -> TestServer {
     TestServer::start_with(ServerConfig {
-        title: "events test".into(),
         events,
-        ..server_config(test_engine_config(dirs))
+        ..server_config(ConfigValues {
+            title: "events test".into(),
+            ..test_settings(dirs)
+        })
     })
     .await
 }

@@ -52,7 +52,7 @@ async fn byte_ranges_validators_and_headers() {
     std::fs::create_dir_all(dirs.downloads.join("movies")).unwrap();
     std::fs::write(dirs.downloads.join("movies/clip.mp4"), &bytes).unwrap();
     std::fs::write(dirs.downloads.join("empty.txt"), b"").unwrap();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let url = "/download/movies/clip.mp4";
 
     let r = get(&server, url, &[]).await;
@@ -180,7 +180,7 @@ async fn files_cannot_run_script_in_our_origin() {
         "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
     )
     .unwrap();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     for name in ["evil.html", "evil.svg"] {
         let r = get(&server, &format!("/download/{name}"), &[]).await;
         assert_eq!(r.status(), 200);
@@ -202,7 +202,7 @@ async fn nothing_outside_the_download_folder_is_reachable() {
     std::os::unix::fs::symlink(&sibling, downloads.join("escape")).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", downloads.join("passwd")).unwrap();
     let dirs = Dirs::new();
-    let mut cfg = test_engine_config(&dirs);
+    let mut cfg = test_settings(&dirs);
     cfg.download_dir = downloads.clone();
     let server = TestServer::start(cfg).await;
 
@@ -263,7 +263,7 @@ async fn delete_files_folders_and_torrent_data() {
     std::fs::write(dirs.downloads.join("single.txt"), "s").unwrap();
     let data = make_payload(&dirs.data, "tor", &[("x.bin", 300_001), ("y.bin", 11)]).await;
     let seeder = Seeder::start(&data, "127.0.0.51", None, &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     server.add_magnet(&seeder.magnet(&data)).await;
     server
         .wait_state(&data.info_hash, "seeding", Duration::from_secs(60))
@@ -312,7 +312,7 @@ async fn the_tree_is_bounded_and_marks_downloading_torrents() {
     )
     .await;
     let seeder = Seeder::start(&data, "127.0.0.52", Some(256 * 1024), &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     server
         .post_json(
             "/api/v1/torrents",
@@ -420,7 +420,7 @@ async fn folders_download_as_zip_with_known_length_and_ranges() {
     .unwrap();
     std::fs::write(folder.join("disc 1/extras/notes.txt"), b"liner notes").unwrap();
     std::fs::write(folder.join("zero.bin"), b"").unwrap();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     let r = get(&server, "/download/Album?zip", &[]).await;
     assert_eq!(r.status(), 200);
@@ -478,7 +478,7 @@ async fn a_zip_over_4_gib_uses_zip64() {
     let f = std::fs::File::create(folder.join("inner/sparse.img")).unwrap();
     f.set_len((4u64 << 30) + (1 << 20)).unwrap();
     std::fs::write(folder.join("small.txt"), b"after the big one").unwrap();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     let mut r = get(&server, "/download/huge", &[]).await;
     assert_eq!(r.status(), 200);
@@ -522,7 +522,7 @@ async fn streaming_reads_the_end_of_a_file_before_it_is_downloaded() {
     .await;
     // 1 MiB/s: the whole file would take about 24 s.
     let seeder = Seeder::start(&data, "127.0.0.53", Some(1024 * 1024), &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let (_, t) = server.add_magnet(&seeder.magnet(&data)).await;
     let hash = t["infoHash"].as_str().unwrap().to_owned();
     wait_for("metadata", Duration::from_secs(30), || async {

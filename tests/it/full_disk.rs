@@ -69,7 +69,7 @@ async fn a_full_disk_is_an_error_and_the_download_resumes_when_space_is_freed() 
     let size = 12 * MIB + 17;
     let data = make_payload(&dirs.data, "big.bin", &[("", size)]).await;
     let seeder = Seeder::start(&data, "127.0.0.61", None, &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201, "{t}");

@@ -150,7 +150,7 @@ async fn post_torrent(server: &TestServer, path: &str, body: Vec<u8>) -> (u16, S
 async fn hostile_torrents_are_refused_and_write_nothing() {
     let dirs = Dirs::new();
     let root = dirs.root().to_path_buf();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let before: BTreeSet<String> = tree(&root)
         .into_iter()
         .filter(|p| !p.starts_with("state"))
@@ -352,7 +352,7 @@ async fn metadata_from_peers_gets_the_same_checks() {
     std::fs::write(seed.join("a.bin"), payload(40_000, 1)).unwrap();
     std::fs::write(seed.join("b.bin"), payload(30_000, 2)).unwrap();
     let nameless = Payload::create(&seed, "", 16384).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     // As a file: refused outright.
     let (status, text) = post_torrent(&server, "/api/v1/torrents", nameless.torrent.clone()).await;

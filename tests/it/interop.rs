@@ -127,8 +127,8 @@ async fn aria2_seeds_to_us_through_opentracker() {
     .await;
 
     // Our server on its own loopback address; trackers on (the torrent's only peer source).
-    let mut cfg = test_engine_config(&dirs);
-    cfg.listen_ip = Some("127.0.0.3".parse().unwrap());
+    let mut cfg = test_settings(&dirs);
+    cfg.incoming_host = Some("127.0.0.3".parse().unwrap());
     fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
 

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use cloud_torrent_config::ConfigValues;
 use cloud_torrent_server::ServerConfig;
 use serde_json::{Value, json};
 
@@ -30,9 +31,11 @@ async fn settings_apply_live_without_stopping_torrents_and_are_saved() {
     let payload = make_payload(&dirs.data, "keep", &[("", 2 * 1024 * 1024 + 1)]).await;
     let seeder = Seeder::start(&payload, "127.0.0.2", None, &[]).await;
     let server = TestServer::start_with(ServerConfig {
-        title: "Box".into(),
         config_file: Some(config_file.clone()),
-        ..server_config(test_engine_config(&dirs))
+        ..server_config(ConfigValues {
+            title: "Box".into(),
+            ..test_settings(&dirs)
+        })
     })
     .await;
     let config = read_config(&server).await;
@@ -154,7 +157,7 @@ async fn saved_settings_are_used_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ui_is_served_with_relative_urls_and_a_strict_policy() {
     let dirs = Dirs::new();
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let r = server.http.get(server.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let csp = r.headers()["content-security-policy"].to_str().unwrap();

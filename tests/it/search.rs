@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cloud_torrent_server::ServerConfig;
 use fixture::{APIKEY, Fixtures};
 use serde_json::{Value, json};
 
@@ -19,20 +18,16 @@ const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server with a providers file for `site`, whose peer port is known.
 async fn start(dirs: &Dirs, providers: Option<&Value>) -> (TestServer, SocketAddr) {
-    let mut engine = test_engine_config(dirs);
-    let addr = fixed_incoming_port(&mut engine);
+    let mut settings = test_settings(dirs);
+    let addr = fixed_incoming_port(&mut settings);
     // Search must not need this: providers' hosts are allowed on their own.
-    engine.allow_private_urls = false;
-    let search_config = providers.map(|p| {
+    settings.allow_private_urls = false;
+    settings.search_config = providers.map(|p| {
         let file: PathBuf = dirs.data.join("search-providers.json");
         std::fs::write(&file, serde_json::to_vec_pretty(p).unwrap()).unwrap();
         file
     });
-    let server = TestServer::start_with(ServerConfig {
-        search_config,
-        ..server_config(engine)
-    })
-    .await;
+    let server = TestServer::start(settings).await;
     (server, addr)
 }
 

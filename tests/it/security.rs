@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cloud_torrent_config::ConfigValues;
 use cloud_torrent_server::{Credentials, SecurityConfig, ServerConfig, route_table};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
@@ -15,9 +16,11 @@ const HASH: &str = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
 
 async fn start(dirs: &Dirs, security: SecurityConfig) -> TestServer {
     TestServer::start_with(ServerConfig {
-        title: "security".into(),
         security,
-        ..server_config(test_engine_config(dirs))
+        ..server_config(ConfigValues {
+            title: "security".into(),
+            ..test_settings(dirs)
+        })
     })
     .await
 }

@@ -13,7 +13,7 @@ const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server whose incoming peer port is known, so a seeder can dial it.
 async fn server_with_port(dirs: &Dirs) -> (TestServer, SocketAddr) {
-    let mut cfg = test_engine_config(dirs);
+    let mut cfg = test_settings(dirs);
     let addr = fixed_incoming_port(&mut cfg);
     (TestServer::start(cfg).await, addr)
 }
@@ -59,7 +59,7 @@ async fn multipart_upload_with_options() {
         &[("a.bin", 100_001), ("b.bin", 200_002)],
     )
     .await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let form = reqwest::multipart::Form::new()
         .part(
             "torrent",
@@ -93,7 +93,7 @@ async fn magnet_with_peer_hint_fetches_metadata_and_completes() {
     )
     .await;
     let seeder = Seeder::start(&data, "127.0.0.12", None, &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201, "{t}");
@@ -159,7 +159,7 @@ async fn only_selected_files_are_downloaded() {
     let sizes = [("a.bin", 700_001), ("b.bin", 900_001), ("c.bin", 600_001)];
     let data = make_payload(&dirs.data, "pick", &sizes).await;
     let seeder = Seeder::start(&data, "127.0.0.14", None, &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
 
     let (status, t) = server
         .post_json(
@@ -222,7 +222,7 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     let data = make_payload(&dirs.data, "slow.bin", &[("", size)]).await;
     // 2 MiB/s: slow enough to stop midway.
     let seeder = Seeder::start(&data, "127.0.0.15", Some(2 * 1024 * 1024), &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let (status, _) = server.add_magnet(&seeder.magnet(&data)).await;
     assert_eq!(status, 201);
     let hash = data.info_hash.clone();
@@ -278,7 +278,7 @@ async fn delete_without_files_keeps_the_data() {
     let dirs = Dirs::new();
     let data = make_payload(&dirs.data, "keep", &[("x.bin", 300_001), ("y.bin", 10)]).await;
     let seeder = Seeder::start(&data, "127.0.0.16", None, &[]).await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     server.add_magnet(&seeder.magnet(&data)).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
     assert_eq!(
@@ -306,7 +306,7 @@ async fn with_seeding_off_a_finished_torrent_is_completed_and_uploads_nothing() 
     let dirs = Dirs::new();
     let data = make_payload(&dirs.data, "done.bin", &[("", 2_000_003)]).await;
     let seeder = Seeder::start(&data, "127.0.0.17", None, &[]).await;
-    let mut cfg = test_engine_config(&dirs);
+    let mut cfg = test_settings(&dirs);
     cfg.seeding = false;
     let ours = fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
@@ -329,7 +329,7 @@ async fn with_auto_start_off_new_torrents_wait_for_start() {
     let dirs = Dirs::new();
     let data = make_payload(&dirs.data, "later.bin", &[("", 1_000_003)]).await;
     let seeder = Seeder::start(&data, "127.0.0.18", None, &[]).await;
-    let mut cfg = test_engine_config(&dirs);
+    let mut cfg = test_settings(&dirs);
     cfg.auto_start = false;
     let server = TestServer::start(cfg).await;
     let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
@@ -377,7 +377,7 @@ async fn with_upload_off_nothing_is_uploaded() {
     let dirs = Dirs::new();
     let data = make_payload(&dirs.data, "private.bin", &[("", 1_000_003)]).await;
     let seeder = Seeder::start(&data, "127.0.0.20", None, &[]).await;
-    let mut cfg = test_engine_config(&dirs);
+    let mut cfg = test_settings(&dirs);
     cfg.upload = false;
     let ours = fixed_incoming_port(&mut cfg);
     let server = TestServer::start(cfg).await;
@@ -395,7 +395,7 @@ async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
     let dead = free_port("127.0.0.1");
     let hash = "0123456789abcdef0123456789abcdef01234567";
     let magnet = format!("magnet:?xt=urn:btih:{hash}&dn=Never+Arrives&x.pe=127.0.0.1:{dead}");
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let (status, t) = server.add_magnet(&magnet).await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["state"], "metadata");
@@ -409,7 +409,7 @@ async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
 
     // It survives a restart, still waiting.
     server.stop().await;
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let t = server.torrent(hash).await;
     assert_eq!(t["state"], "metadata");
     assert!(
@@ -448,7 +448,7 @@ async fn magnets_resolving_at_the_same_time_stay_apart() {
         seeders.push(Seeder::start(&data, &format!("127.0.0.{}", 40 + i), None, &[]).await);
         payloads.push(data);
     }
-    let server = TestServer::start(test_engine_config(&dirs)).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
     let api: &Api = &server;
     let adds = payloads.iter().zip(&seeders).map(|(data, seeder)| {
         let magnet = seeder.magnet(data);

@@ -48,13 +48,12 @@ fn client(cert: &Cert) -> reqwest::ClientBuilder {
 /// A server run in-process with TLS and a login (`user`/`pass`).
 async fn start_tls_server(dirs: &Dirs, cert: &Cert) -> TestServer {
     let config = ServerConfig {
-        title: "tls".into(),
         security: SecurityConfig {
             credentials: Some(Credentials::new("user", "pass").unwrap()),
             ..SecurityConfig::default()
         },
         tls: Some(TlsConfig::from_pem_files(&cert.cert_path, &cert.key_path).unwrap()),
-        ..server_config(test_engine_config(dirs))
+        ..server_config(test_settings(dirs))
     };
     TestServer::start_with_client(config, client(cert).build().unwrap()).await
 }

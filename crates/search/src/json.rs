@@ -7,7 +7,6 @@
 //! Paths are dot-separated keys and array indices; jq-style `.a.b[0]` and a
 //! trailing `[]` are accepted too, and `\.` is a dot inside a key.
 
-
 use serde_json::Value;
 
 use crate::config::Endpoint;

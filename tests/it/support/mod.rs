@@ -16,7 +16,7 @@ pub use api::{Api, file};
 pub use payload::{Payload, assert_same_file, make_payload, payload, sha256, sha256_file};
 pub use peers::{Leecher, Seeder};
 pub use process::{Binary, ChildGuard, command, command_in, command_with_config, refuses};
-pub use server::{Dirs, TestServer, fixed_incoming_port, server_config, test_engine_config};
+pub use server::{Dirs, TestServer, fixed_incoming_port, server_config, test_settings};
 
 /// A TCP port that was free a moment ago.
 pub fn free_port(ip: &str) -> u16 {

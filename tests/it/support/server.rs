@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cloud_torrent_engine::EngineConfig;
+use cloud_torrent_config::ConfigValues;
 use cloud_torrent_server::ServerConfig;
 
 use super::{Api, free_port, http_client};
@@ -46,30 +46,25 @@ impl Dirs {
     }
 }
 
-/// The engine options every test uses: loopback only, no DHT/LSD.
-pub fn test_engine_config(dirs: &Dirs) -> EngineConfig {
-    let mut cfg = EngineConfig::new(dirs.downloads.clone(), dirs.state.clone());
-    cfg.listen_ip = Some("127.0.0.1".parse().unwrap());
-    cfg.incoming_port = 0;
-    cfg.dht = false;
-    cfg.lsd = false;
-    cfg.allow_private_urls = true;
-    cfg
+/// The settings every test uses: loopback only, no DHT/LSD, private URLs allowed (the
+/// test sites are on loopback), titled "test".
+pub fn test_settings(dirs: &Dirs) -> ConfigValues {
+    ConfigValues {
+        title: "test".into(),
+        download_dir: dirs.downloads.clone(),
+        state_dir: Some(dirs.state.clone()),
+        incoming_host: Some("127.0.0.1".parse().unwrap()),
+        incoming_port: 0,
+        dht: false,
+        allow_private_urls: true,
+        ..ConfigValues::default()
+    }
 }
 
-/// A server configuration around `engine`, titled "test", with every other part at
-/// its default: no config file, no login, no search providers, no TLS.
-pub fn server_config(engine: EngineConfig) -> ServerConfig {
-    ServerConfig {
-        title: "test".into(),
-        engine,
-        config_file: None,
-        events: Default::default(),
-        search_config: None,
-        security: Default::default(),
-        tls: None,
-        command_line_settings: Vec::new(),
-    }
+/// A server configuration with `settings`, with every other part at its default: no
+/// config file, no login, no TLS.
+pub fn server_config(settings: ConfigValues) -> ServerConfig {
+    ServerConfig::new(settings)
 }
 
 /// A server started in-process; it derefs to its [`Api`].
@@ -82,8 +77,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub async fn start(engine: EngineConfig) -> TestServer {
-        TestServer::start_with(server_config(engine)).await
+    pub async fn start(settings: ConfigValues) -> TestServer {
+        TestServer::start_with(server_config(settings)).await
     }
 
     /// Starts a server with a whole configuration.
@@ -142,8 +137,8 @@ impl std::ops::Deref for TestServer {
 
 /// Gives the engine an incoming peer port that is free now, so that peers can dial it
 /// from the start; returns that address.
-pub fn fixed_incoming_port(engine: &mut EngineConfig) -> SocketAddr {
-    let ip = engine.listen_ip.expect("a listening address");
-    engine.incoming_port = free_port(&ip.to_string());
-    SocketAddr::new(ip, engine.incoming_port)
+pub fn fixed_incoming_port(settings: &mut ConfigValues) -> SocketAddr {
+    let ip = settings.incoming_host.expect("a listening address");
+    settings.incoming_port = free_port(&ip.to_string());
+    SocketAddr::new(ip, settings.incoming_port)
 }

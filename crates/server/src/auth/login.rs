@@ -11,6 +11,7 @@ use super::rate_limit::{client_key, too_many};
 use super::session::{SESSION_LIFETIME, session_cookie, set_cookie};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::Json;
 
 /// Largest login body read.
 const MAX_LOGIN_BODY: usize = 16 * 1024;
@@ -38,21 +39,9 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
         return too_many(retry);
     }
     let headers = req.headers().clone();
-    let body = match axum::body::to_bytes(req.into_body(), MAX_LOGIN_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            return ApiError::BadRequest("the login body is too large or unreadable".into())
-                .into_response();
-        }
-    };
-    let json: LoginJson = match serde_json::from_slice(&body) {
-        Ok(j) => j,
-        Err(_) => {
-            return ApiError::BadRequest(
-                "expected a JSON object {\"username\": ..., \"password\": ...}".into(),
-            )
-            .into_response();
-        }
+    let json = match Json::<LoginJson>::read_at_most(req, MAX_LOGIN_BODY).await {
+        Ok(Json(json)) => json,
+        Err(e) => return e.into_response(),
     };
     let ok =
         tokio::task::spawn_blocking(move || credentials.verify(&json.username, &json.password))

@@ -1,4 +1,4 @@
-//! .torrent bytes: the bencode guard and the torrent validator never panic, and a
+//! .torrent bytes: the bencode reader and the torrent validator never panic, and a
 //! torrent they accept only names files inside its own folder.
 #![no_main]
 
@@ -6,16 +6,16 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
-use cloud_torrent_engine::{bencode_guard, torrent_guard};
+use cloud_torrent_engine::{bencode, torrent_guard};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = bencode_guard::check(data);
+    let _ = bencode::parse(data);
     let _ = torrent_guard::check_info_dict(data);
     let Ok(checked) = torrent_guard::check(data) else {
         return;
     };
-    assert!(bencode_guard::check(data).is_ok());
+    assert!(bencode::parse(data).is_ok());
     assert!(checked.piece_length > 0 && checked.total_length > 0);
     let root = Path::new("/downloads");
     let folder = if checked.multi_file {

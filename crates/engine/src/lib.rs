@@ -6,7 +6,7 @@
 //! `x.pe` peer hints are honoured, .torrent URLs are fetched safely, and every
 //! torrent (with its state, file selection and peers) survives a restart.
 
-pub mod bencode_guard;
+pub mod bencode;
 mod config;
 mod engine;
 mod error;

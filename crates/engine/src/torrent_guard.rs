@@ -9,10 +9,11 @@
 //! missing name (required by BEP 3; librqbit would invent one). This module
 //! refuses all of those with a message a person can act on.
 //!
-//! It walks the bencoded bytes without building a tree (so a 10 MiB file of
-//! tiny items costs no memory) and never recurses.
+//! It reads the bytes with [`crate::bencode`], in place and without recursing.
 
 use std::collections::HashMap;
+
+use crate::bencode::{self, BencodeError, Dict, Value};
 
 /// Largest piece length accepted (256 MiB; real torrents use 16 KiB to 64 MiB).
 pub const MAX_PIECE_LENGTH: u64 = 256 * 1024 * 1024;
@@ -25,8 +26,8 @@ pub const MAX_COMPONENT_BYTES: usize = 255;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TorrentError {
     /// The bytes are not well-formed bencode.
-    #[error("{0}")]
-    Bencode(String),
+    #[error(transparent)]
+    Bencode(#[from] BencodeError),
     /// A required field is missing or has the wrong type.
     #[error("{0}")]
     Field(String),
@@ -138,33 +139,37 @@ impl Checked {
     }
 }
 
-/// Checks a whole .torrent file: well-formed bencode (see [`crate::bencode_guard`]),
-/// an `info` dictionary with a sane piece length, one hash per piece, file lengths
-/// that add up, and names and paths that stay inside the torrent's folder, without
-/// two files on the same path.
+/// Checks a whole .torrent file: well-formed bencode nested at most
+/// [`bencode::MAX_DEPTH`] levels deep (see [`crate::bencode`]), an `info` dictionary
+/// with a sane piece length, one hash per piece, file lengths that add up, and names
+/// and paths that stay inside the torrent's folder, without two files on the same path.
 pub fn check(data: &[u8]) -> Result<Checked, TorrentError> {
-    crate::bencode_guard::check(data).map_err(TorrentError::Bencode)?;
-    let info =
-        dict_get(data, 0, b"info")?.ok_or_else(|| field("the file has no info dictionary"))?;
-    check_info(data, info)
+    let root = bencode::parse(data)?
+        .as_dict()
+        .ok_or_else(|| field("the file is not a bencoded dictionary"))?;
+    let info = get(root, b"info")?.ok_or_else(|| field("the file has no info dictionary"))?;
+    check_info(info)
 }
 
 /// Checks an info dictionary alone (metadata received for a magnet link).
 pub fn check_info_dict(data: &[u8]) -> Result<Checked, TorrentError> {
-    crate::bencode_guard::check(data).map_err(TorrentError::Bencode)?;
-    check_info(data, 0)
+    check_info(bencode::parse(data)?)
 }
 
-fn check_info(data: &[u8], info: usize) -> Result<Checked, TorrentError> {
-    if data[info] != b'd' {
-        return Err(field("info is not a dictionary"));
-    }
-    let name = match dict_get(data, info, b"name")? {
-        Some(at) => bytes(data, at).ok_or_else(|| field("name is not a string"))?,
+fn check_info(info: Value<'_>) -> Result<Checked, TorrentError> {
+    let info = info
+        .as_dict()
+        .ok_or_else(|| field("info is not a dictionary"))?;
+    let name = match get(info, b"name")? {
+        Some(name) => name
+            .as_bytes()
+            .ok_or_else(|| field("name is not a string"))?,
         None => return Err(field("the torrent has no name")),
     };
-    let piece_length = match dict_get(data, info, b"piece length")? {
-        Some(at) => int(data, at).ok_or_else(|| field("piece length is not an integer"))?,
+    let piece_length = match get(info, b"piece length")? {
+        Some(value) => value
+            .as_int()
+            .ok_or_else(|| field("piece length is not an integer"))?,
         None => return Err(field("the torrent has no piece length")),
     };
     let piece_length =
@@ -176,16 +181,18 @@ fn check_info(data: &[u8], info: usize) -> Result<Checked, TorrentError> {
     if !sane {
         return Err(TorrentError::PieceLength(piece_length));
     }
-    let pieces = match dict_get(data, info, b"pieces")? {
-        Some(at) => bytes(data, at).ok_or_else(|| field("pieces is not a string"))?,
+    let pieces = match get(info, b"pieces")? {
+        Some(value) => value
+            .as_bytes()
+            .ok_or_else(|| field("pieces is not a string"))?,
         None => return Err(field("the torrent has no pieces")),
     };
-    let single = dict_get(data, info, b"length")?;
-    let list = dict_get(data, info, b"files")?;
+    let single = get(info, b"length")?;
+    let list = get(info, b"files")?;
     let mut files = Vec::new();
     let multi_file = match (single, list) {
-        (Some(at), None) => {
-            let length = length(data, at, "length")?;
+        (Some(value), None) => {
+            let length = length(value, "length")?;
             files.push(CheckedFile {
                 components: vec![name.to_vec()],
                 length,
@@ -193,12 +200,12 @@ fn check_info(data: &[u8], info: usize) -> Result<Checked, TorrentError> {
             });
             false
         }
-        (None, Some(at)) => {
-            if data[at] != b'l' {
-                return Err(field("files is not a list"));
-            }
-            for item in list_items(data, at) {
-                files.push(file_entry(data, item)?);
+        (None, Some(value)) => {
+            let list = value
+                .as_list()
+                .ok_or_else(|| field("files is not a list"))?;
+            for entry in list.iter() {
+                files.push(file_entry(entry)?);
             }
             if files.is_empty() {
                 return Err(field("the files list is empty"));
@@ -267,25 +274,27 @@ fn check_info(data: &[u8], info: usize) -> Result<Checked, TorrentError> {
     Ok(checked)
 }
 
-fn file_entry(data: &[u8], at: usize) -> Result<CheckedFile, TorrentError> {
-    if data[at] != b'd' {
-        return Err(field("an entry of files is not a dictionary"));
-    }
-    let length = match dict_get(data, at, b"length")? {
-        Some(l) => length(data, l, "a file's length")?,
+fn file_entry(entry: Value<'_>) -> Result<CheckedFile, TorrentError> {
+    let entry = entry
+        .as_dict()
+        .ok_or_else(|| field("an entry of files is not a dictionary"))?;
+    let length = match get(entry, b"length")? {
+        Some(value) => length(value, "a file's length")?,
         None => return Err(field("a file has no length")),
     };
-    let path_at = dict_get(data, at, b"path")?.ok_or_else(|| field("a file has no path"))?;
-    if data[path_at] != b'l' {
-        return Err(field("a file's path is not a list"));
-    }
+    let path = get(entry, b"path")?
+        .ok_or_else(|| field("a file has no path"))?
+        .as_list()
+        .ok_or_else(|| field("a file's path is not a list"))?;
     let mut components = Vec::new();
-    for c in list_items(data, path_at) {
-        let part = bytes(data, c).ok_or_else(|| field("a file's path holds a non-string"))?;
+    for component in path.iter() {
+        let part = component
+            .as_bytes()
+            .ok_or_else(|| field("a file's path holds a non-string"))?;
         components.push(part.to_vec());
     }
-    let padding = match dict_get(data, at, b"attr")? {
-        Some(a) => bytes(data, a).is_some_and(|attr| attr.contains(&b'p')),
+    let padding = match get(entry, b"attr")? {
+        Some(attr) => attr.as_bytes().is_some_and(|attr| attr.contains(&b'p')),
         None => false,
     };
     Ok(CheckedFile {
@@ -334,106 +343,17 @@ fn field(why: &str) -> TorrentError {
     TorrentError::Field(why.to_owned())
 }
 
-fn length(data: &[u8], at: usize, what: &str) -> Result<u64, TorrentError> {
-    let value = int(data, at).ok_or_else(|| field(&format!("{what} is not an integer")))?;
+fn length(value: Value<'_>, what: &str) -> Result<u64, TorrentError> {
+    let value = value
+        .as_int()
+        .ok_or_else(|| field(&format!("{what} is not an integer")))?;
     u64::try_from(value).map_err(|_| field(&format!("{what} is negative")))
 }
 
-// ---- a walker over bencode already checked by `bencode_guard` ----
-
-/// Offset just past the value starting at `at`. The data must be well-formed.
-fn skip(data: &[u8], mut at: usize) -> usize {
-    let mut depth = 0usize;
-    loop {
-        match data.get(at) {
-            Some(b'l' | b'd') => {
-                depth += 1;
-                at += 1;
-            }
-            Some(b'e') => {
-                depth = depth.saturating_sub(1);
-                at += 1;
-            }
-            Some(b'i') => {
-                let end = data[at..].iter().position(|&b| b == b'e').unwrap_or(0);
-                at += end + 1;
-            }
-            Some(b'0'..=b'9') => {
-                let colon = data[at..].iter().position(|&b| b == b':').unwrap_or(0);
-                let len: usize = std::str::from_utf8(&data[at..at + colon])
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-                at += colon + 1 + len;
-            }
-            _ => return data.len(),
-        }
-        if depth == 0 || at >= data.len() {
-            return at.min(data.len());
-        }
-    }
-}
-
-/// The offsets of the items of the list (or keys and values of the dict) at `at`.
-fn list_items(data: &[u8], at: usize) -> impl Iterator<Item = usize> + '_ {
-    let mut pos = at + 1;
-    std::iter::from_fn(move || {
-        if pos >= data.len() || data[pos] == b'e' {
-            return None;
-        }
-        let item = pos;
-        pos = skip(data, pos);
-        Some(item)
-    })
-}
-
-/// The offset of the value of `key` in the dictionary at `at`. A key given twice
-/// is an error: parsers disagree on which one wins.
-fn dict_get(data: &[u8], at: usize, key: &[u8]) -> Result<Option<usize>, TorrentError> {
-    if data.get(at) != Some(&b'd') {
-        return Err(field("the file is not a bencoded dictionary"));
-    }
-    let mut found = None;
-    let mut items = list_items(data, at);
-    while let Some(k) = items.next() {
-        let Some(value) = items.next() else { break };
-        if bytes(data, k) == Some(key) {
-            if found.is_some() {
-                return Err(field(&format!(
-                    "the key {:?} appears twice",
-                    String::from_utf8_lossy(key)
-                )));
-            }
-            found = Some(value);
-        }
-    }
-    Ok(found)
-}
-
-/// The byte string at `at`, if it is one.
-fn bytes(data: &[u8], at: usize) -> Option<&[u8]> {
-    if !data.get(at)?.is_ascii_digit() {
-        return None;
-    }
-    let colon = data[at..].iter().position(|&b| b == b':')?;
-    let len: usize = std::str::from_utf8(&data[at..at + colon])
-        .ok()?
-        .parse()
-        .ok()?;
-    let start = at + colon + 1;
-    data.get(start..start.checked_add(len)?)
-}
-
-/// The integer at `at`, if it is one that fits in an `i128`.
-fn int(data: &[u8], at: usize) -> Option<i128> {
-    if *data.get(at)? != b'i' {
-        return None;
-    }
-    let end = data[at..].iter().position(|&b| b == b'e')?;
-    std::str::from_utf8(&data[at + 1..at + end])
-        .ok()?
-        .parse()
-        .ok()
+/// The value of `key` in `dict`; a key given twice is refused (parsers disagree on
+/// which one wins).
+fn get<'a>(dict: Dict<'a>, key: &[u8]) -> Result<Option<Value<'a>>, TorrentError> {
+    dict.get(key).map_err(|e| field(&e.to_string()))
 }
 
 #[cfg(test)]
@@ -633,8 +553,18 @@ mod tests {
         let empty = torrent("x", 16384, &[]);
         assert!(check(&empty).unwrap_err().to_string().contains("empty"));
         assert!(check(b"de").unwrap_err().to_string().contains("no info"));
-        assert!(check(b"i1e").is_err());
-        assert!(check(b"l").is_err());
+        assert_eq!(
+            check(b"i1e").unwrap_err().to_string(),
+            "the file is not a bencoded dictionary"
+        );
+        assert_eq!(
+            check(b"l").unwrap_err().to_string(),
+            "the data ends inside a list or dictionary (truncated?)"
+        );
+        assert_eq!(
+            check_info_dict(b"le").unwrap_err().to_string(),
+            "info is not a dictionary"
+        );
         assert!(
             check(b"d4:infod4:name1:x4:name1:yee")
                 .unwrap_err()

@@ -75,7 +75,7 @@ pub(crate) fn parse_file_list(raw: &str) -> ApiResult<Vec<usize>> {
 }
 
 /// Answers 201 for a new torrent and 200 for one that was already there.
-fn added_response(added: cloud_torrent_engine::Added) -> Response {
+pub(crate) fn added_response(added: cloud_torrent_engine::Added) -> Response {
     let status = if added.created {
         StatusCode::CREATED
     } else {

@@ -5,8 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cloud_torrent_engine::{AddOptions, AddSource, Torrent};
 use cloud_torrent_search::{
     AddRequest, ItemLinks, ProviderInfo, Resolved, SearchQuery, SearchResponse,
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::added_response;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{self, Query};
 
@@ -134,11 +134,5 @@ pub async fn add(
         paused: json.paused,
         ..AddOptions::default()
     };
-    let added = state.engine.add(source, options).await?;
-    let status = if added.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(added.torrent)).into_response())
+    Ok(added_response(state.engine.add(source, options).await?))
 }

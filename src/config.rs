@@ -56,7 +56,6 @@ pub fn command() -> Command {
                 .default_missing_value("true")
                 .value_parser(BoolishValueParser::new())
                 .help(setting.about);
-        } else {
         }
         command = command.arg(arg.value_name(flag.env));
     }
@@ -197,9 +196,11 @@ impl Startup {
             ));
         }
         let tls = resolve_tls(&values)?;
-        let mut events = EventsConfig::default();
-        events.min_interval = std::time::Duration::from_secs_f64(values.event_interval);
-        events.stats_interval = std::time::Duration::from_secs_f64(values.stats_interval);
+        let events = EventsConfig {
+            min_interval: std::time::Duration::from_secs_f64(values.event_interval),
+            stats_interval: std::time::Duration::from_secs_f64(values.stats_interval),
+            ..EventsConfig::default()
+        };
         let security = SecurityConfig {
             allowed_hosts: values.allowed_hosts.clone(),
             ..SecurityConfig::default()

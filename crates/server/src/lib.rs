@@ -26,6 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_engine::{Engine, EngineConfig};
+use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -162,11 +163,14 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let search = cloud_torrent_search::Searcher::new(
-        config.search_config.clone(),
-        config.engine.allow_private_urls,
-    )?;
-    let engine = Engine::start(config.engine.clone()).await?;
+    // The one client of every server-side fetch (.torrent URLs, search providers).
+    let outbound = OutboundClient::new(ClientOptions {
+        allow_private: config.engine.allow_private_urls,
+        proxy: None,
+    })?;
+    let search =
+        cloud_torrent_search::Searcher::new(config.search_config.clone(), outbound.clone())?;
+    let engine = Engine::start(config.engine.clone(), outbound).await?;
     let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();

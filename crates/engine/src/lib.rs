@@ -26,7 +26,7 @@ pub use engine::{
     SettingsUpdate,
 };
 pub use error::{EngineError, Result};
-pub use fetch::{MAX_TORRENT_BYTES, is_private};
+pub use fetch::MAX_TORRENT_BYTES;
 pub use info_hash::InfoHash;
 pub use magnet::Magnet;
 pub use store::{remove_stale_temp_files, write_atomically};

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_torrent_outbound::AllowedOrigins;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
@@ -76,8 +77,8 @@ pub(crate) struct Provider {
 #[derive(Debug, Default)]
 pub(crate) struct ProviderSet {
     pub providers: Vec<Arc<Provider>>,
-    /// Hosts the providers' requests go to: always allowed, even when private.
-    pub hosts: HashSet<String>,
+    /// Origins the providers' requests go to: always allowed, even when private.
+    pub origins: AllowedOrigins,
 }
 
 impl ProviderSet {
@@ -197,15 +198,17 @@ pub(crate) fn parse(text: &str) -> Result<ProviderSet, String> {
         }
     }
     let mut set = ProviderSet::default();
+    let mut urls = Vec::new();
     for (id, raw) in bases {
         let item = items.remove(&id);
         if !raw.enabled.unwrap_or(true) {
             continue;
         }
         let provider = build(&id, raw, item).map_err(|e| format!("provider {id:?}: {e}"))?;
-        collect_hosts(&provider, &mut set.hosts);
+        request_urls(&provider, &mut urls);
         set.providers.push(Arc::new(provider));
     }
+    set.origins = AllowedOrigins::new(urls);
     if let Some(orphan) = items.keys().next() {
         return Err(format!(
             "provider \"{orphan}/item\" is the second phase of {orphan:?}, which is not in the file"
@@ -370,21 +373,15 @@ fn torznab(raw: RawEntry) -> Result<Torznab, String> {
     })
 }
 
-fn collect_hosts(p: &Provider, hosts: &mut HashSet<String>) {
-    let mut add = |u: &Url| {
-        if let Some(h) = u.host_str() {
-            hosts.insert(h.to_ascii_lowercase());
-        }
-    };
+/// A sample of each URL a provider's requests go to (their origins matter).
+fn request_urls(p: &Provider, urls: &mut Vec<Url>) {
     match &p.kind {
         Kind::Scraper { list, item } => {
             for e in std::iter::once(list).chain(item.as_deref()) {
-                if let Ok(u) = sample_url(&e.url) {
-                    add(&u);
-                }
+                urls.extend(sample_url(&e.url));
             }
         }
-        Kind::Torznab(t) => add(&t.api),
+        Kind::Torznab(t) => urls.push(t.api.clone()),
     }
 }
 
@@ -421,8 +418,12 @@ mod tests {
             "http://127.0.0.1:9117/api/v2.0/indexers/all/results/torznab/api"
         );
         assert_eq!(t.categories, [2000, 5000]);
-        assert!(set.hosts.contains("127.0.0.1") && set.hosts.contains("a.example"));
-        assert!(!set.hosts.contains("off.example"));
+        // Each provider's exact origin is allowed, not its host on another port or scheme.
+        let allowed = |u: &str| set.origins.contains(&Url::parse(u).unwrap());
+        assert!(allowed("http://127.0.0.1:9117/dl/x.torrent") && allowed("https://a.example/x"));
+        assert!(!allowed("http://127.0.0.1/dl/x.torrent") && !allowed("http://127.0.0.1:9118/"));
+        assert!(!allowed("http://a.example/x") && !allowed("https://a.example:8443/x"));
+        assert!(!allowed("https://off.example/x"));
     }
 
     #[test]

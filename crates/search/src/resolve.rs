@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
+use cloud_torrent_outbound::Request;
 use url::Url;
 
 use crate::config::{Kind, Provider};
 use crate::error::{ProviderError, SearchError};
-use crate::http::Request;
 use crate::result::{build_magnet, normalize_infohash};
 use crate::searcher::Searcher;
 use crate::torznab;
@@ -125,18 +124,10 @@ impl Searcher {
                 format!("the download link: {msg}"),
             ))
         };
-        let answer = self
-            .http()
-            .send(Request {
-                method: Method::GET,
-                url,
-                headers: Vec::new(),
-                body: None,
-                timeout: TORRENT_TIMEOUT,
-                max_bytes: MAX_TORRENT_BYTES,
-            })
-            .await
-            .map_err(hide)?;
+        let request = Request::get(url)
+            .timeout(TORRENT_TIMEOUT)
+            .max_bytes(MAX_TORRENT_BYTES);
+        let answer = self.http().send(request).await.map_err(hide)?;
         if let Some(loc) = answer
             .location
             .as_deref()

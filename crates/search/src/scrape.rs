@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cloud_torrent_outbound::Request;
 use reqwest::header::CONTENT_TYPE;
 use url::Url;
 
 use crate::config::{Endpoint, Kind, Provider};
 use crate::extract::Extractor;
 use crate::html::{self, Rows};
-use crate::http::{Http, Request};
+use crate::http::Http;
 use crate::json;
 use crate::result::{ItemLinks, SearchResult, from_row, links};
 use crate::template::BodyEscape;
@@ -153,16 +154,14 @@ async fn fetch_rows(
         .transpose()
         .map_err(|e| format!("body: {e}"))?;
     let deadline = Instant::now() + p.timeout;
-    let answer = http
-        .send(Request {
-            method: ep.method.clone(),
-            url,
-            headers: ep.headers.clone(),
-            body,
-            timeout: p.timeout + Duration::from_millis(500),
-            max_bytes: MAX_PAGE_BYTES,
-        })
-        .await?;
+    let mut request = Request::new(ep.method.clone(), url)
+        .headers(ep.headers.clone())
+        .timeout(p.timeout + Duration::from_millis(500))
+        .max_bytes(MAX_PAGE_BYTES);
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let answer = http.send(request).await?;
     if !answer.status.is_success() {
         return Err(format!("the site answered {}", answer.status));
     }

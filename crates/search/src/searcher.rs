@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use cloud_torrent_outbound::OutboundClient;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -81,7 +82,8 @@ struct State {
 
 struct Inner {
     file: Option<PathBuf>,
-    http: Http,
+    /// The process's outbound client.
+    client: OutboundClient,
     state: Mutex<State>,
 }
 
@@ -104,11 +106,11 @@ fn file_name(path: &Path) -> String {
 }
 
 impl Searcher {
-    /// A searcher over the providers of `file` (none without a file). Fails when
-    /// the file cannot be read or is invalid. `allow_private_urls` lets links to
-    /// hosts that are not providers' reach private addresses too.
-    pub fn new(file: Option<PathBuf>, allow_private_urls: bool) -> Result<Searcher, SearchError> {
-        let http = Http::new(allow_private_urls)?;
+    /// A searcher over the providers of `file` (none without a file), fetching
+    /// through `client`, the process's outbound client. Fails when the file
+    /// cannot be read or is invalid. The providers' origins may be on private
+    /// addresses; other links reach those only if `client` allows private URLs.
+    pub fn new(file: Option<PathBuf>, client: OutboundClient) -> Result<Searcher, SearchError> {
         let mut state = State {
             stamp: None,
             set: Arc::default(),
@@ -118,13 +120,12 @@ impl Searcher {
             let fail = |e: String| SearchError::Config(format!("{}: {e}", file_name(path)));
             state.stamp = Some(stamp(path).map_err(fail)?);
             let set = config::load(path).map_err(fail)?;
-            http.set_hosts(set.hosts.clone());
             state.set = Arc::new(set);
         }
         Ok(Searcher {
             inner: Arc::new(Inner {
                 file,
-                http,
+                client,
                 state: Mutex::new(state),
             }),
         })
@@ -148,7 +149,6 @@ impl Searcher {
                         "search providers reloaded: {} provider(s)",
                         set.providers.len()
                     );
-                    self.inner.http.set_hosts(set.hosts.clone());
                     state.set = Arc::new(set);
                     state.problem = None;
                 }
@@ -177,8 +177,15 @@ impl Searcher {
             .ok_or_else(|| SearchError::UnknownProvider(id.to_owned()))
     }
 
-    pub(crate) fn http(&self) -> &Http {
-        &self.inner.http
+    /// The HTTP client of search, allowing the current providers' origins.
+    pub(crate) fn http(&self) -> Http {
+        let origins = self
+            .inner
+            .state
+            .lock()
+            .map(|state| state.set.origins.clone())
+            .unwrap_or_default();
+        Http::new(self.inner.client.clone(), origins)
     }
 
     /// The enabled providers, in file order.
@@ -242,11 +249,11 @@ impl Searcher {
         query: &str,
         page: u32,
     ) -> Result<Vec<SearchResult>, ProviderError> {
-        let http = &self.inner.http;
+        let http = self.http();
         let work = async {
             match &p.kind {
-                Kind::Scraper { .. } => scrape::search(http, p, query, page).await,
-                Kind::Torznab(t) => torznab::search(http, p, t, query, page).await,
+                Kind::Scraper { .. } => scrape::search(&http, p, query, page).await,
+                Kind::Torznab(t) => torznab::search(&http, p, t, query, page).await,
             }
         };
         within(p, work).await
@@ -271,8 +278,8 @@ impl Searcher {
                     ));
                 }
                 scrape::check_item(&p, item).map_err(SearchError::BadRequest)?;
-                let http = &self.inner.http;
-                Ok(within(&p, scrape::item(http, &p, item)).await?)
+                let http = self.http();
+                Ok(within(&p, scrape::item(&http, &p, item)).await?)
             }
         }
     }

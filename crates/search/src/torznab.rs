@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloud_torrent_outbound::Request;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
-use reqwest::Method;
 use url::Url;
 
 use crate::config::{Provider, Torznab};
-use crate::http::{Http, Request};
+use crate::http::Http;
 use crate::result::{SearchResult, clean, magnet_infohash, normalize_infohash, parse_size};
 
 /// Results asked for per page.
@@ -63,17 +63,10 @@ pub(crate) async fn search(
             .append_pair("limit", &PAGE_SIZE.to_string());
     }
     let hide = |msg: String| hide_key(&msg, &t.apikey);
-    let answer = http
-        .send(Request {
-            method: Method::GET,
-            url,
-            headers: Vec::new(),
-            body: None,
-            timeout: p.timeout + Duration::from_millis(500),
-            max_bytes: MAX_ANSWER_BYTES,
-        })
-        .await
-        .map_err(hide)?;
+    let request = Request::get(url)
+        .timeout(p.timeout + Duration::from_millis(500))
+        .max_bytes(MAX_ANSWER_BYTES);
+    let answer = http.send(request).await.map_err(hide)?;
     let text = String::from_utf8_lossy(&answer.body);
     let parsed = parse(&text);
     if !answer.status.is_success() {

@@ -6,6 +6,7 @@ mod fixture;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use cloud_torrent_search::{AddRequest, Resolved, SearchError, SearchQuery, Searcher};
 use fixture::{APIKEY, Fixtures, failing, merged, providers};
 use serde_json::{Value, json};
@@ -14,10 +15,15 @@ fn write(path: &Path, v: &Value) {
     std::fs::write(path, serde_json::to_vec_pretty(v).unwrap()).unwrap();
 }
 
+/// The outbound client as the server builds it by default (allowPrivateUrls off).
+fn client() -> OutboundClient {
+    OutboundClient::new(ClientOptions::default()).unwrap()
+}
+
 fn searcher(dir: &tempfile::TempDir, providers: &Value) -> Searcher {
     let file = dir.path().join("search-providers.json");
     write(&file, providers);
-    Searcher::new(Some(file), false).unwrap()
+    Searcher::new(Some(file), client()).unwrap()
 }
 
 async fn search(s: &Searcher, query: &str, provider: Option<&str>) -> Value {
@@ -412,7 +418,7 @@ async fn links_cannot_reach_hosts_that_are_not_providers() {
 
 #[tokio::test]
 async fn without_a_file_search_says_how_to_configure_it() {
-    let s = Searcher::new(None, false).unwrap();
+    let s = Searcher::new(None, client()).unwrap();
     assert!(s.providers().is_empty());
     let err = s
         .search(&SearchQuery {
@@ -422,7 +428,7 @@ async fn without_a_file_search_says_how_to_configure_it() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("--search-config"), "{err}");
-    let missing = Searcher::new(Some("/nonexistent/dir/providers.json".into()), false)
+    let missing = Searcher::new(Some("/nonexistent/dir/providers.json".into()), client())
         .err()
         .unwrap()
         .to_string();

@@ -28,6 +28,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_config::ConfigValues;
 use cloud_torrent_engine::{Engine, EngineConfig};
+use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -196,11 +197,16 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The one client of every server-side fetch (.torrent URLs, search providers).
+    let outbound = OutboundClient::new(ClientOptions {
+        allow_private: config.settings.allow_private_urls,
+        proxy: None,
+    })?;
     let search = cloud_torrent_search::Searcher::new(
         config.settings.search_config.clone(),
-        config.settings.allow_private_urls,
+        outbound.clone(),
     )?;
-    let engine = Engine::start(config.engine_config()).await?;
+    let engine = Engine::start(config.engine_config(), outbound).await?;
     let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
+use cloud_torrent_outbound::OutboundClient;
 use librqbit::api::TorrentIdOrHash;
 use librqbit::dht::{DhtPersistenceConfig, Id20};
 use librqbit::{
@@ -21,7 +22,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::EngineConfig;
 use crate::error::{EngineError, Result};
-use crate::fetch::TorrentFetcher;
+use crate::fetch::fetch_torrent;
 use crate::info_hash::InfoHash;
 use crate::magnet::Magnet;
 use crate::store::{Store, TorrentRecord};
@@ -124,7 +125,8 @@ struct Inner {
     live: std::sync::RwLock<LiveSettings>,
     session: Arc<Session>,
     store: Store,
-    fetcher: TorrentFetcher,
+    /// The process's client for .torrent URLs.
+    outbound: OutboundClient,
     torrents: Mutex<BTreeMap<InfoHash, Entry>>,
     /// Serializes writes of the state file so that a stale snapshot never overwrites a newer one.
     save_lock: tokio::sync::Mutex<()>,
@@ -167,7 +169,8 @@ fn bytes_per_second(mib_per_second: f64) -> u64 {
 impl Engine {
     /// Starts the engine: opens the state folder, starts listening for peers and
     /// re-adds every torrent of the previous run in the state it was left in.
-    pub async fn start(config: EngineConfig) -> Result<Engine> {
+    /// .torrent URLs are fetched with `outbound`, the process's outbound client.
+    pub async fn start(config: EngineConfig, outbound: OutboundClient) -> Result<Engine> {
         let store = Store::new(config.state_dir.clone());
         std::fs::create_dir_all(&config.download_dir)
             .map_err(|e| EngineError::internal("cannot create the download folder", e))?;
@@ -230,7 +233,6 @@ impl Engine {
             .map_err(|e| {
                 EngineError::internal("cannot start the BitTorrent session", format!("{e:#}"))
             })?;
-        let fetcher = TorrentFetcher::new(config.allow_private_urls)?;
 
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -238,7 +240,7 @@ impl Engine {
                 config,
                 session,
                 store,
-                fetcher,
+                outbound,
                 torrents: Mutex::new(BTreeMap::new()),
                 save_lock: tokio::sync::Mutex::new(()),
                 changes: AtomicU64::new(0),
@@ -350,7 +352,7 @@ impl Engine {
             AddSource::Magnet(uri) => self.add_magnet(&uri, options).await,
             AddSource::TorrentFile(bytes) => self.add_torrent_file(bytes, options).await,
             AddSource::Url(url) => {
-                let bytes = self.inner.fetcher.fetch(&url).await?;
+                let bytes = fetch_torrent(&self.inner.outbound, &url).await?;
                 self.add_torrent_file(Bytes::from(bytes), options)
                     .await
                     .map_err(|e| match e {

@@ -26,10 +26,6 @@ pub struct EngineConfig {
     pub upload: bool,
     /// Start new torrents at once (else they are added stopped).
     pub auto_start: bool,
-    /// Allow fetching .torrent URLs from private, loopback and link-local addresses
-    /// (`allowPrivateUrls`). The server builds the outbound client handed to
-    /// [`Engine::start`](crate::Engine::start) from it; the engine only reports it.
-    pub allow_private_urls: bool,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -50,7 +46,6 @@ impl EngineConfig {
             seeding: true,
             upload: true,
             auto_start: true,
-            allow_private_urls: false,
             download_root: None,
         }
     }

@@ -17,18 +17,19 @@ use crate::torznab;
 const MAX_TORRENT_BYTES: usize = 10 * 1024 * 1024;
 const TORRENT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A result to add: its provider and whatever of its links the client has.
-#[derive(Debug, Clone, Default)]
+/// A result to add: its provider and whatever of its links the client has (a whole
+/// search result will do; its other fields are ignored).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct AddRequest {
     /// The provider's id.
     pub provider: String,
-    /// The opaque item of the result.
+    /// The result's opaque `item`.
     pub item: Option<String>,
-    /// A magnet link.
+    /// The result's magnet link.
     pub magnet: Option<String>,
-    /// An info hash (hex or base32).
+    /// The result's info hash (hex or base32).
     pub infohash: Option<String>,
-    /// An http(s) link of a .torrent.
+    /// The result's http(s) link of a .torrent.
     pub torrent: Option<String>,
     /// The result's name, used as the magnet's `dn`.
     pub name: Option<String>,

@@ -93,7 +93,6 @@ impl ServerConfig {
         engine.seeding = v.seeding;
         engine.upload = v.upload;
         engine.auto_start = v.auto_start;
-        engine.allow_private_urls = v.allow_private_urls;
         engine
     }
 }

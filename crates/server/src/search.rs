@@ -41,22 +41,12 @@ pub struct ItemParams {
 }
 
 /// Body of `POST /api/v1/search/add`: `{provider, item}` or a whole search result
-/// (its other fields are ignored).
+/// (its other fields are ignored), and whether to add it stopped.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct SearchAddJson {
-    /// The provider's id.
-    pub provider: String,
-    /// The result's opaque `item`.
-    pub item: Option<String>,
-    /// The result's magnet link.
-    pub magnet: Option<String>,
-    /// The result's info hash.
-    pub infohash: Option<String>,
-    /// The result's .torrent link.
-    pub torrent: Option<String>,
-    /// The result's name.
-    pub name: Option<String>,
+    /// The result.
+    #[serde(flatten)]
+    pub result: AddRequest,
     /// Add the torrent stopped.
     pub paused: Option<bool>,
 }
@@ -117,14 +107,7 @@ pub async fn add(
 ) -> ApiResult<Response> {
     let resolved = state
         .search
-        .resolve(&AddRequest {
-            provider: json.provider,
-            item: json.item,
-            magnet: json.magnet,
-            infohash: json.infohash,
-            torrent: json.torrent,
-            name: json.name,
-        })
+        .resolve(&json.result)
         .await?;
     let source = match resolved {
         Resolved::Magnet(m) => AddSource::Magnet(m),

@@ -17,7 +17,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use cloud_torrent_engine::{Engine, EngineConfig, SettingsUpdate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -51,6 +51,40 @@ pub struct ConfigView {
     /// Settings given by a command-line flag or environment variable: read-only here,
     /// since the next start would undo a change.
     pub command_line: Vec<String>,
+}
+
+/// Body of `PATCH /api/v1/config`: the settings to change, each optional. A setting
+/// given by a command-line flag or environment variable (see `commandLine`) is refused.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConfigPatchJson {
+    /// Title of the UI: 1 to 100 characters, no control characters. Live.
+    #[schema(nullable = false, min_length = 1, max_length = 100)]
+    title: Option<String>,
+    /// An absolute path inside `downloadRoot`, away from the state folder; created if
+    /// missing. Applies after a restart.
+    #[schema(nullable = false)]
+    download_dir: Option<String>,
+    /// Port for incoming peers. Applies after a restart.
+    #[schema(nullable = false, minimum = 1, maximum = 65535)]
+    incoming_port: Option<u16>,
+    /// DHT and local peer discovery. Applies after a restart.
+    #[schema(nullable = false)]
+    dht: Option<bool>,
+    /// Upload at all. Applies after a restart.
+    #[schema(nullable = false)]
+    upload: Option<bool>,
+    /// Keep uploading after completion. Live.
+    #[schema(nullable = false)]
+    seeding: Option<bool>,
+    /// Start new torrents at once. Live.
+    #[schema(nullable = false)]
+    auto_start: Option<bool>,
+    /// Ignored, so that a client may send back what `GET` gave it.
+    pending_restart: Option<Value>,
+    /// Ignored, as `pendingRestart`.
+    command_line: Option<Value>,
 }
 
 /// The settings fixed at session start.
@@ -501,7 +535,7 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ConfigView> {
 /// `downloadRoot`), `incomingPort`, `dht`, `upload`, `seeding`, `autoStart`. All or
 /// nothing; saved to the config file. Other config-file keys are refused by name.
 #[utoipa::path(patch, path = "/api/v1/config", tag = "config",
-    request_body(content = Object, description = "The settings to change"),
+    request_body(content = ConfigPatchJson, description = "The settings to change"),
     responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 500, body = ErrorBody)))]
 pub async fn patch_config(
     State(state): State<AppState>,

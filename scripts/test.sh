@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs what the tests need
 # (aria2, opentracker, mktorrent from Debian), then checks formatting and lints
-# and runs every test. Usage: scripts/test.sh
+# and runs every test, the API check against the OpenAPI document and the browser
+# tests. Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,12 @@ command -v opentracker >/dev/null || missing+=(opentracker)
 command -v mktorrent >/dev/null || missing+=(mktorrent)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v python3 >/dev/null || missing+=(python3)
+# The API check's virtualenv (Debian splits `python3 -m venv` out of python3) and
+# the `ip` that brings up loopback in its network namespace.
+venv_probe=$(mktemp -d)
+python3 -m venv "$venv_probe/venv" >/dev/null 2>&1 || missing+=(python3-venv)
+rm -rf "$venv_probe"
+command -v ip >/dev/null || missing+=(iproute2)
 command -v chromium >/dev/null || missing+=(chromium)   # the web UI's browser tests
 command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
@@ -27,6 +34,10 @@ done
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --all-targets
+
+# The server against its own OpenAPI document: Schemathesis on every operation,
+# with and without a login (tests/api/run.py).
+scripts/api-check.sh
 
 # Browser tests of the web UI: headless Chromium driven by playwright-core against
 # the binary cargo just built (target/debug/cloud-torrent) and a loopback swarm.

@@ -309,6 +309,28 @@ async fn login_page_session_cookie_rotation_and_logout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_login_configured_the_login_still_checks_its_body() {
+    let dirs = Dirs::new();
+    let server = start(&dirs, SecurityConfig::default()).await;
+    let http = client();
+    let ok = login(&http, &server, "anyone", "anything").await;
+    assert_eq!(ok.status(), 204);
+    assert!(!ok.headers().contains_key("set-cookie"));
+    for body in ["", "{}", "not json", r#"{"username": "a"}"#] {
+        let r = http
+            .post(server.url("/api/v1/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "body {body:?}");
+        let error: Value = r.json().await.unwrap();
+        assert!(error["error"].is_string(), "{error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_logins_are_limited_per_address_and_decay() {
     let dirs = Dirs::new();
     let server = start(

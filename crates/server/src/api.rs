@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{self, Multipart, Query, RawBody};
+use crate::openapi::{AddTorrentForm, Binary, InfoHashParam};
 
 /// Body of `POST /api/v1/torrents` as JSON: exactly one of `magnet` or `url`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,11 +32,12 @@ pub struct AddTorrentJson {
 
 /// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent bodies).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AddTorrentQuery {
-    /// Add the torrent stopped.
+    /// Add the torrent stopped (a raw .torrent body only: JSON and forms carry their own).
     pub paused: Option<bool>,
-    /// Comma-separated indices of the files to download.
+    /// Comma-separated indices of the files to download (a raw .torrent body only).
     pub files: Option<String>,
 }
 
@@ -49,6 +51,7 @@ pub struct SelectFilesJson {
 
 /// Query of `DELETE /api/v1/torrents/{infoHash}`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DeleteQuery {
     /// Also delete the downloaded files (default false).
@@ -93,7 +96,7 @@ pub async fn list_torrents(State(state): State<AppState>) -> Json<Vec<Torrent>> 
 
 /// One torrent.
 #[utoipa::path(get, path = "/api/v1/torrents/{infoHash}", tag = "torrents",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
+    params(InfoHashParam),
     responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_torrent(
     State(state): State<AppState>,
@@ -108,14 +111,17 @@ pub async fn get_torrent(
     request_body(description = "JSON `{magnet|url, paused?, files?}`, raw `application/x-bittorrent`, or `multipart/form-data` with a `torrent` file field (and optional `paused`, `files` fields)",
         content(
             (AddTorrentJson = "application/json"),
-            (Vec<u8> = "application/x-bittorrent"),
-            (Vec<u8> = "multipart/form-data"))),
+            (Binary = "application/x-bittorrent"),
+            (AddTorrentForm = "multipart/form-data"))),
     responses(
         (status = 201, description = "Added", body = Torrent),
         (status = 200, description = "It was already there", body = Torrent),
         (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, description = "The URL could not be fetched", body = ErrorBody)))]
 pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    // Only a raw .torrent body takes its options from the query, but a malformed query
+    // is refused whatever the body.
+    let Query(query) = Query::<AddTorrentQuery>::from_uri(req.uri())?;
     let (source, options) = match extract::content_type(req.headers()).as_str() {
         "application/json" => {
             let extract::Json(json) =
@@ -138,7 +144,6 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
             )
         }
         "application/x-bittorrent" => {
-            let Query(query) = Query::<AddTorrentQuery>::from_uri(req.uri())?;
             let RawBody(body) = RawBody::from_request(req, &state).await?;
             let files = query.files.as_deref().map(parse_file_list).transpose()?;
             (
@@ -200,7 +205,7 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOp
 
 /// Starts (resumes) a torrent.
 #[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/start", tag = "torrents",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
+    params(InfoHashParam),
     responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start_torrent(
     State(state): State<AppState>,
@@ -213,7 +218,7 @@ pub async fn start_torrent(
 
 /// Stops (pauses) a torrent; its verified data is kept.
 #[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/stop", tag = "torrents",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
+    params(InfoHashParam),
     responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn stop_torrent(
     State(state): State<AppState>,
@@ -226,9 +231,10 @@ pub async fn stop_torrent(
 
 /// Chooses which files to download.
 #[utoipa::path(put, path = "/api/v1/torrents/{infoHash}/files", tag = "torrents",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
+    params(InfoHashParam),
     request_body = SelectFilesJson,
     responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The metadata is not known yet", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn select_files(
     State(state): State<AppState>,
@@ -241,7 +247,7 @@ pub async fn select_files(
 
 /// Removes a torrent, and its files with `deleteFiles=true`.
 #[utoipa::path(delete, path = "/api/v1/torrents/{infoHash}", tag = "torrents",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters"), DeleteQuery),
+    params(InfoHashParam, DeleteQuery),
     responses((status = 204, description = "Removed"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_torrent(
     State(state): State<AppState>,

@@ -1,10 +1,18 @@
 //! The OpenAPI document of the server's API, generated from the handlers' annotations
-//! (and, for handlers that take raw requests, from the operations in [`doc`]). A test
-//! checks that it lists every route of [`crate::route_table`] but the web UI's files.
+//! (and, for handlers that take raw requests, from the operations in [`doc`]), plus the
+//! answers of the guard in front of every route ([`GuardResponses`]). A test checks
+//! that it lists every route of [`crate::route_table`] but the web UI's files;
+//! `scripts/api-check.sh` checks the running server against it.
 
 use axum::Json;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::api;
 use crate::error::ErrorBody;
@@ -20,7 +28,7 @@ use crate::{files, settings, sse, stats};
             (the old text endpoints under `/api/` answer `400 <message>` as plain text). When a login is \
             configured every route but `/healthz` and `/api/v1/login` needs HTTP Basic or the session cookie."
     ),
-    modifiers(&Security),
+    modifiers(&Security, &GuardResponses),
     security(("basic" = []), ("session" = [])),
     paths(
         doc::healthz,
@@ -69,6 +77,8 @@ use crate::{files, settings, sse, stats};
         cloud_torrent_search::SearchResult,
         cloud_torrent_search::ItemLinks,
         crate::auth::LoginJson,
+        settings::ConfigPatch,
+        AddTorrentForm,
         ErrorBody
     ))
 )]
@@ -94,9 +104,137 @@ impl Modify for Security {
     }
 }
 
+/// The `{infoHash}` of a torrent's routes.
+#[derive(IntoParams)]
+#[into_params(names("infoHash"), parameter_in = Path)]
+pub(crate) struct InfoHashParam(
+    /// The torrent's info hash: 40 hexadecimal characters.
+    #[param(pattern = "^[0-9a-fA-F]{40}$")]
+    #[allow(dead_code)]
+    String,
+);
+
+/// Raw bytes: a .torrent file sent as the body, or a file sent back.
+pub(crate) struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
+/// The `multipart/form-data` form of `POST /api/v1/torrents`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct AddTorrentForm {
+    /// The .torrent file.
+    #[schema(value_type = String, format = Binary)]
+    torrent: Vec<u8>,
+    /// `true` or `false` (also `1`/`0`, `on`/`off`): add the torrent stopped.
+    paused: Option<String>,
+    /// Comma-separated indices of the files to download (default: all).
+    files: Option<String>,
+}
+
+/// Adds the answers of [`crate::auth::guard`], which runs before every route, to each
+/// operation it can answer for: 403 (a `Host` that is not allowed, or a change from
+/// another site) everywhere; 401 (no valid login) and 429 (too many failed logins from
+/// this address, even with the right credentials) where a login is needed; 415 for a
+/// change under `/api/v1/` sent as a form or text. The handlers' annotations list only
+/// their own answers.
+struct GuardResponses;
+
+impl GuardResponses {
+    fn error(description: &str) -> Response {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    }
+
+    fn add(operation: &mut Operation, status: &str, description: &str) {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| Self::error(description).into());
+    }
+}
+
+impl Modify for GuardResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let public = SecurityRequirement::default();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let PathItem {
+                get,
+                put,
+                post,
+                delete,
+                options,
+                head,
+                patch,
+                trace,
+                ..
+            } = item;
+            let operations = [
+                (false, get),
+                (true, put),
+                (true, post),
+                (true, delete),
+                (false, options),
+                (false, head),
+                (true, patch),
+                (false, trace),
+            ];
+            for (changes, operation) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                let needs_login = operation
+                    .security
+                    .as_ref()
+                    .is_none_or(|requirements| !requirements.contains(&public));
+                Self::add(
+                    operation,
+                    "403",
+                    "The `Host` is not an allowed name, or a change comes from another site",
+                );
+                if needs_login {
+                    Self::add(operation, "401", "No valid login");
+                }
+                if needs_login || path == "/api/v1/login" {
+                    Self::add(
+                        operation,
+                        "429",
+                        "Too many failed logins from this address; see `Retry-After`",
+                    );
+                }
+                if changes && path.starts_with("/api/v1/") {
+                    Self::add(
+                        operation,
+                        "415",
+                        "Sent as a form or text: changes take JSON (or a .torrent)",
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Operations of routes whose handlers take raw requests or bodies: documentation only.
 #[allow(dead_code)]
 mod doc {
+    use super::Binary;
     use crate::auth::LoginJson;
     use crate::error::ErrorBody;
 
@@ -128,8 +266,8 @@ mod doc {
             ("path" = String, Path, description = "File or folder, relative to the download folder"),
             ("download" = Option<String>, Query, description = "Present: `Content-Disposition: attachment`")),
         responses(
-            (status = 200, description = "The file, or the folder as a zip"),
-            (status = 206, description = "A range of it"),
+            (status = 200, description = "The file (its media type from its name), or the folder as a zip", body = inline(Binary), content_type = "*/*"),
+            (status = 206, description = "A range of it", body = inline(Binary), content_type = "*/*"),
             (status = 304, description = "Not modified"),
             (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
             (status = 416, description = "Range not satisfiable")))]
@@ -137,7 +275,7 @@ mod doc {
 
     /// This document.
     #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "server",
-        responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
+        responses((status = 200, description = "OpenAPI 3.1", body = Object, content_type = "application/json")))]
     pub fn openapi_json() {}
 
     /// Cloud Torrent's old endpoint: adds a magnet link.
@@ -160,7 +298,7 @@ mod doc {
 
     /// Cloud Torrent's old endpoint: adds a .torrent file.
     #[utoipa::path(post, path = "/api/torrentfile", tag = "legacy",
-        request_body(content = Vec<u8>, description = "The .torrent's bytes", content_type = "application/x-bittorrent"),
+        request_body(content = inline(Binary), description = "The .torrent's bytes", content_type = "application/x-bittorrent"),
         responses(
             (status = 200, description = "`OK`", body = String, content_type = "text/plain"),
             (status = 400, description = "What was wrong", body = String, content_type = "text/plain"),
@@ -269,6 +407,63 @@ mod tests {
         assert!(unknown.is_empty(), "documented but not routed: {unknown:?}");
         assert!(routes.contains(&("POST".to_owned(), "/api/v1/login".to_owned())));
         assert!(routes.contains(&("POST".to_owned(), "/api/v1/logout".to_owned())));
+    }
+
+    /// Every error answer is documented with the one error body (the old text endpoints'
+    /// own 400s are text), and the guard's answers are listed where it can give them.
+    #[test]
+    fn error_answers_are_uniform_and_the_guards_are_listed() {
+        let json = serde_json::to_value(ApiDoc::openapi()).expect("serializes");
+        let paths = json["paths"].as_object().expect("paths");
+        for (path, item) in paths {
+            let legacy = path.starts_with("/api/") && !path.starts_with("/api/v1/");
+            for (method, operation) in item.as_object().expect("a path item") {
+                let name = format!("{method} {path}");
+                let responses = operation["responses"].as_object().expect("responses");
+                let public = operation["security"] == serde_json::json!([{}]);
+                assert!(responses.contains_key("403"), "{name}: 403");
+                assert_eq!(
+                    responses.contains_key("401"),
+                    !public || path == "/api/v1/login",
+                    "{name}: 401"
+                );
+                assert_eq!(
+                    responses.contains_key("429"),
+                    !public || path == "/api/v1/login",
+                    "{name}: 429"
+                );
+                let changes = ["put", "post", "delete", "patch"].contains(&method.as_str());
+                assert_eq!(
+                    responses.contains_key("415"),
+                    changes && path.starts_with("/api/v1/"),
+                    "{name}: 415"
+                );
+                for (status, response) in responses {
+                    if !status.starts_with(['4', '5']) {
+                        continue;
+                    }
+                    let Some(content) = response.get("content").and_then(|c| c.as_object()) else {
+                        assert_eq!(status, "416", "{name}: {status} has no body");
+                        continue;
+                    };
+                    for (media, body) in content {
+                        if media == "application/json" {
+                            assert_eq!(
+                                body["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                                "{name}: {status}"
+                            );
+                        } else {
+                            assert!(
+                                legacy
+                                    && media == "text/plain"
+                                    && ["400", "413"].contains(&status.as_str()),
+                                "{name}: {status} {media}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

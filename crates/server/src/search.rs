@@ -20,18 +20,22 @@ use crate::extract::{self, Query};
 
 /// Query of `GET /api/v1/search`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// What to look for.
+    /// What to look for: 1 to 500 characters, not counting surrounding spaces.
+    #[param(min_length = 1, max_length = 500, pattern = r"\S")]
     pub query: String,
     /// A provider's id; all providers when absent.
     pub provider: Option<String>,
     /// Page, from 1 (default 1).
+    #[param(minimum = 1, maximum = 1000)]
     pub page: Option<u32>,
 }
 
 /// Query of `GET /api/v1/search/item`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ItemParams {
     /// The provider's id.
@@ -105,10 +109,7 @@ pub async fn add(
     State(state): State<AppState>,
     extract::Json(json): extract::Json<SearchAddJson>,
 ) -> ApiResult<Response> {
-    let resolved = state
-        .search
-        .resolve(&json.result)
-        .await?;
+    let resolved = state.search.resolve(&json.result).await?;
     let source = match resolved {
         Resolved::Magnet(m) => AddSource::Magnet(m),
         Resolved::Torrent(bytes) => AddSource::TorrentFile(bytes.into()),

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
-use cloud_torrent_config::{Api, ConfigValues, SETTINGS, setting};
+use cloud_torrent_config::{Api, ConfigValues, SETTINGS, Setting, setting};
 use cloud_torrent_engine::{Engine, SettingsUpdate};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -33,40 +33,49 @@ use crate::extract;
 #[serde(transparent)]
 pub struct ConfigView(Map<String, Value>);
 
+/// The schema of one setting's value, described for the API.
+fn setting_schema(s: &Setting) -> ObjectBuilder {
+    let kind = match ConfigValues::json_type(s.key) {
+        Some("boolean") => Type::Boolean,
+        Some("integer") => Type::Integer,
+        Some("number") => Type::Number,
+        Some("array") => Type::Array,
+        _ => Type::String,
+    };
+    let when = match s.api {
+        Api::Live => "Applies at once.",
+        Api::Restart => "Applies after a restart.",
+        _ => "Read-only here.",
+    };
+    ObjectBuilder::new()
+        .schema_type(kind)
+        .description(Some(format!("{}. {when}", s.about)))
+}
+
+fn string_list(description: &str) -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(description))
+}
+
 impl utoipa::PartialSchema for ConfigView {
     fn schema() -> RefOr<Schema> {
-        let strings = || ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
         let mut object = ObjectBuilder::new();
         for s in SETTINGS.iter().filter(|s| s.api != Api::Hidden) {
-            let kind = match ConfigValues::json_type(s.key) {
-                Some("boolean") => Type::Boolean,
-                Some("integer") => Type::Integer,
-                Some("number") => Type::Number,
-                Some("array") => Type::Array,
-                _ => Type::String,
-            };
-            let when = match s.api {
-                Api::Live => "Applies at once.",
-                Api::Restart => "Applies after a restart.",
-                _ => "Read-only here.",
-            };
-            object = object
-                .property(
-                    s.key,
-                    ObjectBuilder::new()
-                        .schema_type(kind)
-                        .description(Some(format!("{}. {when}", s.about))),
-                )
-                .required(s.key);
+            object = object.property(s.key, setting_schema(s)).required(s.key);
         }
         object
-            .property("pendingRestart", strings().description(Some(
-                "Settings that were saved but take effect only after a restart.",
-            )))
+            .property(
+                "pendingRestart",
+                string_list("Settings that were saved but take effect only after a restart."),
+            )
             .required("pendingRestart")
-            .property("commandLine", strings().description(Some(
-                "Settings given by a command-line flag or environment variable: read-only here.",
-            )))
+            .property(
+                "commandLine",
+                string_list(
+                    "Settings given by a command-line flag or environment variable: read-only here.",
+                ),
+            )
             .required("commandLine")
             .into()
     }
@@ -75,6 +84,30 @@ impl utoipa::PartialSchema for ConfigView {
 impl utoipa::ToSchema for ConfigView {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("ConfigView")
+    }
+}
+
+/// The body of `PATCH /api/v1/config`: some of the settings the API may change. The
+/// keys `pendingRestart` and `commandLine` are ignored, so that a client may send back
+/// what `GET` gave it.
+pub struct ConfigPatch;
+
+impl utoipa::PartialSchema for ConfigPatch {
+    fn schema() -> RefOr<Schema> {
+        let mut object = ObjectBuilder::new();
+        for s in SETTINGS.iter().filter(|s| s.writable()) {
+            object = object.property(s.key, setting_schema(s));
+        }
+        object
+            .property("pendingRestart", string_list("Ignored."))
+            .property("commandLine", string_list("Ignored."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ConfigPatch {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ConfigPatch")
     }
 }
 
@@ -361,7 +394,7 @@ pub async fn get_config(State(state): State<AppState>) -> Json<ConfigView> {
 /// (`GET` shows them; `downloadDir` must be absolute and inside `downloadRoot`). All or
 /// nothing; saved to the config file. Other settings are refused by name.
 #[utoipa::path(patch, path = "/api/v1/config", tag = "config",
-    request_body(content = Object, description = "The settings to change"),
+    request_body(content = ConfigPatch, description = "The settings to change"),
     responses((status = 200, body = ConfigView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 500, body = ErrorBody)))]
 pub async fn patch_config(

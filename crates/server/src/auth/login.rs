@@ -27,21 +27,25 @@ pub struct LoginJson {
 }
 
 /// `POST /api/v1/login`: checks the credentials and sets a new session cookie.
-/// 204 on success (also when authentication is off, without a cookie), 401 wrong
-/// credentials, 429 too many failures from this address.
+/// 204 on success (also when authentication is off, without a cookie, once the body
+/// is a well-formed login), 400 a malformed body, 401 wrong credentials, 429 too many
+/// failures from this address.
 pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     let auth = &state.auth.0;
-    let Some(credentials) = auth.config.credentials.clone() else {
-        return StatusCode::NO_CONTENT.into_response();
-    };
+    let credentials = auth.config.credentials.clone();
     let ip = client_key(&req);
-    if let Err(retry) = auth.failures.check(ip) {
+    if credentials.is_some()
+        && let Err(retry) = auth.failures.check(ip)
+    {
         return too_many(retry);
     }
     let headers = req.headers().clone();
     let json = match Json::<LoginJson>::read_at_most(req, MAX_LOGIN_BODY).await {
         Ok(Json(json)) => json,
         Err(e) => return e.into_response(),
+    };
+    let Some(credentials) = credentials else {
+        return StatusCode::NO_CONTENT.into_response();
     };
     let ok =
         tokio::task::spawn_blocking(move || credentials.verify(&json.username, &json.password))

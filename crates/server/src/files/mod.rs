@@ -64,6 +64,7 @@ fn torrent_paths(torrents: &[Torrent]) -> tree::TorrentPaths {
 
 /// Query of `GET /api/v1/downloads`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Folder to list, relative to the download folder (default: the whole folder).
@@ -245,8 +246,10 @@ pub async fn delete(
 /// torrent while it downloads. Seeking makes the engine fetch that part first;
 /// only verified bytes are sent.
 #[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/files/{index}/stream", tag = "files",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters"), ("index" = usize, Path, description = "File index")),
-    responses((status = 200, description = "The file"), (status = 206, description = "A range of it"), (status = 404, body = ErrorBody),
+    params(crate::openapi::InfoHashParam, ("index" = u64, Path, description = "The file's index in the torrent")),
+    responses((status = 200, description = "The file", body = inline(crate::openapi::Binary), content_type = "*/*"),
+        (status = 206, description = "A range of it", body = inline(crate::openapi::Binary), content_type = "*/*"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 416, description = "Range not satisfiable")))]
 pub async fn stream(
     State(state): State<AppState>,
@@ -294,8 +297,9 @@ pub async fn stream(
 /// `GET /api/v1/torrents/{infoHash}/playlist.m3u`: the torrent's audio and video
 /// files (all its files when it has none) as a playlist of stream URLs.
 #[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/playlist.m3u", tag = "files",
-    params(("infoHash" = String, Path, description = "40 hexadecimal characters")),
-    responses((status = 200, description = "An M3U playlist", content_type = "audio/x-mpegurl"), (status = 404, body = ErrorBody)))]
+    params(crate::openapi::InfoHashParam),
+    responses((status = 200, description = "An M3U playlist", body = String, content_type = "audio/x-mpegurl"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn playlist(
     State(state): State<AppState>,
     Path(info_hash): Path<String>,

@@ -189,6 +189,14 @@ pub async fn delete(
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
     let root = download_root(&state)?;
+    if let Some(link) = paths::link_itself(&root, &raw)? {
+        // A link is removed itself; what it points to stays.
+        return tokio::task::spawn_blocking(move || std::fs::remove_file(&link))
+            .await
+            .map_err(|_| ApiError::Internal("delete failed".into()))?
+            .map(|()| StatusCode::NO_CONTENT)
+            .map_err(|e| ApiError::Internal(format!("cannot delete the link: {}", e.kind())));
+    }
     let inside = paths::resolve(&root, &raw)?;
     if inside.relative.is_empty() {
         return Err(ApiError::Forbidden(

@@ -14,14 +14,9 @@ pub struct Inside {
     pub relative: String,
 }
 
-/// Resolves `raw` (already percent-decoded once by the router) inside `root`,
-/// which must be canonical.
-///
-/// Refused: `..` components, backslashes, NUL bytes and absolute paths (400);
-/// anything that resolves outside `root`, for example through a symlink (403);
-/// a path that does not exist (404). Messages name the path as the user gave
-/// it, never the server's absolute path.
-pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
+/// `raw` joined to `root` as written (symlinks not resolved), after refusing `..`
+/// components, backslashes, NUL bytes and absolute paths (400).
+pub fn join(root: &Path, raw: &str) -> Result<PathBuf, ApiError> {
     if raw.contains('\0') {
         return Err(ApiError::BadRequest("the path contains a NUL byte".into()));
     }
@@ -53,6 +48,18 @@ pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
             }
         }
     }
+    Ok(joined)
+}
+
+/// Resolves `raw` (already percent-decoded once by the router) inside `root`,
+/// which must be canonical.
+///
+/// Refused: `..` components, backslashes, NUL bytes and absolute paths (400);
+/// anything that resolves outside `root`, for example through a symlink (403);
+/// a path that does not exist (404). Messages name the path as the user gave
+/// it, never the server's absolute path.
+pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
+    let joined = join(root, raw)?;
     let shown = raw.trim_matches('/');
     let absolute = joined
         .canonicalize()
@@ -66,6 +73,31 @@ pub fn resolve(root: &Path, raw: &str) -> Result<Inside, ApiError> {
         .collect::<Vec<_>>()
         .join("/");
     Ok(Inside { absolute, relative })
+}
+
+/// The symbolic link `raw` names itself (not what it points to), when its folder is
+/// inside `root`: deleting a link must remove the link, never its target.
+pub fn link_itself(root: &Path, raw: &str) -> Result<Option<PathBuf>, ApiError> {
+    let joined = join(root, raw)?;
+    let is_link = joined
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    let (Some(parent), Some(_)) = (joined.parent(), joined.file_name()) else {
+        return Ok(None);
+    };
+    if !is_link {
+        return Ok(None);
+    }
+    let shown = raw.trim_matches('/');
+    let parent = parent
+        .canonicalize()
+        .map_err(|_| ApiError::NotFound(format!("no file or folder {shown:?} in the downloads")))?;
+    if !parent.starts_with(root) {
+        return Err(ApiError::Forbidden(format!(
+            "{shown:?} leads outside the download folder"
+        )));
+    }
+    Ok(Some(joined))
 }
 
 #[cfg(test)]

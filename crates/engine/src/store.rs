@@ -183,7 +183,9 @@ impl Store {
 ///
 /// The temporary file is `.<name>.<pid>-<n>.tmp`, unique to the call, so that two
 /// writers never share one. A process killed mid-write leaves it behind; the next
-/// start removes it with [`remove_stale_temp_files`].
+/// start removes it with [`remove_stale_temp_files`]. It is created with the mode of
+/// the file it replaces, or owner-only (0600) for a new file, so that nothing it holds
+/// is ever readable by others, even between its creation and the rename.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -192,7 +194,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()));
     let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = create_private(&tmp, mode_for(path))?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -203,6 +205,41 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The mode a new version of `path` gets: the current file's, or owner-only for a
+/// new file (state and config files may hold secrets).
+#[cfg(unix)]
+fn mode_for(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_for(_: &Path) -> u32 {
+    0o600
+}
+
+/// Creates `path` (which must not exist) with `mode` from the start, so that its bytes
+/// are never readable by others, even for a moment.
+fn create_private(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    let _ = mode;
+    options.open(path)
+}
+
+/// Creates the state folder (and its parents) readable by its owner only.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }
@@ -249,6 +286,26 @@ pub fn remove_stale_temp_files(dir: &Path, target: Option<&str>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_are_owner_only_and_replaced_ones_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let new = dir.path().join("secret.toml");
+        write_atomically(&new, b"auth = \"a:b\"").unwrap();
+        assert_eq!(mode(&new), 0o600);
+        let shared = dir.path().join("shared.json");
+        std::fs::write(&shared, b"{}").unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomically(&shared, b"[]").unwrap();
+        assert_eq!(mode(&shared), 0o640);
+        assert_eq!(std::fs::read(&shared).unwrap(), b"[]");
+        let state = dir.path().join("state/inner");
+        create_private_dir(&state).unwrap();
+        assert_eq!(mode(&state), 0o700);
+    }
 
     #[test]
     fn records_round_trip_and_writes_are_atomic() {

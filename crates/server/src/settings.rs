@@ -362,8 +362,7 @@ fn bad(key: &str, why: &str) -> ApiError {
 }
 
 /// Sets `entries` in the config file, keeping the rest of it (see
-/// [`cloud_torrent_config::file::edit`]), and replaces the file atomically with the
-/// permissions it had.
+/// [`cloud_torrent_config::file::edit`]), and replaces the file atomically.
 fn write_config_file(path: &Path, entries: &[(&'static str, Value)]) -> Result<(), String> {
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -373,14 +372,9 @@ fn write_config_file(path: &Path, entries: &[(&'static str, Value)]) -> Result<(
     let text = cloud_torrent_config::file::edit(path, &existing, entries).ok_or_else(|| {
         "the config file no longer parses; fix it by hand before changing settings".to_owned()
     })?;
-    let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
+    // The new file keeps the old one's mode (owner-only when new) from its first byte.
     cloud_torrent_engine::write_atomically(path, text.as_bytes())
-        .map_err(|e| format!("cannot write the config file: {}", e.kind()))?;
-    if let Some(mode) = mode {
-        // Keep a config file that holds credentials as private as it was.
-        let _ = std::fs::set_permissions(path, mode);
-    }
-    Ok(())
+        .map_err(|e| format!("cannot write the config file: {}", e.kind()))
 }
 
 /// The settings that can be changed from the UI.

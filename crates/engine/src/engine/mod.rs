@@ -174,7 +174,8 @@ impl Engine {
         let store = Store::new(config.state_dir.clone());
         std::fs::create_dir_all(&config.download_dir)
             .map_err(|e| EngineError::internal("cannot create the download folder", e))?;
-        std::fs::create_dir_all(store.librqbit_dir())
+        crate::store::create_private_dir(&config.state_dir)
+            .and_then(|()| std::fs::create_dir_all(store.librqbit_dir()))
             .map_err(|e| EngineError::internal("cannot create the state folder", e))?;
         let records = store
             .load()

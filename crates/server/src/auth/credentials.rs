@@ -135,14 +135,8 @@ pub fn load_or_generate(state_dir: &Path) -> anyhow::Result<(Credentials, Option
                 username: credentials.username.clone(),
                 password_hash: credentials.password_hash.clone(),
             };
-            let tmp = state_dir.join(format!("{GENERATED_AUTH_FILE}.tmp"));
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&stored)?)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-            }
-            std::fs::rename(&tmp, &path)?;
+            // Owner-only from its first byte (a new file of write_atomically).
+            cloud_torrent_engine::write_atomically(&path, &serde_json::to_vec_pretty(&stored)?)?;
             Ok((credentials, Some(password)))
         }
         Err(e) => Err(anyhow::anyhow!(

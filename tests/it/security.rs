@@ -330,6 +330,50 @@ async fn without_a_login_configured_the_login_still_checks_its_body() {
     }
 }
 
+/// Wrong passwords sent all at once from one address are evaluated no more than the
+/// limit allows: an attempt counts from the moment it starts, not when argon2 is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_logins_are_limited_before_they_are_evaluated() {
+    let dirs = Dirs::new();
+    let server = start(&dirs, with_login()).await;
+    let attacker = client_from("127.0.0.1");
+    let guesses: Vec<String> = (0..100).map(|i| format!("guess{i}")).collect();
+    let forms = guesses.iter().map(|g| login(&attacker, &server, USER, g));
+    let basics = guesses.iter().map(|g| {
+        attacker
+            .get(server.url("/api/v1/torrents"))
+            .basic_auth(USER, Some(g))
+            .send()
+    });
+    let (forms, basics) = tokio::join!(
+        futures::future::join_all(forms),
+        futures::future::join_all(basics)
+    );
+    let statuses: Vec<u16> = forms
+        .into_iter()
+        .chain(basics.into_iter().map(|r| r.unwrap()))
+        .map(|r| r.status().as_u16())
+        .collect();
+    let evaluated = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        evaluated <= 5,
+        "{evaluated} wrong passwords were evaluated: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [401, 429, 503].contains(s)),
+        "{statuses:?}"
+    );
+    // The address is locked out now, even with the right password.
+    assert_eq!(
+        login(&attacker, &server, USER, PASSWORD).await.status(),
+        429
+    );
+    // Another address logs in at once.
+    let other = client_from("127.0.0.2");
+    assert_eq!(login(&other, &server, USER, PASSWORD).await.status(), 204);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_logins_are_limited_per_address_and_decay() {
     let dirs = Dirs::new();

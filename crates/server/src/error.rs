@@ -48,6 +48,14 @@ pub enum ApiError {
         /// Seconds until the next attempt may succeed.
         retry_after_secs: u64,
     },
+    /// The server is too busy for this request now; answered with `Retry-After`.
+    #[error("{message}")]
+    Unavailable {
+        /// What to tell the client.
+        message: String,
+        /// Seconds after which to try again.
+        retry_after_secs: u64,
+    },
     /// The route exists but not with this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -74,6 +82,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Engine(e) => match e {
@@ -130,6 +139,9 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             ApiError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | ApiError::Unavailable {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             _ => None,

@@ -143,8 +143,9 @@ pub(crate) struct AddTorrentForm {
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each
 /// operation it can answer for: 403 (a `Host` that is not allowed, or a change from
-/// another site) everywhere; 401 (no valid login) and 429 (too many failed logins from
-/// this address, even with the right credentials) where a login is needed; 415 for a
+/// another site) everywhere; 401 (no valid login), 429 (too many failed logins from
+/// this address, even with the right credentials) and 503 (too many password checks at
+/// once) where a login is needed; 415 for a
 /// change under `/api/v1/` sent as a form or text. The handlers' annotations list only
 /// their own answers.
 struct GuardResponses;
@@ -217,6 +218,11 @@ impl Modify for GuardResponses {
                         operation,
                         "429",
                         "Too many failed logins from this address; see `Retry-After`",
+                    );
+                    Self::add(
+                        operation,
+                        "503",
+                        "Too many passwords are being checked right now; see `Retry-After`",
                     );
                 }
                 if changes && path.starts_with("/api/v1/") {
@@ -432,6 +438,9 @@ mod tests {
                     !public || path == "/api/v1/login",
                     "{name}: 429"
                 );
+                if !public || path == "/api/v1/login" {
+                    assert!(responses.contains_key("503"), "{name}: 503");
+                }
                 let changes = ["put", "post", "delete", "patch"].contains(&method.as_str());
                 assert_eq!(
                     responses.contains_key("415"),

@@ -4,7 +4,8 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -217,31 +218,99 @@ impl VerifiedBasic {
         h.finalize().into()
     }
 
-    /// Whether the Basic `Authorization` value `value` carries `credentials`; argon2
-    /// runs off the async threads, and only for a value not verified recently.
-    pub(super) async fn verify(&self, credentials: &Credentials, value: &[u8]) -> bool {
+    /// Whether the Basic `Authorization` value `value` was verified recently.
+    pub(super) fn is_known(&self, value: &[u8]) -> bool {
         let digest = self.digest(value);
-        let cached = lock(&self.digests)
+        lock(&self.digests)
             .iter()
-            .fold(false, |found, d| found | bool::from(d.ct_eq(&digest)));
-        if cached {
-            return true;
-        }
+            .fold(false, |found, d| found | bool::from(d.ct_eq(&digest)))
+    }
+
+    /// Whether the Basic `Authorization` value `value` carries `credentials`, checked
+    /// by `checks`; a value found right is remembered.
+    pub(super) async fn verify(
+        &self,
+        checks: &PasswordChecks,
+        credentials: &Credentials,
+        value: &[u8],
+    ) -> Result<bool, Busy> {
         let Some((user, password)) = decode_basic(value) else {
-            return false;
+            return Ok(false);
         };
-        let credentials = credentials.clone();
-        let ok = tokio::task::spawn_blocking(move || credentials.verify(&user, &password))
-            .await
-            .unwrap_or(false);
+        let ok = checks.verify(credentials, user, password).await?;
         if ok {
+            let digest = self.digest(value);
             let mut digests = lock(&self.digests);
             if digests.len() >= VERIFIED_BASIC_KEPT {
                 digests.pop_front();
             }
             digests.push_back(digest);
         }
-        ok
+        Ok(ok)
+    }
+}
+
+/// Password checks that may run at once. Each argon2 check takes about 19 MiB and tens
+/// of milliseconds of a core; more at once would only trade memory for nothing.
+const CONCURRENT_CHECKS: usize = 2;
+/// Checks that may wait for a turn; beyond them the answer is 503 at once.
+const WAITING_CHECKS: usize = 8;
+
+/// Too many password checks are running or waiting: try again shortly.
+#[derive(Debug)]
+pub(super) struct Busy;
+
+/// Runs password checks, at most [`CONCURRENT_CHECKS`] at a time, each on a thread of
+/// its own (not the blocking pool that file transfers use).
+pub(super) struct PasswordChecks {
+    turns: Arc<tokio::sync::Semaphore>,
+    queued: AtomicUsize,
+}
+
+/// Counts a check as queued or running until it is dropped (also when the request
+/// that waits for it goes away).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Default for PasswordChecks {
+    fn default() -> Self {
+        PasswordChecks {
+            turns: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHECKS)),
+            queued: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl PasswordChecks {
+    /// Whether `user` and `password` are `credentials`' pair.
+    pub(super) async fn verify(
+        &self,
+        credentials: &Credentials,
+        user: String,
+        password: String,
+    ) -> Result<bool, Busy> {
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= CONCURRENT_CHECKS + WAITING_CHECKS {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return Err(Busy);
+        }
+        let _queued = Queued(&self.queued);
+        let turn = self.turns.clone().acquire_owned().await.map_err(|_| Busy)?;
+        let credentials = credentials.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("password-check".into())
+            .spawn(move || {
+                let ok = credentials.verify(&user, &password);
+                drop(turn);
+                let _ = tx.send(ok);
+            })
+            .map_err(|_| Busy)?;
+        Ok(rx.await.unwrap_or(false))
     }
 }
 
@@ -290,13 +359,36 @@ mod tests {
     async fn basic_values_are_verified_against_the_login() {
         let c = Credentials::new("alice", "s3cret").unwrap();
         let verified = VerifiedBasic::new();
+        let checks = PasswordChecks::default();
         let right = general_purpose::STANDARD.encode("alice:s3cret");
         let wrong = general_purpose::STANDARD.encode("alice:guess");
-        assert!(verified.verify(&c, right.as_bytes()).await);
-        // Again, now from the cache.
-        assert!(verified.verify(&c, right.as_bytes()).await);
-        assert!(!verified.verify(&c, wrong.as_bytes()).await);
-        assert!(!verified.verify(&c, b"not base64").await);
+        assert!(!verified.is_known(right.as_bytes()));
+        assert!(
+            verified
+                .verify(&checks, &c, right.as_bytes())
+                .await
+                .unwrap()
+        );
+        assert!(verified.is_known(right.as_bytes()), "remembered");
+        assert!(
+            !verified
+                .verify(&checks, &c, wrong.as_bytes())
+                .await
+                .unwrap()
+        );
+        assert!(!verified.is_known(wrong.as_bytes()));
+        assert!(!verified.verify(&checks, &c, b"not base64").await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_checks_beyond_the_queue_are_refused_at_once() {
+        let c = Credentials::new("alice", "s3cret").unwrap();
+        let checks = PasswordChecks::default();
+        let all = (0..40).map(|_| checks.verify(&c, "alice".into(), "guess".into()));
+        let answers = futures::future::join_all(all).await;
+        let busy = answers.iter().filter(|a| a.is_err()).count();
+        assert_eq!(answers.len() - busy, CONCURRENT_CHECKS + WAITING_CHECKS);
+        assert!(answers.iter().flatten().all(|ok| !ok));
     }
 
     #[test]

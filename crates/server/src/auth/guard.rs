@@ -10,8 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::credentials::Busy;
 use super::credentials::basic_value;
-use super::rate_limit::{client_key, too_many};
+use super::rate_limit::{busy, client_key, too_many};
 use super::session::session_cookie;
 use super::{Auth, SecurityConfig, header_str};
 use crate::error::ApiError;
@@ -237,11 +238,29 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
             return too_many(retry);
         }
         let value = value.to_vec();
-        if auth.0.basic.verify(credentials, &value).await {
+        if auth.0.basic.is_known(&value) {
             return with_security_headers(next.run(req).await);
         }
-        auth.0.failures.record_failure(ip);
-        return ApiError::Unauthorized("wrong user name or password".into()).into_response();
+        let attempt = match auth.0.failures.begin(ip) {
+            Ok(attempt) => attempt,
+            Err(retry) => return too_many(retry),
+        };
+        return match auth
+            .0
+            .basic
+            .verify(&auth.0.checks, credentials, &value)
+            .await
+        {
+            Ok(true) => {
+                attempt.succeeded();
+                with_security_headers(next.run(req).await)
+            }
+            Ok(false) => {
+                attempt.failed();
+                ApiError::Unauthorized("wrong user name or password".into()).into_response()
+            }
+            Err(Busy) => busy(),
+        };
     }
     if let Some(id) = session_cookie(req.headers())
         && auth.0.sessions.is_valid(&id)

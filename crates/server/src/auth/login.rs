@@ -7,7 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::rate_limit::{client_key, too_many};
+use super::credentials::Busy;
+use super::rate_limit::{busy, client_key, too_many};
 use super::session::{SESSION_LIFETIME, session_cookie, set_cookie};
 use crate::AppState;
 use crate::error::ApiError;
@@ -47,13 +48,21 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     let Some(credentials) = credentials else {
         return StatusCode::NO_CONTENT.into_response();
     };
-    let ok =
-        tokio::task::spawn_blocking(move || credentials.verify(&json.username, &json.password))
-            .await
-            .unwrap_or(false);
-    if !ok {
-        auth.failures.record_failure(ip);
-        return ApiError::Unauthorized("wrong user name or password".into()).into_response();
+    let attempt = match auth.failures.begin(ip) {
+        Ok(attempt) => attempt,
+        Err(retry) => return too_many(retry),
+    };
+    match auth
+        .checks
+        .verify(&credentials, json.username, json.password)
+        .await
+    {
+        Ok(true) => attempt.succeeded(),
+        Ok(false) => {
+            attempt.failed();
+            return ApiError::Unauthorized("wrong user name or password".into()).into_response();
+        }
+        Err(Busy) => return busy(),
     }
     // A new id at every login: an id planted before login is worthless.
     if let Some(old) = session_cookie(&headers) {

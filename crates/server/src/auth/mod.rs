@@ -86,6 +86,8 @@ struct Inner {
     failures: rate_limit::LoginLimiter,
     /// Basic `Authorization` values already verified.
     basic: credentials::VerifiedBasic,
+    /// Where passwords are checked, a few at a time.
+    checks: credentials::PasswordChecks,
 }
 
 impl Auth {
@@ -96,6 +98,7 @@ impl Auth {
             sessions: session::Sessions::default(),
             failures: rate_limit::LoginLimiter::new(config.login_failures, config.login_window),
             basic: credentials::VerifiedBasic::new(),
+            checks: credentials::PasswordChecks::default(),
             config,
         }))
     }

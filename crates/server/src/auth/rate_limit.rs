@@ -1,6 +1,8 @@
 //! The login rate limit: failed logins (form or Basic) counted per client address
 //! (IPv6 per /64) in a sliding window; past the limit the answer is 429 with
-//! `Retry-After` until the oldest failure leaves the window.
+//! `Retry-After` until the oldest failure leaves the window. An attempt counts as a
+//! failure from the moment it starts ([`LoginLimiter::begin`]) until it succeeds, so
+//! that parallel attempts cannot all be evaluated before the first failure is counted.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -35,8 +37,32 @@ impl LoginLimiter {
 
     /// `Err(retry after)` when `ip` has used up its failed logins.
     pub(super) fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        let now = Instant::now();
+        self.prune(&mut lock(&self.failures), ip)
+    }
+
+    /// Starts a password check for `ip`, counted as a failure until
+    /// [`Attempt::succeeded`]; `Err(retry after)` when `ip` has used up its attempts.
+    pub(super) fn begin(&self, ip: IpAddr) -> Result<Attempt<'_>, Duration> {
         let mut failures = lock(&self.failures);
+        self.prune(&mut failures, ip)?;
+        let at = Instant::now();
+        Self::make_room(&mut failures, at, self.window);
+        failures.entry(ip).or_default().push_back(at);
+        Ok(Attempt {
+            limiter: self,
+            ip,
+            at,
+        })
+    }
+
+    /// Forgets the expired failures of `ip`; `Err(retry after)` when it has no
+    /// attempt left.
+    fn prune(
+        &self,
+        failures: &mut HashMap<IpAddr, VecDeque<Instant>>,
+        ip: IpAddr,
+    ) -> Result<(), Duration> {
+        let now = Instant::now();
         let Some(list) = failures.get_mut(&ip) else {
             return Ok(());
         };
@@ -54,21 +80,42 @@ impl LoginLimiter {
         Ok(())
     }
 
-    /// Counts a failed login from `ip`.
-    pub(super) fn record_failure(&self, ip: IpAddr) {
-        let now = Instant::now();
-        let mut failures = lock(&self.failures);
+    /// Keeps the table of addresses bounded.
+    fn make_room(
+        failures: &mut HashMap<IpAddr, VecDeque<Instant>>,
+        now: Instant,
+        window: Duration,
+    ) {
         if failures.len() >= MAX_TRACKED_CLIENTS {
-            failures.retain(|_, list| {
-                list.back()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
+            failures.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) < window));
             if failures.len() >= MAX_TRACKED_CLIENTS {
                 failures.clear();
             }
         }
-        failures.entry(ip).or_default().push_back(now);
-        tracing::warn!("failed login from {ip}");
+    }
+}
+
+/// A password check under way, counted as a failed login of its address until it
+/// succeeds.
+pub(super) struct Attempt<'a> {
+    limiter: &'a LoginLimiter,
+    ip: IpAddr,
+    at: Instant,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the attempt no longer counts.
+    pub(super) fn succeeded(self) {
+        if let Some(list) = lock(&self.limiter.failures).get_mut(&self.ip)
+            && let Some(i) = list.iter().position(|t| *t == self.at)
+        {
+            list.remove(i);
+        }
+    }
+
+    /// The password was wrong: the attempt stays counted.
+    pub(super) fn failed(self) {
+        tracing::warn!("failed login from {}", self.ip);
     }
 }
 
@@ -92,6 +139,15 @@ pub(super) fn client_key(req: &Request) -> IpAddr {
     }
 }
 
+/// The 503 answer when too many password checks are under way, with `Retry-After`.
+pub(super) fn busy() -> Response {
+    ApiError::Unavailable {
+        message: "too many logins are being checked; try again in a second".into(),
+        retry_after_secs: 1,
+    }
+    .into_response()
+}
+
 /// The 429 answer, with `Retry-After` in whole seconds.
 pub(super) fn too_many(retry: Duration) -> Response {
     let secs = retry.as_secs_f64().ceil() as u64;
@@ -111,9 +167,13 @@ mod tests {
         let limiter = LoginLimiter::new(2, Duration::from_millis(200));
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        limiter.record_failure(a);
+        limiter.begin(a).unwrap().failed();
         assert!(limiter.check(a).is_ok());
-        limiter.record_failure(a);
+        limiter.begin(a).unwrap().succeeded();
+        assert!(limiter.check(a).is_ok(), "a right password does not count");
+        let first = limiter.begin(a).unwrap();
+        assert!(limiter.begin(a).is_err(), "an attempt under way counts");
+        first.failed();
         assert!(limiter.check(a).is_err());
         assert!(limiter.check(b).is_ok());
         std::thread::sleep(Duration::from_millis(250));

@@ -15,6 +15,8 @@ use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConf
 pub struct Startup {
     /// Log every HTTP request.
     pub log: bool,
+    /// Things the user should know, to log once logging is set up.
+    pub warnings: Vec<String>,
     /// What `serve` runs with; `settings` holds every value as resolved.
     pub server: ServerConfig,
 }
@@ -181,6 +183,36 @@ impl Startup {
     /// and the defaults.
     pub fn resolve(matches: &ArgMatches) -> Result<Startup, ConfigError> {
         let (mut values, command_line) = read_values(matches)?;
+        let mut warnings = Vec::new();
+        if matches.value_source("auth") == Some(ValueSource::CommandLine) {
+            warnings.push(
+                "--auth on the command line can be read by every user of this machine (ps); \
+                 prefer AUTH, --auth-file or the config file"
+                    .to_owned(),
+            );
+        }
+        if let Some(path) = values.auth_file.clone() {
+            if values.auth.is_some() {
+                return Err(ConfigError(
+                    "auth and authFile are both set: choose one".into(),
+                ));
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError(format!(
+                    "authFile {:?}: cannot read it ({})",
+                    path.display().to_string(),
+                    e.kind()
+                ))
+            })?;
+            let line = text.lines().next().unwrap_or("").trim_end();
+            values.set_text("auth", line).map_err(|e| {
+                ConfigError(format!(
+                    "authFile {:?}: {}",
+                    path.display().to_string(),
+                    e.why
+                ))
+            })?;
+        }
         resolve_folders(&mut values)?;
         if let Some(path) = &values.search_config {
             cloud_torrent_search::check_file(path).map_err(|e| {
@@ -207,6 +239,7 @@ impl Startup {
         };
         Ok(Startup {
             log: values.log,
+            warnings,
             server: ServerConfig {
                 config_file: Some(values.config_path.clone()),
                 command_line,

@@ -59,6 +59,9 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
+    for warning in &startup.warnings {
+        tracing::warn!("{warning}");
+    }
     match startup.resolve_auth() {
         Ok(Some(password)) => {
             // Shown this once; only its argon2 hash is kept (auth.json in the state folder).

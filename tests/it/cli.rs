@@ -147,3 +147,46 @@ fn a_download_folder_outside_the_download_root_stops_start_up() {
         "{err}"
     );
 }
+
+/// The login can come from a file (kept out of `ps` and the environment); `--auth`
+/// on the command line works but warns that other users can read it.
+#[tokio::test]
+async fn the_login_from_a_file_and_a_warning_for_auth_on_the_command_line() {
+    let dirs = Dirs::new();
+    let secret = dirs.root().join("login.txt");
+    std::fs::write(&secret, "alice:from-a-file\nignored second line\n").unwrap();
+    let port = free_port("127.0.0.1");
+    let arg = secret.display().to_string();
+    let server = Binary::start(&dirs, port, free_port("127.0.0.1"), &["--auth-file", &arg]).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/v1/torrents");
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(http.get(&url).send().await.unwrap()), 401);
+    let right = http.get(&url).basic_auth("alice", Some("from-a-file"));
+    assert_eq!(status(right.send().await.unwrap()), 200);
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        !log.contains("--auth on the command line"),
+        "no warning without --auth: {log}"
+    );
+    server.terminate();
+
+    let dirs = Dirs::new();
+    let port = free_port("127.0.0.1");
+    let server = Binary::start(&dirs, port, free_port("127.0.0.1"), &["--auth", "bob:pw"]).await;
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("--auth on the command line"), "{log}");
+    server.terminate();
+
+    let mut both = command_in(&dirs);
+    both.args(["--auth", "a:b", "--auth-file", &arg]);
+    assert!(refuses(&mut both).contains("authFile"));
+    std::fs::write(&secret, "no-colon\n").unwrap();
+    let mut bad = command_in(&dirs);
+    bad.args(["--auth-file", &arg]);
+    let err = refuses(&mut bad);
+    assert!(
+        err.contains("authFile") && err.contains("user:password") && !err.contains("no-colon"),
+        "{err}"
+    );
+}

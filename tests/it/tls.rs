@@ -104,7 +104,8 @@ async fn https_with_http2_secure_cookie_and_origin_checks() {
             .to_str()
             .unwrap()
             .to_owned();
-        assert!(cookie.starts_with("ct_session="), "{cookie}");
+        assert!(cookie.starts_with("__Host-ct_session="), "{cookie}");
+        assert!(cookie.contains("; Path=/;"), "{cookie}");
         let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
         assert!(attributes.contains(&"Secure"), "{cookie}");
         assert!(attributes.contains(&"HttpOnly"), "{cookie}");

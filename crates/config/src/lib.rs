@@ -119,6 +119,11 @@ settings! {
             "`user:password`: the login ([Security](#security)); kept in memory only as an argon2 hash")
             .flag(Flag::new("auth", "AUTH").short('a')),
         check user_and_password;
+    auth_file: Option<PathBuf> = None,
+        Setting::new("authFile", Api::Hidden, "none",
+            "a file whose first line is `user:password`: the login, kept out of the command line and the environment")
+            .flag(Flag::new("auth-file", "AUTH_FILE")),
+        check any;
     no_auth: bool = false,
         Setting::new("noAuth", Api::Hidden, "false",
             "no login even beyond loopback (behind your own authenticating proxy)")

@@ -98,7 +98,7 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
-                "Set by `POST /api/v1/login`; the old text endpoints accept it only from this server's own pages",
+                "Set by `POST /api/v1/login` (named `__Host-ct_session` when the server speaks TLS); the old text endpoints accept it only from this server's own pages",
             ))),
         );
     }

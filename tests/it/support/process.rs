@@ -8,36 +8,22 @@ use std::time::Duration;
 
 use super::{Api, Dirs};
 
-/// Every environment variable the binary reads: the `env = ...` of its flags
-/// (src/config.rs) and the log filter's `RUST_LOG`.
-const VARIABLES_THE_BINARY_READS: [&str; 19] = [
-    "PORT",
-    "HOST",
-    "TITLE",
-    "AUTH",
-    "NO_AUTH",
-    "ALLOWED_HOSTS",
-    "CONFIG_PATH",
-    "DOWNLOAD_DIR",
-    "DOWNLOAD_ROOT",
-    "STATE_DIR",
-    "INCOMING_PORT",
-    "INCOMING_HOST",
-    "DISABLE_DHT",
-    "ALLOW_PRIVATE_URLS",
-    "LOG",
-    "SEARCH_CONFIG",
-    "CERT_PATH",
-    "KEY_PATH",
-    "RUST_LOG",
-];
+/// Every environment variable the binary reads: those of its settings' flags and the
+/// log filter's `RUST_LOG`.
+fn variables_the_binary_reads() -> Vec<&'static str> {
+    cloud_torrent_config::SETTINGS
+        .iter()
+        .filter_map(|s| s.flag.map(|f| f.env))
+        .chain(["RUST_LOG"])
+        .collect()
+}
 
 /// The binary, with none of the variables it reads set: only what a test passes counts.
 /// Tests give variables to this command (`.env(...)`), never to their own process,
 /// which every test shares.
 pub fn command() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cloud-torrent"));
-    for var in VARIABLES_THE_BINARY_READS {
+    for var in variables_the_binary_reads() {
         c.env_remove(var);
     }
     c
@@ -198,7 +184,7 @@ fn the_clean_environment_removes_every_variable_the_binary_reads() {
         .collect();
     documented.push("RUST_LOG");
     documented.sort_unstable();
-    let mut cleared = VARIABLES_THE_BINARY_READS.to_vec();
+    let mut cleared = variables_the_binary_reads();
     cleared.sort_unstable();
     assert_eq!(cleared, documented);
 }

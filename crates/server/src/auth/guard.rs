@@ -71,11 +71,17 @@ impl OwnHosts {
             || self.names.iter().any(|h| h == "*" || *h == name)
     }
 
-    /// Whether `origin` (an `Origin` header) is this server as reached by this request,
-    /// whose host (the `Host` header, or the authority of an HTTP/2 request) is
-    /// `request_host`. Under TLS only an `https` origin is; otherwise `http` or `https`
-    /// (a proxy may terminate TLS).
-    fn origin_is_own(&self, origin: &str, request_host: &str) -> bool {
+    /// Whether `origin` (an `Origin` header) is this server as reached by this request:
+    /// the same host and port as the request's (the `Host` header, or the authority of an
+    /// HTTP/2 request), or as `forwarded_host` (`X-Forwarded-Host`, from a reverse proxy
+    /// that rewrites `Host`) when that names an `allowedHosts` entry. Under TLS only an
+    /// `https` origin is; otherwise `http` or `https` (a proxy may terminate TLS).
+    fn origin_is_own(
+        &self,
+        origin: &str,
+        request_host: &str,
+        forwarded_host: Option<&str>,
+    ) -> bool {
         let Ok(url) = url::Url::parse(origin) else {
             return false;
         };
@@ -98,10 +104,16 @@ impl OwnHosts {
             || strip_port(request_host).eq_ignore_ascii_case(host)
                 && url.port().is_none()
                 && !request_host.contains(':')
-            || self
-                .configured
-                .iter()
-                .any(|h| normalize_host(h) == normalize_host(host) && h != "*")
+            || forwarded_host
+                .and_then(|f| f.split(',').next())
+                .map(str::trim)
+                .is_some_and(|forwarded| {
+                    authority.eq_ignore_ascii_case(forwarded)
+                        && self
+                            .configured
+                            .iter()
+                            .any(|h| normalize_host(h) == normalize_host(host) && h != "*")
+                })
     }
 
     /// Proof that a browser sent this request from our own pages.
@@ -110,8 +122,13 @@ impl OwnHosts {
         if site.is_some_and(|s| s.eq_ignore_ascii_case("same-origin")) {
             return true;
         }
-        header_str(headers, header::ORIGIN.as_str())
-            .is_some_and(|origin| self.origin_is_own(origin, request_host))
+        header_str(headers, header::ORIGIN.as_str()).is_some_and(|origin| {
+            self.origin_is_own(
+                origin,
+                request_host,
+                header_str(headers, "x-forwarded-host"),
+            )
+        })
     }
 }
 
@@ -199,7 +216,11 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
             return ApiError::Forbidden("cross-site requests are refused".into()).into_response();
         }
         if let Some(origin) = header_str(headers, header::ORIGIN.as_str())
-            && !hosts.origin_is_own(origin, &request_host)
+            && !hosts.origin_is_own(
+                origin,
+                &request_host,
+                header_str(headers, "x-forwarded-host"),
+            )
         {
             return ApiError::Forbidden(
                 "requests from another origin are refused (Origin does not match Host)".into(),
@@ -262,7 +283,7 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
             Err(Busy) => busy(),
         };
     }
-    if let Some(id) = session_cookie(req.headers())
+    if let Some(id) = session_cookie(req.headers(), auth.0.config.tls)
         && auth.0.sessions.is_valid(&id)
     {
         let legacy = path.starts_with("/api/") && !path.starts_with("/api/v1/");
@@ -340,14 +361,29 @@ mod tests {
             ..SecurityConfig::default()
         });
         // Without TLS of its own the server may sit behind a TLS-terminating proxy.
-        assert!(plain.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000"));
-        assert!(plain.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000"));
-        assert!(tls.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000"));
-        assert!(tls.origin_is_own("https://localhost", "localhost"));
-        assert!(!tls.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000"));
-        assert!(!tls.origin_is_own("https://127.0.0.1:3001", "127.0.0.1:3000"));
-        assert!(!plain.origin_is_own("ftp://127.0.0.1:3000", "127.0.0.1:3000"));
-        assert!(!plain.origin_is_own("null", "127.0.0.1:3000"));
-        assert!(!tls.origin_is_own("https://127.0.0.1:3000", ""));
+        assert!(plain.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000", None));
+        assert!(plain.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000", None));
+        assert!(tls.origin_is_own("https://127.0.0.1:3000", "127.0.0.1:3000", None));
+        assert!(tls.origin_is_own("https://localhost", "localhost", None));
+        assert!(!tls.origin_is_own("http://127.0.0.1:3000", "127.0.0.1:3000", None));
+        assert!(!tls.origin_is_own("https://127.0.0.1:3001", "127.0.0.1:3000", None));
+        assert!(!plain.origin_is_own("ftp://127.0.0.1:3000", "127.0.0.1:3000", None));
+        assert!(!plain.origin_is_own("null", "127.0.0.1:3000", None));
+        assert!(!tls.origin_is_own("https://127.0.0.1:3000", "", None));
+
+        // An allowedHosts name counts only with the scheme's port the proxy forwards:
+        // another service on that name (another port) is another origin.
+        let proxied = OwnHosts::new(&SecurityConfig {
+            allowed_hosts: vec!["torrent.example.org".into()],
+            ..SecurityConfig::default()
+        });
+        let behind = "127.0.0.1:3000";
+        let public = Some("torrent.example.org");
+        assert!(proxied.origin_is_own("https://torrent.example.org", behind, public));
+        assert!(proxied.origin_is_own("https://torrent.example.org", "torrent.example.org", None));
+        assert!(!proxied.origin_is_own("https://torrent.example.org", behind, None));
+        assert!(!proxied.origin_is_own("http://torrent.example.org:8080", behind, public));
+        assert!(!proxied.origin_is_own("https://torrent.example.org:8443", behind, public));
+        assert!(!proxied.origin_is_own("https://evil.example", behind, Some("evil.example")));
     }
 }

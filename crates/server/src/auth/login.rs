@@ -65,7 +65,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
         Err(Busy) => return busy(),
     }
     // A new id at every login: an id planted before login is worthless.
-    if let Some(old) = session_cookie(&headers) {
+    if let Some(old) = session_cookie(&headers, auth.config.tls) {
         auth.sessions.end(&old);
     }
     let id = match auth.sessions.start() {
@@ -83,7 +83,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
 /// `POST /api/v1/logout`: ends the session on the server and clears the cookie. 204.
 pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
     let auth = &state.auth.0;
-    if let Some(id) = session_cookie(req.headers()) {
+    if let Some(id) = session_cookie(req.headers(), auth.config.tls) {
         auth.sessions.end(&id);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -14,6 +14,19 @@ use crate::error::ApiError;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "ct_session";
+/// Name of the session cookie when the server speaks TLS itself (and so is served at
+/// `/`): browsers keep a `__Host-` cookie only if it is `Secure`, for `/`, and set by
+/// this host, so no other site or subdomain can plant or shadow it.
+pub const TLS_SESSION_COOKIE: &str = "__Host-ct_session";
+
+/// The session cookie's name on a server that speaks TLS itself (`tls`) or not.
+pub(super) fn cookie_name(tls: bool) -> &'static str {
+    if tls {
+        TLS_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// How long a session lasts after login.
 pub(super) const SESSION_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -72,8 +85,10 @@ fn digest(id: &str) -> [u8; 32] {
     Sha256::digest(id.as_bytes()).into()
 }
 
-/// The session id in the request's cookies, if one has the form of an id.
-pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The session id in the request's cookies (named as [`cookie_name`] says for `tls`),
+/// if one has the form of an id.
+pub(super) fn session_cookie(headers: &HeaderMap, tls: bool) -> Option<String> {
+    let cookie = cookie_name(tls);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -81,7 +96,7 @@ pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| {
-            *name == SESSION_COOKIE
+            *name == cookie
                 && value.len() == 2 * SESSION_ID_BYTES
                 && value.bytes().all(|b| b.is_ascii_hexdigit())
         })
@@ -95,8 +110,9 @@ pub(super) fn set_cookie(value: &str, max_age: u64, tls: bool, headers: &HeaderM
     let forwarded_tls =
         header_str(headers, "x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
     let secure = if tls || forwarded_tls { "; Secure" } else { "" };
+    let name = cookie_name(tls);
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("ct_session=; Max-Age=0"))
 }
@@ -124,9 +140,17 @@ mod tests {
         let mut headers = HeaderMap::new();
         let cookies = format!("theme=dark; {SESSION_COOKIE}=xyz; {SESSION_COOKIE}={id}");
         headers.insert(header::COOKIE, HeaderValue::from_str(&cookies).unwrap());
-        assert_eq!(session_cookie(&headers), Some(id));
+        assert_eq!(session_cookie(&headers, false), Some(id.clone()));
+        assert_eq!(
+            session_cookie(&headers, true),
+            None,
+            "TLS reads only __Host-"
+        );
+        let cookies = format!("{TLS_SESSION_COOKIE}={id}");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&cookies).unwrap());
+        assert_eq!(session_cookie(&headers, true), Some(id));
         headers.insert(header::COOKIE, HeaderValue::from_static("ct_session=abc"));
-        assert_eq!(session_cookie(&headers), None);
+        assert_eq!(session_cookie(&headers, false), None);
     }
 
     #[test]
@@ -145,6 +169,7 @@ mod tests {
             "ct_session=v; Path=/; Max-Age=9; HttpOnly; SameSite=Strict"
         );
         assert!(cookie(true, &plain).ends_with("; Secure"));
+        assert!(cookie(true, &plain).starts_with("__Host-ct_session=v; Path=/;"));
         assert!(cookie(false, &proxied).ends_with("; Secure"));
     }
 }

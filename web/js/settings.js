@@ -9,6 +9,8 @@ const NAMES = {
 };
 let current = null;
 let editing = false;
+// "Saved." after a save, shown until the next edit (live updates keep it).
+let savedNote = '';
 
 function fill(form, config) {
   const fixed = config.commandLine ?? [];
@@ -22,9 +24,10 @@ function fill(form, config) {
   }
 }
 
-function pendingText(config) {
+function statusText(config) {
   const pending = config.pendingRestart ?? [];
-  return pending.length ? `Restart the server to apply: ${pending.map((k) => NAMES[k] ?? k).join(', ')}.` : '';
+  const restart = pending.length ? `Restart the server to apply: ${pending.map((k) => NAMES[k] ?? k).join(', ')}.` : '';
+  return [savedNote, restart].filter(Boolean).join(' ');
 }
 
 /** Updates the panel from the live state (unless the user is editing it). */
@@ -34,7 +37,7 @@ export function renderSettings(state) {
   const form = document.getElementById('settings-form');
   if (!editing) {
     fill(form, current);
-    setText(document.getElementById('settings-status'), pendingText(current));
+    setText(document.getElementById('settings-status'), statusText(current));
   }
 }
 
@@ -58,7 +61,7 @@ export function setupSettings() {
     show(false);
     toggle.focus();
   });
-  form.addEventListener('input', () => { editing = true; });
+  form.addEventListener('input', () => { editing = true; savedNote = ''; });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!current) return;
@@ -79,7 +82,8 @@ export function setupSettings() {
       current = config;
       editing = false;
       fill(form, config);
-      setText(status, ['Saved.', pendingText(config)].filter(Boolean).join(' '));
+      savedNote = 'Saved.';
+      setText(status, statusText(config));
     } catch (error) {
       setText(status, error.message);
       showMessage(error.message);

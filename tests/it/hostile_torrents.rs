@@ -1,11 +1,15 @@
 //! Hostile .torrent files: insane piece sizes, hash lists that do not fit, and file
 //! paths that try to leave the torrent's folder (`..`, absolute paths, separators or
 //! NUL inside a component, empty names, names that collide) are refused with a 400
-//! that says why, and nothing is written anywhere.
+//! that says why, and nothing is written anywhere. So are torrents with more files
+//! than the engine accepts (each file of a loaded torrent holds a file descriptor),
+//! as files and as magnets; and an add that fails once librqbit started writing
+//! leaves none of the files it created.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use cloud_torrent_server::ServerConfig;
 use serde_json::Value;
 
 use crate::support::*;
@@ -375,5 +379,100 @@ async fn metadata_from_peers_gets_the_same_checks() {
     .await;
     let t = server.torrent(&nameless.info_hash).await;
     assert_eq!(t["state"], "error", "{t}");
+    server.stop().await;
+}
+
+/// A multi-file torrent `name` of `count` one-byte files `f0`, `f1`...
+fn many_files(name: &'static [u8], count: usize) -> Spec {
+    let names: Vec<&'static [u8]> = (0..count)
+        .map(|i| &*format!("f{i}").into_bytes().leak())
+        .collect();
+    Spec::multi(name, names.into_iter().map(|n| (vec![n], 1)).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn torrents_with_too_many_files_are_refused_before_anything_is_written() {
+    let dirs = Dirs::new();
+    let server = TestServer::start_with(ServerConfig {
+        max_files_per_torrent: 5,
+        ..server_config(test_settings(&dirs))
+    })
+    .await;
+
+    // One file over the cap: 400 naming the count and the cap, nothing on disk.
+    let (status, text) =
+        post_torrent(&server, "/api/v1/torrents", many_files(b"six", 6).bytes()).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("6 files") && text.contains("at most 5"),
+        "{text}"
+    );
+    assert_eq!(tree(&dirs.downloads), BTreeSet::new(), "files appeared");
+    let (_, list) = server.get_json("/api/v1/torrents").await;
+    assert_eq!(list, serde_json::json!([]));
+
+    // At the cap: added, its files written.
+    let (status, text) =
+        post_torrent(&server, "/api/v1/torrents", many_files(b"five", 5).bytes()).await;
+    assert_eq!(status, 201, "{text}");
+    let t: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(t["files"].as_array().unwrap().len(), 5, "{t}");
+    wait_for(
+        "the files to be created",
+        std::time::Duration::from_secs(10),
+        || async { tree(&dirs.downloads).contains("five/f4") },
+    )
+    .await;
+
+    // A magnet's metadata over the cap: the torrent shows why, and writes nothing.
+    let seed = dirs.data.join("seed");
+    let files: Vec<(String, usize)> = (0..6).map(|i| (format!("f{i}"), 1000 + i)).collect();
+    let files: Vec<(&str, usize)> = files.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let six = make_payload(&seed, "six", &files).await;
+    let seeder = Seeder::start(&six, "127.0.0.3", None, &[]).await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&six)).await;
+    assert_eq!(status, 201, "{t}");
+    wait_for(
+        "the metadata to be refused",
+        std::time::Duration::from_secs(30),
+        || async {
+            server.torrent(&six.info_hash).await["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("6 files") && e.contains("at most 5"))
+        },
+    )
+    .await;
+    assert_eq!(server.torrent(&six.info_hash).await["state"], "error");
+    assert!(
+        !dirs.downloads.join("six").exists(),
+        "{:?}",
+        tree(&dirs.downloads)
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_add_removes_only_the_files_it_created() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_settings(&dirs)).await;
+    // A user's folder where the torrent's file `t/y` would go: librqbit creates
+    // `t/x/1`, then cannot open `t/y` and the add fails.
+    let user = dirs.downloads.join("t/y");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("mine.txt"), b"mine").unwrap();
+    std::fs::write(dirs.downloads.join("t/notes.txt"), b"notes").unwrap();
+    let before = tree(&dirs.downloads);
+
+    let spec = Spec::multi(b"t", vec![(vec![b"x", b"1"], 10), (vec![b"y"], 10)]);
+    let (status, text) = post_torrent(&server, "/api/v1/torrents", spec.bytes()).await;
+    assert_eq!(status, 400, "{text}");
+    let (_, list) = server.get_json("/api/v1/torrents").await;
+    assert_eq!(list, serde_json::json!([]));
+    assert_eq!(
+        tree(&dirs.downloads),
+        before,
+        "the failed add left files behind"
+    );
+    assert_eq!(std::fs::read(user.join("mine.txt")).unwrap(), b"mine");
     server.stop().await;
 }

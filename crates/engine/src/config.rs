@@ -30,6 +30,9 @@ pub struct EngineConfig {
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
     pub download_root: Option<PathBuf>,
+    /// The most files one torrent may hold. The engine lowers it at start to what
+    /// the process's open file limit allows (see [`crate::torrent_guard::open_file_cap`]).
+    pub max_files_per_torrent: usize,
 }
 
 impl EngineConfig {
@@ -47,6 +50,7 @@ impl EngineConfig {
             upload: true,
             auto_start: true,
             download_root: None,
+            max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }
     }
 }

@@ -9,6 +9,10 @@
 //! missing name (required by BEP 3; librqbit would invent one). This module
 //! refuses all of those with a message a person can act on.
 //!
+//! librqbit also keeps one file descriptor open per file of every loaded torrent,
+//! even a stopped one, so this module caps the number of files per torrent
+//! ([`Checked::check_file_count`], [`open_file_cap`]).
+//!
 //! It reads the bytes with [`crate::bencode`], in place and without recursing.
 
 use std::collections::HashMap;
@@ -21,6 +25,32 @@ pub const MAX_PIECE_LENGTH: u64 = 256 * 1024 * 1024;
 pub const MIN_PIECE_LENGTH: u64 = 1024;
 /// Longest path component accepted, in bytes (the usual file system limit).
 pub const MAX_COMPONENT_BYTES: usize = 255;
+
+/// Most files a torrent may hold; [`open_file_cap`] lowers it to what the
+/// process's open file limit allows.
+pub const MAX_FILES_PER_TORRENT: usize = 10_000;
+/// File descriptors kept out of the per-torrent cap, for sockets, the state
+/// folder, file streams and the rest of the process.
+const RESERVED_DESCRIPTORS: u64 = 128;
+
+/// The most files a torrent may hold given the soft `RLIMIT_NOFILE` as it is now:
+/// half of what the limit leaves after [`RESERVED_DESCRIPTORS`], so that one torrent
+/// never takes every descriptor, at most [`MAX_FILES_PER_TORRENT`] and at least 1.
+pub fn open_file_cap() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    cap_for_limit(limit)
+}
+
+/// [`open_file_cap`] for a soft limit (`None`: unlimited).
+fn cap_for_limit(limit: Option<u64>) -> usize {
+    let Some(limit) = limit else {
+        return MAX_FILES_PER_TORRENT;
+    };
+    let allowed = limit.saturating_sub(RESERVED_DESCRIPTORS) / 2;
+    usize::try_from(allowed)
+        .unwrap_or(usize::MAX)
+        .clamp(1, MAX_FILES_PER_TORRENT)
+}
 
 /// Why a .torrent was refused. Messages quote torrent paths, never server paths.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +91,16 @@ pub enum TorrentError {
         /// What is wrong with it.
         why: &'static str,
     },
+    /// More files than the engine accepts in one torrent.
+    #[error(
+        "the torrent has {count} files; at most {cap} files per torrent are accepted (each file of a loaded torrent keeps a file descriptor open)"
+    )]
+    TooManyFiles {
+        /// Files the torrent would write (padding files excluded).
+        count: usize,
+        /// The cap.
+        cap: usize,
+    },
     /// Two files would be written to the same place.
     #[error("files {first:?} and {second:?} would be written to the same place")]
     Collision {
@@ -99,6 +139,16 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// Refuses a torrent that would write more than `cap` files (padding files are
+    /// never written and do not count).
+    pub fn check_file_count(&self, cap: usize) -> Result<(), TorrentError> {
+        let count = self.files.iter().filter(|f| !f.padding).count();
+        if count > cap {
+            return Err(TorrentError::TooManyFiles { count, cap });
+        }
+        Ok(())
+    }
+
     /// Checks that no two files land on the same path, nor one inside another file,
     /// once each raw component is turned into a file name by `decode` (the engine
     /// decodes names with the encoding it detects for the torrent). [`check`]
@@ -571,6 +621,32 @@ mod tests {
                 .to_string()
                 .contains("twice")
         );
+    }
+
+    #[test]
+    fn caps_the_number_of_files() {
+        let names: Vec<Vec<u8>> = (0..5).map(|i| format!("f{i}").into_bytes()).collect();
+        let paths: Vec<[&[u8]; 1]> = names.iter().map(|n| [&n[..]]).collect();
+        let files: Vec<(&[&[u8]], i128)> = paths.iter().map(|p| (&p[..], 1)).collect();
+        let checked = check(&torrent("x", 16384, &files)).unwrap();
+        assert_eq!(checked.check_file_count(5), Ok(()));
+        let err = checked.check_file_count(4).unwrap_err();
+        assert_eq!(err, TorrentError::TooManyFiles { count: 5, cap: 4 });
+        let text = err.to_string();
+        assert!(
+            text.contains("5 files") && text.contains("at most 4"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_cap_follows_the_open_file_limit() {
+        assert_eq!(cap_for_limit(None), MAX_FILES_PER_TORRENT);
+        assert_eq!(cap_for_limit(Some(1_048_576)), MAX_FILES_PER_TORRENT);
+        assert_eq!(cap_for_limit(Some(1024)), 448);
+        assert_eq!(cap_for_limit(Some(100)), 1);
+        let now = open_file_cap();
+        assert!((1..=MAX_FILES_PER_TORRENT).contains(&now), "{now}");
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct ServerConfig {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
     /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
     pub tls: Option<TlsConfig>,
+    /// The most files one torrent may hold (lowered further by the open file limit).
+    /// Not a setting: tests lower it.
+    pub max_files_per_torrent: usize,
 }
 
 impl ServerConfig {
@@ -74,6 +77,7 @@ impl ServerConfig {
             events: EventsConfig::default(),
             security: SecurityConfig::default(),
             tls: None,
+            max_files_per_torrent: cloud_torrent_engine::torrent_guard::MAX_FILES_PER_TORRENT,
         }
     }
 
@@ -93,6 +97,7 @@ impl ServerConfig {
         engine.seeding = v.seeding;
         engine.upload = v.upload;
         engine.auto_start = v.auto_start;
+        engine.max_files_per_torrent = self.max_files_per_torrent;
         engine
     }
 }

@@ -1,5 +1,9 @@
 //! Adding torrents: magnets (metadata in the background), .torrent bytes and URLs.
 
+use std::path::PathBuf;
+
+use librqbit::AddTorrentResponse;
+
 use super::*;
 
 impl Engine {
@@ -48,22 +52,12 @@ impl Engine {
         })
     }
 
-    /// Fetches a magnet's metadata in the background (librqbit's add blocks until then).
+    /// Fetches a magnet's metadata in the background, checks it, then hands the
+    /// torrent to librqbit (its add would block until the metadata is there).
     pub(super) fn spawn_resolver(&self, hash: InfoHash) {
         let engine = self.clone();
         let task = tokio::spawn(async move {
-            let record = match engine.lock().get(&hash) {
-                Some(entry) => entry.record.clone(),
-                None => return,
-            };
-            let add = match Magnet::parse(&record.magnet) {
-                Ok(m) => AddTorrent::from_url(m.engine_uri()),
-                Err(e) => {
-                    engine.set_error(&hash, e.to_string());
-                    return;
-                }
-            };
-            let result = engine.add_to_session(&hash, add, &record).await;
+            let result = engine.resolve(&hash).await;
             engine.finish_resolve(hash, result).await;
         });
         if let Some(entry) = self.lock().get_mut(&hash) {
@@ -71,42 +65,110 @@ impl Engine {
         }
     }
 
-    pub(super) async fn finish_resolve(&self, hash: InfoHash, result: Result<Handle>) {
-        let handle = match result {
-            Ok(handle) => handle,
+    /// Gets a magnet's metadata from peers without creating anything on disk
+    /// (librqbit's `list_only`), checks it like a .torrent file, then adds the
+    /// torrent with it. `Ok(None)`: the torrent was deleted meanwhile. The error is
+    /// the message the torrent shows.
+    async fn resolve(&self, hash: &InfoHash) -> std::result::Result<Option<Resolved>, String> {
+        let Some(record) = self.record(hash) else {
+            return Ok(None);
+        };
+        let magnet = Magnet::parse(&record.magnet).map_err(|e| e.to_string())?;
+        let options = AddTorrentOptions {
+            list_only: true,
+            initial_peers: (!record.peers.is_empty()).then(|| record.peers.clone()),
+            trackers: (!record.trackers.is_empty()).then(|| record.trackers.clone()),
+            ..Default::default()
+        };
+        let response = self
+            .inner
+            .session
+            .add_torrent(AddTorrent::from_url(magnet.engine_uri()), Some(options))
+            .await
+            .map_err(|e| {
+                format!(
+                    "could not get the metadata: {}",
+                    crate::sanitize::strip_paths(&format!("{e:#}"))
+                )
+            })?;
+        let AddTorrentResponse::ListOnly(metadata) = response else {
+            return Err("could not get the metadata: the engine answered without it".into());
+        };
+        // librqbit already refused `..` and separators in the metadata from peers;
+        // what it lets through (a file inside another file, a NUL byte, a nameless
+        // torrent, a piece count that does not match, too many files...) stops here,
+        // before any file is created.
+        let files = match validate_torrent(&metadata.torrent_bytes, self.inner.max_files) {
+            Ok(valid) => valid.files,
             Err(e) => {
                 let why = match e {
-                    EngineError::InvalidTorrent(why) => {
-                        format!("could not get the metadata: {why}")
-                    }
+                    EngineError::InvalidTorrent(why) => why,
                     other => other.to_string(),
                 };
+                return Err(format!("the metadata from peers was refused: {why}"));
+            }
+        };
+        // The record as it is now: it may have changed while peers were asked.
+        let Some(mut record) = self.record(hash) else {
+            return Ok(None);
+        };
+        // The peers that gave the metadata are the first to ask for the data.
+        record.peers.extend(
+            metadata
+                .seen_peers
+                .iter()
+                .filter(|p| !record.peers.contains(p))
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        let bytes = metadata.torrent_bytes;
+        let handle = self
+            .add_checked(hash, bytes.clone(), &files, &record)
+            .await
+            .map_err(|e| match e {
+                EngineError::InvalidTorrent(why) => format!("could not get the metadata: {why}"),
+                other => other.to_string(),
+            })?;
+        Ok(Some(Resolved { handle, bytes }))
+    }
+
+    fn record(&self, hash: &InfoHash) -> Option<TorrentRecord> {
+        self.lock().get(hash).map(|entry| entry.record.clone())
+    }
+
+    /// Hands checked .torrent bytes to librqbit. When that fails, removes the files
+    /// and folders of `files` (relative to the download folder) that it created.
+    async fn add_checked(
+        &self,
+        hash: &InfoHash,
+        bytes: Bytes,
+        files: &[PathBuf],
+        record: &TorrentRecord,
+    ) -> Result<Handle> {
+        let created = cleanup::NewPaths::before(&self.inner.config.download_dir, files);
+        let result = self
+            .add_to_session(hash, AddTorrent::from_bytes(bytes), record)
+            .await;
+        if result.is_err() {
+            created.remove();
+        }
+        result
+    }
+
+    async fn finish_resolve(
+        &self,
+        hash: InfoHash,
+        result: std::result::Result<Option<Resolved>, String>,
+    ) {
+        let Resolved { handle, bytes } = match result {
+            Ok(Some(resolved)) => resolved,
+            Ok(None) => return,
+            Err(why) => {
                 self.set_error(&hash, why);
                 return;
             }
         };
-        let bytes = handle.with_metadata(|m| m.torrent_bytes.clone()).ok();
-        if let Some(bytes) = &bytes
-            && let Err(e) = validate_torrent(bytes)
-        {
-            // librqbit already refused `..` and separators in the metadata from peers;
-            // what it lets through (a file inside another file, a NUL byte, a nameless
-            // torrent, a piece count that does not match...) stops here.
-            let _ = self
-                .inner
-                .session
-                .delete(TorrentIdOrHash::Hash(id20(&hash)), false)
-                .await;
-            let why = match e {
-                EngineError::InvalidTorrent(why) => why,
-                other => other.to_string(),
-            };
-            self.set_error(&hash, format!("the metadata from peers was refused: {why}"));
-            return;
-        }
-        if let Some(bytes) = &bytes
-            && let Err(e) = self.inner.store.save_torrent(&hash, bytes)
-        {
+        if let Err(e) = self.inner.store.save_torrent(&hash, &bytes) {
             warn!(%hash, "cannot save the torrent's metadata: {e}");
         }
         let orphan = {
@@ -147,7 +209,7 @@ impl Engine {
         bytes: Bytes,
         options: AddOptions,
     ) -> Result<Added> {
-        let parsed = validate_torrent(&bytes)?;
+        let Valid { parsed, files } = validate_torrent(&bytes, self.inner.max_files)?;
         let hash = InfoHash(parsed.info_hash.0);
         let file_count = parsed.info.data.files.as_ref().map_or(1, |f| f.len());
         if let Some(files) = &options.files {
@@ -213,10 +275,7 @@ impl Engine {
                 }
             }
         }
-        match self
-            .add_to_session(&hash, AddTorrent::from_bytes(bytes), &record)
-            .await
-        {
+        match self.add_checked(&hash, bytes, &files, &record).await {
             Ok(handle) => {
                 if let Some(entry) = self.lock().get_mut(&hash) {
                     entry.handle = Some(handle);
@@ -237,18 +296,46 @@ impl Engine {
     }
 }
 
-/// Checks .torrent bytes before librqbit uses them (see [`crate::torrent_guard`]) and
-/// parses them. File names are compared as librqbit will write them, decoded with
-/// the encoding it detects.
-fn validate_torrent(bytes: &[u8]) -> Result<librqbit::TorrentMetaV1Borrowed<'_>> {
+/// A magnet's metadata, checked and handed to librqbit.
+struct Resolved {
+    handle: Handle,
+    /// The .torrent built from the metadata, kept for the next start.
+    bytes: Bytes,
+}
+
+/// .torrent bytes that passed [`validate_torrent`].
+struct Valid<'a> {
+    parsed: librqbit::TorrentMetaV1Borrowed<'a>,
+    /// Where librqbit writes each file, relative to the download folder.
+    files: Vec<PathBuf>,
+}
+
+/// Checks .torrent bytes before librqbit uses them (see [`crate::torrent_guard`]),
+/// with at most `max_files` files, and parses them. File names are compared as
+/// librqbit will write them, decoded with the encoding it detects.
+fn validate_torrent(bytes: &[u8], max_files: usize) -> Result<Valid<'_>> {
     let invalid =
         |e: crate::torrent_guard::TorrentError| EngineError::InvalidTorrent(e.to_string());
     let checked = crate::torrent_guard::check(bytes).map_err(invalid)?;
+    checked.check_file_count(max_files).map_err(invalid)?;
     let parsed = librqbit::torrent_from_bytes(bytes)
         .map_err(|e| EngineError::InvalidTorrent(crate::sanitize::strip_paths(&e.to_string())))?;
     let encoding = parsed.info.data.detect_encoding();
+    let decode = |c: &[u8]| encoding.decode(c).0.into_owned();
     checked
-        .check_collisions(|c| encoding.decode(c).0.into_owned().into_bytes())
+        .check_collisions(|c| decode(c).into_bytes())
         .map_err(invalid)?;
-    Ok(parsed)
+    // librqbit puts a torrent of two files or more (padding files included) in a
+    // folder named after it; a single file goes straight into the download folder.
+    let folder = (checked.files.len() >= 2).then(|| PathBuf::from(decode(&checked.name)));
+    let files = checked
+        .files
+        .iter()
+        .map(|file| {
+            let mut path = folder.clone().unwrap_or_default();
+            path.extend(file.components.iter().map(|c| decode(c)));
+            path
+        })
+        .collect();
+    Ok(Valid { parsed, files })
 }

@@ -30,6 +30,7 @@ use crate::types::{Torrent, TorrentFile, TorrentState};
 
 mod add;
 mod background;
+mod cleanup;
 mod control;
 mod settings;
 mod storage;
@@ -141,6 +142,9 @@ struct Inner {
     next_id: AtomicUsize,
     /// Set when a view changed a record (a completion seen first by a reader).
     needs_save: AtomicBool,
+    /// The most files one torrent may hold: the configured cap lowered to what the
+    /// open file limit allows, read once at start (after raising that limit).
+    max_files: usize,
 }
 
 /// The torrent engine. Cheap to clone.
@@ -187,6 +191,9 @@ impl Engine {
         if let Err(e) = librqbit::try_increase_nofile_limit() {
             debug!("could not raise the open file limit: {e:#}");
         }
+        let max_files = config
+            .max_files_per_torrent
+            .min(crate::torrent_guard::open_file_cap());
 
         let port = match config.incoming_port {
             0 => free_port(config.listen_ip)?,
@@ -249,6 +256,7 @@ impl Engine {
                 shutdown,
                 needs_save: AtomicBool::new(false),
                 next_id: AtomicUsize::new(0),
+                max_files,
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
@@ -264,7 +272,10 @@ impl Engine {
             engine.restore(hash, record).await;
         }
         engine.spawn_ticker();
-        info!(torrents = engine.lock().len(), port, "engine started");
+        info!(
+            torrents = engine.lock().len(),
+            port, max_files, "engine started"
+        );
         Ok(engine)
     }
 

@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod files;
 mod legacy;
+mod listen;
 mod live;
 mod openapi;
 mod search;
@@ -36,6 +37,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::{Auth, Credentials, SecurityConfig};
 pub use error::{ApiError, ErrorBody};
 pub use events::EventsConfig;
+pub use listen::ConnectionLimits;
 pub use live::Live;
 pub use openapi::ApiDoc;
 pub use tls::{TlsConfig, TlsError};
@@ -61,11 +63,13 @@ pub struct ServerConfig {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
     /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
     pub tls: Option<TlsConfig>,
+    /// Connection caps and timeouts (the defaults are the production values).
+    pub limits: ConnectionLimits,
 }
 
 impl ServerConfig {
     /// A server with these settings: changes not saved, default cadences, no login,
-    /// plain HTTP.
+    /// plain HTTP, default connection limits.
     pub fn new(settings: ConfigValues) -> Self {
         ServerConfig {
             settings,
@@ -74,6 +78,7 @@ impl ServerConfig {
             events: EventsConfig::default(),
             security: SecurityConfig::default(),
             tls: None,
+            limits: ConnectionLimits::default(),
         }
     }
 
@@ -189,8 +194,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Starts the engine, serves HTTP on `listener` (HTTPS when [`ServerConfig::tls`] is
-/// set: each TLS handshake in its own task) until `shutdown` resolves, then saves the
-/// state and stops the engine.
+/// set) through [`listen::serve`] until `shutdown` resolves, then saves the state and
+/// stops the engine.
 pub async fn serve(
     config: ServerConfig,
     listener: TcpListener,
@@ -209,7 +214,8 @@ pub async fn serve(
     let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();
-    let tls = config.tls.clone();
+    let tls = config.tls.as_ref().map(TlsConfig::acceptor);
+    let limits = config.limits;
     if config_security.credentials.is_none() {
         tracing::info!("authentication is off");
     }
@@ -220,7 +226,6 @@ pub async fn serve(
         search,
         auth: Auth::new(config_security),
     };
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{addr}");
@@ -230,24 +235,7 @@ pub async fn serve(
         shutdown.await;
         live.hub.close();
     };
-    let result = match tls {
-        // `tap_io` only gives axum the `ConnectInfo<SocketAddr>` of a custom listener.
-        Some(tls) => {
-            let listener = axum::serve::ListenerExt::tap_io(
-                tls::TlsListener::new(listener, &tls),
-                |_: &mut _| {},
-            );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
+    listen::serve(listener, tls, router(state), limits, shutdown).await;
     engine.shutdown().await;
-    result?;
     Ok(())
 }

@@ -111,12 +111,23 @@ async fn live_push_with_many_torrents_and_clients() {
     let base = server.base.clone();
     let http = server.http.clone();
 
-    // Clients first, so the adds are pushed too.
+    // Clients first, so the adds are pushed too. Each HTTP/1.1 stream is a connection:
+    // they come from several loopback addresses, 50 from each, below the server's cap
+    // of connections per address.
+    let sse_clients: Vec<reqwest::Client> = (0..clients.div_ceil(50))
+        .map(|k| {
+            let from = std::net::Ipv4Addr::new(127, 0, 1, 1 + k as u8);
+            http_client()
+                .local_address(Some(from.into()))
+                .build()
+                .unwrap()
+        })
+        .collect();
     let mut counters = Vec::new();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
         let (bytes, events) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-        let resp = http
+        let resp = sse_clients[i / 50]
             .get(format!("{base}/api/v1/events"))
             .send()
             .await

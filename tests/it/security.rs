@@ -1,12 +1,15 @@
 //! Authentication, cross-site protection, DNS rebinding and security headers,
 //! against a real server on 127.0.0.1:0.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cloud_torrent_config::ConfigValues;
-use cloud_torrent_server::{Credentials, SecurityConfig, ServerConfig, route_table};
+use cloud_torrent_server::{
+    ConnectionLimits, Credentials, SecurityConfig, ServerConfig, route_table,
+};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
@@ -335,7 +338,17 @@ async fn without_a_login_configured_the_login_still_checks_its_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_logins_are_limited_before_they_are_evaluated() {
     let dirs = Dirs::new();
-    let server = start(&dirs, with_login()).await;
+    // 200 requests at once open 200 connections: above the per-address connection cap,
+    // which has its own test; here every request must reach the login checks.
+    let server = TestServer::start_with(ServerConfig {
+        security: with_login(),
+        limits: ConnectionLimits {
+            max_per_address: 256,
+            ..ConnectionLimits::default()
+        },
+        ..server_config(test_settings(&dirs))
+    })
+    .await;
     let attacker = client_from("127.0.0.1");
     let guesses: Vec<String> = (0..100).map(|i| format!("guess{i}")).collect();
     let forms = guesses.iter().map(|g| login(&attacker, &server, USER, g));
@@ -710,4 +723,118 @@ async fn the_binary_enforces_auth_from_the_command_line() {
     let log = std::fs::read_to_string(&bin.log).unwrap_or_default();
     assert!(!log.contains(PASSWORD), "the password is never logged");
     bin.terminate();
+}
+
+/// A server with these connection limits; its own requests (the health check at start)
+/// come from 127.0.0.2, so that 127.0.0.1 holds only what a test opens from there.
+async fn start_with_limits(dirs: &Dirs, limits: ConnectionLimits) -> TestServer {
+    let config = ServerConfig {
+        limits,
+        ..server_config(test_settings(dirs))
+    };
+    TestServer::start_with_client(config, client_from("127.0.0.2")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_capped_per_address_without_blocking_others() {
+    let dirs = Dirs::new();
+    let limits = ConnectionLimits::default();
+    let server = start_with_limits(&dirs, limits).await;
+
+    // 100 connections from 127.0.0.1 that say nothing: those beyond the per-address
+    // cap are closed at once; the others stay open (the header timeout is 15 s).
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(connect_from("127.0.0.1", server.addr).await);
+    }
+    let closed = futures::future::join_all(
+        silent
+            .iter_mut()
+            .map(|stream| closed_within(stream, Duration::from_secs(1))),
+    )
+    .await;
+    let closed_count = closed.iter().filter(|closed| **closed).count();
+    assert_eq!(closed_count, 100 - limits.max_per_address, "{closed:?}");
+    assert!(
+        closed[..limits.max_per_address]
+            .iter()
+            .all(|closed| !closed),
+        "the first connections are served: {closed:?}"
+    );
+
+    // Other addresses are served at once, on new connections.
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let started = Instant::now();
+        let r = client_from(ip)
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1), "{ip}");
+    }
+
+    // Once the silent clients leave, their address is served again.
+    drop(silent);
+    let again = client_from("127.0.0.1");
+    wait_for(
+        "127.0.0.1 to be served again",
+        Duration::from_secs(5),
+        || {
+            let request = again.get(server.url("/healthz")).send();
+            async move { request.await.is_ok_and(|r| r.status() == 200) }
+        },
+    )
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_without_a_request_are_closed_after_the_header_timeout() {
+    let dirs = Dirs::new();
+    let server = start_with_limits(
+        &dirs,
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(1),
+            ..ConnectionLimits::default()
+        },
+    )
+    .await;
+    let in_time = Duration::from_secs(4);
+
+    // Silent from the start, or stopped in the middle of a request head.
+    let mut silent = connect_from("127.0.0.1", server.addr).await;
+    let mut partial = connect_from("127.0.0.1", server.addr).await;
+    partial
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    // HTTP/2: the preface and an empty SETTINGS frame, then no request.
+    let mut h2 = connect_from("127.0.0.1", server.addr).await;
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    // HTTP/1.1 kept alive after one answered request.
+    let mut idle = connect_from("127.0.0.1", server.addr).await;
+    let host = server.addr;
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nhost: {host}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = [0u8; 1024];
+    let n = idle.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+
+    let started = Instant::now();
+    for (what, stream) in [
+        ("silent", &mut silent),
+        ("partial head", &mut partial),
+        ("HTTP/2 preface only", &mut h2),
+        ("idle keep-alive", &mut idle),
+    ] {
+        assert!(closed_within(stream, in_time).await, "{what}");
+    }
+    assert!(started.elapsed() < in_time);
+    server.stop().await;
 }

@@ -6,9 +6,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cloud_torrent_server::{Credentials, SecurityConfig, ServerConfig, TlsConfig};
+use cloud_torrent_server::{
+    ConnectionLimits, Credentials, SecurityConfig, ServerConfig, TlsConfig,
+};
 use reqwest::header::{ORIGIN, SET_COOKIE};
 use reqwest::{StatusCode, Version};
 use tokio::io::AsyncWriteExt;
@@ -209,6 +212,48 @@ async fn silent_clients_do_not_block_others_and_shutdown_is_graceful() {
     server.stop_within(Duration::from_secs(15)).await;
     assert!(started.elapsed() < Duration::from_secs(15));
     drop(silent);
+}
+
+/// A TLS client that trusts only `cert` (no HTTP on top).
+fn tls_connector(cert: &Cert) -> tokio_rustls::TlsConnector {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(cert.pem.as_bytes()).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+#[tokio::test]
+async fn a_client_silent_after_its_handshake_is_closed_after_the_header_timeout() {
+    let dirs = Dirs::new();
+    let cert = make_cert(dirs.root());
+    let config = ServerConfig {
+        tls: Some(TlsConfig::from_pem_files(&cert.cert_path, &cert.key_path).unwrap()),
+        limits: ConnectionLimits {
+            header_read_timeout: Duration::from_secs(1),
+            ..ConnectionLimits::default()
+        },
+        ..server_config(test_settings(&dirs))
+    };
+    let server = TestServer::start_with_client(config, client(&cert).build().unwrap()).await;
+
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let name = "localhost".try_into().unwrap();
+    let mut tls = tls_connector(&cert).connect(name, tcp).await.unwrap();
+    let started = Instant::now();
+    assert!(closed_within(&mut tls, Duration::from_secs(4)).await);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    server.stop_within(Duration::from_secs(20)).await;
 }
 
 /// The binary with its folders inside `dirs` and the config file `config`, on

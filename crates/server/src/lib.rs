@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod files;
 mod legacy;
+mod listen;
 mod live;
 mod openapi;
 mod search;
@@ -36,6 +37,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::{Auth, Credentials, SecurityConfig};
 pub use error::{ApiError, ErrorBody};
 pub use events::EventsConfig;
+pub use listen::ConnectionLimits;
 pub use live::Live;
 pub use openapi::ApiDoc;
 pub use tls::{TlsConfig, TlsError};
@@ -64,11 +66,13 @@ pub struct ServerConfig {
     /// The most files one torrent may hold (lowered further by the open file limit).
     /// Not a setting: tests lower it.
     pub max_files_per_torrent: usize,
+    /// Connection caps and timeouts (the defaults are the production values).
+    pub limits: ConnectionLimits,
 }
 
 impl ServerConfig {
     /// A server with these settings: changes not saved, default cadences, no login,
-    /// plain HTTP.
+    /// plain HTTP, default connection limits.
     pub fn new(settings: ConfigValues) -> Self {
         ServerConfig {
             settings,
@@ -78,6 +82,7 @@ impl ServerConfig {
             security: SecurityConfig::default(),
             tls: None,
             max_files_per_torrent: cloud_torrent_engine::torrent_guard::MAX_FILES_PER_TORRENT,
+            limits: ConnectionLimits::default(),
         }
     }
 
@@ -194,8 +199,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Starts the engine, serves HTTP on `listener` (HTTPS when [`ServerConfig::tls`] is
-/// set: each TLS handshake in its own task) until `shutdown` resolves, then saves the
-/// state and stops the engine.
+/// set) through [`listen::serve`] until `shutdown` resolves, then saves the state and
+/// stops the engine.
 pub async fn serve(
     config: ServerConfig,
     listener: TcpListener,
@@ -214,7 +219,8 @@ pub async fn serve(
     let live = Live::start(engine.clone(), &config);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();
-    let tls = config.tls.clone();
+    let tls = config.tls.as_ref().map(TlsConfig::acceptor);
+    let limits = config.limits;
     if config_security.credentials.is_none() {
         tracing::info!("authentication is off");
     }
@@ -225,7 +231,6 @@ pub async fn serve(
         search,
         auth: Auth::new(config_security),
     };
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{addr}");
@@ -235,24 +240,7 @@ pub async fn serve(
         shutdown.await;
         live.hub.close();
     };
-    let result = match tls {
-        // `tap_io` only gives axum the `ConnectInfo<SocketAddr>` of a custom listener.
-        Some(tls) => {
-            let listener = axum::serve::ListenerExt::tap_io(
-                tls::TlsListener::new(listener, &tls),
-                |_: &mut _| {},
-            );
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
+    listen::serve(listener, tls, router(state), limits, shutdown).await;
     engine.shutdown().await;
-    result?;
     Ok(())
 }

@@ -1,8 +1,7 @@
-//! HTTPS: the certificate and key (PEM), and a listener that does each TLS handshake in
-//! its own task.
+//! HTTPS: the certificate and key (PEM), and the TLS handshake of each connection.
 //!
-//! [`TlsListener`] hands axum only connections whose handshake is done: a client that
-//! opens a TCP connection and sends nothing holds one task until [`HANDSHAKE_TIMEOUT`],
+//! [`handshake`] runs in the task of its connection (see [`crate::listen`]): a client that
+//! opens a TCP connection and sends nothing holds that task until [`HANDSHAKE_TIMEOUT`],
 //! never the accept loop. ALPN offers `h2` and `http/1.1`. A client speaking plain HTTP
 //! to the TLS port gets a short `400` saying so instead of a silent close.
 
@@ -13,8 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -23,9 +21,6 @@ use tokio_rustls::server::TlsStream;
 
 /// Longest a client may take from connecting to finishing the TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Handshaken connections waiting for the accept loop.
-const READY_QUEUE: usize = 64;
 
 /// Why the certificate or the key cannot be used. Each message is one line naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -142,61 +137,39 @@ impl TlsConfig {
     }
 }
 
-/// A TCP listener that yields TLS connections whose handshake is done.
-///
-/// Each accepted TCP connection gets its own task for the handshake (bounded by
-/// [`HANDSHAKE_TIMEOUT`]); finished ones are queued for [`axum::serve`]. Dropping the
-/// listener (graceful shutdown) ends the handshakes still running.
-pub struct TlsListener {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-    ready_tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-    ready_rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+impl TlsConfig {
+    /// What does the TLS handshakes with this certificate.
+    pub(crate) fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(self.server.clone())
+    }
 }
 
-impl TlsListener {
-    /// Serves `config`'s certificate on `tcp`.
-    pub fn new(tcp: TcpListener, config: &TlsConfig) -> TlsListener {
-        let (ready_tx, ready_rx) = mpsc::channel(READY_QUEUE);
-        TlsListener {
-            tcp,
-            acceptor: TlsAcceptor::from(config.server.clone()),
-            ready_tx,
-            ready_rx,
+/// The server side of the TLS handshake on a freshly accepted connection, bounded by
+/// [`HANDSHAKE_TIMEOUT`]; `None` (the connection is dropped) if it fails, times out or
+/// the client speaks plain HTTP.
+pub(crate) async fn handshake(
+    acceptor: &TlsAcceptor,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+) -> Option<TlsStream<TcpStream>> {
+    let handshake = async move {
+        if !refuse_plain_http(&mut stream).await {
+            return None;
         }
-    }
-
-    fn start_handshake(&self, stream: TcpStream, addr: SocketAddr) {
-        let acceptor = self.acceptor.clone();
-        let ready = self.ready_tx.clone();
-        tokio::spawn(async move {
-            let handshake = async move {
-                let mut stream = stream;
-                if !refuse_plain_http(&mut stream).await {
-                    return None;
-                }
-                match acceptor.accept(stream).await {
-                    Ok(tls) => Some(tls),
-                    Err(e) => {
-                        tracing::debug!("TLS handshake with {addr} failed: {e}");
-                        None
-                    }
-                }
-            };
-            let tls = tokio::select! {
-                // The server stopped accepting: give up on this client.
-                _ = ready.closed() => return,
-                done = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => match done {
-                    Ok(Some(tls)) => tls,
-                    Ok(None) => return,
-                    Err(_) => {
-                        tracing::debug!("TLS handshake with {addr} timed out");
-                        return;
-                    }
-                },
-            };
-            let _ = ready.send((tls, addr)).await;
-        });
+        match acceptor.accept(stream).await {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                tracing::debug!("TLS handshake with {peer} failed: {e}");
+                None
+            }
+        }
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(tls) => tls,
+        Err(_) => {
+            tracing::debug!("TLS handshake with {peer} timed out");
+            None
+        }
     }
 }
 
@@ -233,45 +206,4 @@ async fn refuse_plain_http(stream: &mut TcpStream) -> bool {
         }
         _ => false,
     }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            tokio::select! {
-                ready = self.ready_rx.recv() => {
-                    // Never `None`: the listener holds a sender itself.
-                    if let Some(conn) = ready {
-                        return conn;
-                    }
-                }
-                accepted = self.tcp.accept() => match accepted {
-                    Ok((stream, addr)) => self.start_handshake(stream, addr),
-                    Err(e) => accept_error(e).await,
-                },
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
-}
-
-/// As axum does for plain TCP: per-connection errors are ignored; others (e.g. out of
-/// file descriptors) are logged and accepting pauses for a second.
-async fn accept_error(e: io::Error) {
-    if matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!("accept error: {e}");
-    tokio::time::sleep(Duration::from_secs(1)).await;
 }

@@ -4,6 +4,7 @@
 //! nothing leaves loopback.
 
 mod api;
+mod connections;
 mod payload;
 mod peers;
 mod process;
@@ -13,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use api::{Api, file};
+pub use connections::{closed_within, connect_from};
 pub use payload::{Payload, assert_same_file, make_payload, payload, sha256, sha256_file};
 pub use peers::{Leecher, Seeder};
 pub use process::{Binary, ChildGuard, command, command_in, command_with_config, refuses};

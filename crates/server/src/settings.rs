@@ -276,14 +276,16 @@ impl LiveConfig {
                 .map_err(|e| ApiError::Internal(format!("cannot save the settings: {e}")))?
                 .map_err(ApiError::Internal)?;
         }
-        *self.saved() = values.clone();
-        self.inner
-            .engine
-            .update_settings(SettingsUpdate {
-                seeding: Some(values.seeding),
-                auto_start: Some(values.auto_start),
-            })
-            .await;
+        let before = std::mem::replace(&mut *self.saved(), values.clone());
+        // Only a change of the engine's live options touches the engine (a title change
+        // need not re-run its policy and save its state).
+        let update = SettingsUpdate {
+            seeding: (values.seeding != before.seeding).then_some(values.seeding),
+            auto_start: (values.auto_start != before.auto_start).then_some(values.auto_start),
+        };
+        if update != SettingsUpdate::default() {
+            self.inner.engine.update_settings(update).await;
+        }
         Ok(self.view())
     }
 }

@@ -190,3 +190,56 @@ async fn the_login_from_a_file_and_a_warning_for_auth_on_the_command_line() {
         "{err}"
     );
 }
+
+/// The local addresses of the TCP and UDP sockets of process `pid`, as `ss`
+/// shows them (`127.0.0.1:80`, `0.0.0.0%lo:6881`, `[::]:53`…).
+fn sockets_of(pid: u32) -> Vec<String> {
+    let out = std::process::Command::new("ss")
+        .args(["-H", "-t", "-u", "-a", "-n", "-p"])
+        .output()
+        .expect("run ss (iproute2)");
+    assert!(out.status.success(), "ss failed: {out:?}");
+    let mark = format!("pid={pid},");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.contains(&mark))
+        .map(|line| {
+            // Netid, State, Recv-Q, Send-Q, Local, Peer, Process.
+            line.split_whitespace().nth(4).unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_incoming_host_no_socket_listens_on_another_interface() {
+    let dirs = Dirs::new();
+    let port = free_port("127.0.0.1");
+    let incoming = free_port("127.0.0.1");
+    let server = Binary::start(&dirs, port, incoming, &[]).await;
+    // A torrent with a UDP and an HTTP tracker makes the engine use its tracker clients.
+    let (status, body) = server
+        .add_magnet(&format!(
+            "magnet:?xt=urn:btih:{}&tr=udp%3A%2F%2F127.0.0.1%3A1%2Fannounce&tr=http%3A%2F%2F127.0.0.1%3A1%2Fannounce",
+            "ab".repeat(20)
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sockets = sockets_of(server.pid());
+    assert!(
+        sockets
+            .iter()
+            .any(|s| s.starts_with("127.0.0.1") && s.ends_with(&format!(":{incoming}"))),
+        "no peer listener on 127.0.0.1:{incoming}: {sockets:?}"
+    );
+    // Every socket is on the loopback address, or tied to the loopback interface.
+    let elsewhere: Vec<&String> = sockets
+        .iter()
+        .filter(|local| !local.starts_with("127.0.0.1:") && !local.contains("%lo:"))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "sockets open beyond 127.0.0.1: {elsewhere:?} (all: {sockets:?})"
+    );
+    server.terminate();
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::support::*;
 
 /// A bencoded value, written by hand so a test can say exactly what a file holds.
-enum B {
+pub(crate) enum B {
     I(i128),
     S(Vec<u8>),
     L(Vec<B>),
@@ -50,10 +50,10 @@ impl B {
 }
 
 /// A file of a crafted torrent: path components and length.
-type FileSpec = (Vec<&'static [u8]>, i128);
+pub(crate) type FileSpec = (Vec<&'static [u8]>, i128);
 
 /// What a crafted torrent holds.
-struct Spec {
+pub(crate) struct Spec {
     name: &'static [u8],
     piece_length: i128,
     /// `None`: a single-file torrent of `length` bytes.
@@ -64,7 +64,7 @@ struct Spec {
 }
 
 impl Spec {
-    fn multi(name: &'static [u8], files: Vec<FileSpec>) -> Spec {
+    pub(crate) fn multi(name: &'static [u8], files: Vec<FileSpec>) -> Spec {
         Spec {
             name,
             piece_length: 16384,
@@ -74,7 +74,7 @@ impl Spec {
         }
     }
 
-    fn single(name: &'static [u8], length: i128) -> Spec {
+    pub(crate) fn single(name: &'static [u8], length: i128) -> Spec {
         Spec {
             name,
             piece_length: 16384,
@@ -84,7 +84,7 @@ impl Spec {
         }
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         let total: i128 = match &self.files {
             Some(files) => files.iter().map(|f| f.1).sum(),
             None => self.length,

@@ -19,6 +19,7 @@ mod files;
 mod full_disk;
 mod hostile_torrents;
 mod interop;
+mod layout;
 mod live_config;
 mod restart;
 mod search;

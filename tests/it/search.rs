@@ -146,6 +146,26 @@ async fn an_indexer_result_is_fetched_by_the_server_and_the_apikey_never_shows()
         site.seen("download"),
         [format!("download opentracker key={APIKEY}")]
     );
+    // A .torrent link the client sends is not the indexer's: with
+    // allowPrivateUrls off it is refused before any request, even on the
+    // indexer's own host and port.
+    let downloads = site.seen("download").len();
+    let (status, e) = server
+        .post_json(
+            "/api/v1/search/add",
+            json!({ "provider": "jackett", "torrent": format!("{}/dl/t/", site.base) }),
+        )
+        .await;
+    assert_eq!(status, 502, "{e}");
+    assert!(
+        e["error"].as_str().unwrap().contains("private or loopback"),
+        "{e}"
+    );
+    assert_eq!(
+        site.seen("download").len(),
+        downloads,
+        "the link was fetched"
+    );
     let _seeder = Seeder::start(&data, "127.0.0.22", None, &[incoming]).await;
     server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
     assert_same_file(&dirs.downloads.join("Tears of Steel.mkv"), &data.root);

@@ -7,6 +7,7 @@
 //! torrent (with its state, file selection and peers) survives a restart.
 
 pub mod bencode;
+mod beneath;
 mod config;
 mod engine;
 mod error;

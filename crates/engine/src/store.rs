@@ -40,6 +40,11 @@ pub(crate) struct TorrentRecord {
     /// Bytes uploaded in earlier runs.
     #[serde(default)]
     pub uploaded_before: u64,
+    /// The torrent's folder relative to the download folder ("" for the folder
+    /// itself). `None` until the metadata is known, and in records written before
+    /// it was kept (those keep the folder they had, see `Layout::Legacy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -326,12 +331,14 @@ mod tests {
                 added_at: OffsetDateTime::UNIX_EPOCH,
                 completed_at: None,
                 uploaded_before: 7,
+                folder: Some("x".into()),
             },
         );
         store.write_state(&Store::serialize(&records)).unwrap();
         let back = store.load().unwrap();
         assert_eq!(back[&hash].selected, Some(vec![1]));
         assert_eq!(back[&hash].uploaded_before, 7);
+        assert_eq!(back[&hash].folder, Some("x".into()));
         assert!(back[&hash].paused);
         // no temporary file is left behind
         let names: Vec<_> = std::fs::read_dir(dir.path())

@@ -71,14 +71,15 @@ pub(crate) struct Provider {
     pub name: String,
     pub timeout: Duration,
     pub kind: Kind,
+    /// The origins (scheme, host and port) of this provider's own requests: the
+    /// only ones its requests may reach on private addresses.
+    pub origins: AllowedOrigins,
 }
 
 /// The enabled providers of a file, in file order.
 #[derive(Debug, Default)]
 pub(crate) struct ProviderSet {
     pub providers: Vec<Arc<Provider>>,
-    /// Origins the providers' requests go to: always allowed, even when private.
-    pub origins: AllowedOrigins,
 }
 
 impl ProviderSet {
@@ -198,17 +199,17 @@ pub(crate) fn parse(text: &str) -> Result<ProviderSet, String> {
         }
     }
     let mut set = ProviderSet::default();
-    let mut urls = Vec::new();
     for (id, raw) in bases {
         let item = items.remove(&id);
         if !raw.enabled.unwrap_or(true) {
             continue;
         }
-        let provider = build(&id, raw, item).map_err(|e| format!("provider {id:?}: {e}"))?;
+        let mut provider = build(&id, raw, item).map_err(|e| format!("provider {id:?}: {e}"))?;
+        let mut urls = Vec::new();
         request_urls(&provider, &mut urls);
+        provider.origins = AllowedOrigins::new(urls);
         set.providers.push(Arc::new(provider));
     }
-    set.origins = AllowedOrigins::new(urls);
     if let Some(orphan) = items.keys().next() {
         return Err(format!(
             "provider \"{orphan}/item\" is the second phase of {orphan:?}, which is not in the file"
@@ -253,6 +254,7 @@ fn build(id: &str, raw: RawEntry, item: Option<RawEntry>) -> Result<Provider, St
         name,
         timeout,
         kind,
+        origins: AllowedOrigins::none(),
     })
 }
 
@@ -418,12 +420,22 @@ mod tests {
             "http://127.0.0.1:9117/api/v2.0/indexers/all/results/torznab/api"
         );
         assert_eq!(t.categories, [2000, 5000]);
-        // Each provider's exact origin is allowed, not its host on another port or scheme.
-        let allowed = |u: &str| set.origins.contains(&Url::parse(u).unwrap());
-        assert!(allowed("http://127.0.0.1:9117/dl/x.torrent") && allowed("https://a.example/x"));
-        assert!(!allowed("http://127.0.0.1/dl/x.torrent") && !allowed("http://127.0.0.1:9118/"));
-        assert!(!allowed("http://a.example/x") && !allowed("https://a.example:8443/x"));
-        assert!(!allowed("https://off.example/x"));
+        // Each provider's own exact origin is allowed, not its host on another port or
+        // scheme, nor another provider's origin.
+        let allowed = |id: &str, u: &str| {
+            set.get(id)
+                .unwrap()
+                .origins
+                .contains(&Url::parse(u).unwrap())
+        };
+        assert!(allowed("idx", "http://127.0.0.1:9117/dl/x.torrent"));
+        assert!(allowed("aa", "https://a.example/x"));
+        assert!(!allowed("aa", "http://127.0.0.1:9117/dl/x.torrent"));
+        assert!(!allowed("idx", "https://a.example/x"));
+        assert!(!allowed("idx", "http://127.0.0.1/dl/x.torrent"));
+        assert!(!allowed("idx", "http://127.0.0.1:9118/"));
+        assert!(!allowed("aa", "http://a.example/x") && !allowed("aa", "https://a.example:8443/x"));
+        assert!(!allowed("aa", "https://off.example/x"));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! How search sends its requests: through the process's outbound client, as a
-//! desktop browser, with the configured providers' origins (scheme, host and
-//! port) allowed even on private or loopback addresses, since an indexer
-//! usually runs on the LAN. Any other origin (a .torrent link on another site,
-//! a redirect elsewhere) must be public unless `allowPrivateUrls` is on.
+//! desktop browser, with the provider's own origins (scheme, host and port)
+//! allowed even on private or loopback addresses, since an indexer usually runs
+//! on the LAN. Any other origin (a .torrent link on another site, a redirect
+//! elsewhere, another provider's host, a link a client sent) must be public
+//! unless `allowPrivateUrls` is on.
 
 use cloud_torrent_outbound::{
     AllowedOrigins, FetchError, OutboundClient, Request, Response, UserAgent,
@@ -15,7 +16,8 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// Requests through `client` that may reach `providers` on private addresses.
+    /// Requests through `client` that may reach `providers` (the origins of the
+    /// provider at work) on private addresses.
     pub(crate) fn new(client: OutboundClient, providers: AllowedOrigins) -> Http {
         Http { client, providers }
     }
@@ -30,11 +32,11 @@ impl Http {
 }
 
 /// A failure as search reports it: a refused private address is one that is
-/// not a configured provider's.
+/// not the working provider's own.
 fn describe(err: &FetchError) -> String {
     match err {
         FetchError::PrivateAddress { host } => format!(
-            "{host} is a private or loopback address and not a configured provider (allowPrivateUrls is off)"
+            "{host} is a private or loopback address, reachable only by a provider's own requests (allowPrivateUrls is off)"
         ),
         FetchError::Redirect(refused) => {
             format!("a redirect was refused: {}", describe(refused))
@@ -53,11 +55,11 @@ mod tests {
             host: "127.0.0.2".into(),
         };
         let text = describe(&refused);
-        assert!(text.contains("not a configured provider"), "{text}");
+        assert!(text.contains("only by a provider's own requests"), "{text}");
         let text = describe(&FetchError::Redirect(Box::new(refused)));
         assert!(
             text.starts_with("a redirect was refused: 127.0.0.2")
-                && text.contains("not a configured provider"),
+                && text.contains("only by a provider's own requests"),
             "{text}"
         );
         assert_eq!(describe(&FetchError::Timeout), "the request timed out");

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cloud_torrent_outbound::Request;
+use cloud_torrent_outbound::{AllowedOrigins, Request};
 use url::Url;
 
 use crate::config::{Kind, Provider};
@@ -78,7 +78,11 @@ impl Searcher {
                 .ok_or_else(|| {
                     SearchError::BadRequest("the torrent link must be an http or https URL".into())
                 })?;
-            return self.fetch_torrent(&p, url, "").await;
+            // The client's link: no provider vouches for it, so it gets what a
+            // .torrent URL given to `POST /api/v1/torrents` gets.
+            return self
+                .fetch_torrent(&p, url, "", AllowedOrigins::none())
+                .await;
         }
         let Some(item) = given(&req.item) else {
             return Err(SearchError::BadRequest(
@@ -88,7 +92,10 @@ impl Searcher {
         match &p.kind {
             Kind::Torznab(t) => {
                 let url = torznab::item_url(t, item).map_err(SearchError::BadRequest)?;
-                self.fetch_torrent(&p, url, &t.apikey).await
+                // On the indexer's own origin only (an item that is a URL elsewhere
+                // must be public).
+                self.fetch_torrent(&p, url, &t.apikey, p.origins.clone())
+                    .await
             }
             Kind::Scraper { .. } => {
                 let links = self.item(&req.provider, item).await?;
@@ -97,7 +104,7 @@ impl Searcher {
                     (None, Some(t)) => {
                         let url =
                             Url::parse(&t).map_err(|e| SearchError::Internal(e.to_string()))?;
-                        self.fetch_torrent(&p, url, "").await
+                        self.fetch_torrent(&p, url, "", p.origins.clone()).await
                     }
                     (None, None) => {
                         Err(ProviderError::new(&p.id, "no magnet or torrent link").into())
@@ -107,12 +114,14 @@ impl Searcher {
         }
     }
 
-    /// Downloads a .torrent (or follows a redirect to a magnet link).
+    /// Downloads a .torrent (or follows a redirect to a magnet link), reaching
+    /// private addresses only at `origins` (or when `allowPrivateUrls` is on).
     async fn fetch_torrent(
         &self,
         p: &Provider,
         url: Url,
         secret: &str,
+        origins: AllowedOrigins,
     ) -> Result<Resolved, SearchError> {
         let hide = |msg: String| {
             let msg = if secret.is_empty() {
@@ -128,7 +137,7 @@ impl Searcher {
         let request = Request::get(url)
             .timeout(TORRENT_TIMEOUT)
             .max_bytes(MAX_TORRENT_BYTES);
-        let answer = self.http().send(request).await.map_err(hide)?;
+        let answer = self.http(origins).send(request).await.map_err(hide)?;
         if let Some(loc) = answer
             .location
             .as_deref()

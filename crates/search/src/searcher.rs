@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use cloud_torrent_outbound::OutboundClient;
+use cloud_torrent_outbound::{AllowedOrigins, OutboundClient};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -177,14 +177,8 @@ impl Searcher {
             .ok_or_else(|| SearchError::UnknownProvider(id.to_owned()))
     }
 
-    /// The HTTP client of search, allowing the current providers' origins.
-    pub(crate) fn http(&self) -> Http {
-        let origins = self
-            .inner
-            .state
-            .lock()
-            .map(|state| state.set.origins.clone())
-            .unwrap_or_default();
+    /// The HTTP client of search, allowing `origins` on private addresses.
+    pub(crate) fn http(&self, origins: AllowedOrigins) -> Http {
         Http::new(self.inner.client.clone(), origins)
     }
 
@@ -249,7 +243,7 @@ impl Searcher {
         query: &str,
         page: u32,
     ) -> Result<Vec<SearchResult>, ProviderError> {
-        let http = self.http();
+        let http = self.http(p.origins.clone());
         let work = async {
             match &p.kind {
                 Kind::Scraper { .. } => scrape::search(&http, p, query, page).await,
@@ -278,7 +272,7 @@ impl Searcher {
                     ));
                 }
                 scrape::check_item(&p, item).map_err(SearchError::BadRequest)?;
-                let http = self.http();
+                let http = self.http(p.origins.clone());
                 Ok(within(&p, scrape::item(&http, &p, item)).await?)
             }
         }

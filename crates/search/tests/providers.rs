@@ -371,13 +371,29 @@ async fn links_cannot_reach_hosts_that_are_not_providers() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("not a configured provider"), "{err}");
-    // So is a provider's redirect there.
+    assert!(err.contains("only by a provider's own requests"), "{err}");
+    // So is a link the client sends on the provider's own origin: no provider
+    // vouches for it.
     let err = s
         .resolve(&add(
             "site",
             None,
             Some(&format!("{}/to-private.torrent", site.base)),
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("only by a provider's own requests") && !err.contains("redirect"),
+        "{err}"
+    );
+    // An indexer's item on its own origin is fetched, but its redirect to another
+    // loopback address is refused.
+    let err = s
+        .resolve(&add(
+            "jackett",
+            Some(&format!("{}/to-private.torrent", site.base)),
+            None,
         ))
         .await
         .unwrap_err()

@@ -1,6 +1,7 @@
 //! Adding torrents: magnets (metadata in the background), .torrent bytes and URLs.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use librqbit::AddTorrentResponse;
 
@@ -18,6 +19,7 @@ impl Engine {
             added_at: now(),
             completed_at: None,
             uploaded_before: 0,
+            folder: None,
         }
     }
 
@@ -98,8 +100,9 @@ impl Engine {
         // what it lets through (a file inside another file, a NUL byte, a nameless
         // torrent, a piece count that does not match, too many files...) stops here,
         // before any file is created.
-        let files = match validate_torrent(&metadata.torrent_bytes, self.inner.max_files) {
-            Ok(valid) => valid.files,
+        let (folder, files) = match validate_torrent(&metadata.torrent_bytes, self.inner.max_files)
+        {
+            Ok(valid) => (valid.folder, valid.files),
             Err(e) => {
                 let why = match e {
                     EngineError::InvalidTorrent(why) => why,
@@ -112,6 +115,7 @@ impl Engine {
         let Some(mut record) = self.record(hash) else {
             return Ok(None);
         };
+        record.folder = Some(folder.clone());
         // The peers that gave the metadata are the first to ask for the data.
         record.peers.extend(
             metadata
@@ -129,15 +133,20 @@ impl Engine {
                 EngineError::InvalidTorrent(why) => format!("could not get the metadata: {why}"),
                 other => other.to_string(),
             })?;
-        Ok(Some(Resolved { handle, bytes }))
+        Ok(Some(Resolved {
+            handle,
+            bytes,
+            folder,
+        }))
     }
 
-    fn record(&self, hash: &InfoHash) -> Option<TorrentRecord> {
+    pub(super) fn record(&self, hash: &InfoHash) -> Option<TorrentRecord> {
         self.lock().get(hash).map(|entry| entry.record.clone())
     }
 
-    /// Hands checked .torrent bytes to librqbit. When that fails, removes the files
-    /// and folders of `files` (relative to the download folder) that it created.
+    /// Hands checked .torrent bytes to librqbit, unless its `files` (relative to
+    /// the download folder) overlap another torrent's. When the add fails, removes
+    /// the files and folders of `files` that it created.
     async fn add_checked(
         &self,
         hash: &InfoHash,
@@ -145,6 +154,8 @@ impl Engine {
         files: &[PathBuf],
         record: &TorrentRecord,
     ) -> Result<Handle> {
+        let _adding = self.inner.adding.lock().await;
+        self.check_overlap(hash, files)?;
         let created = cleanup::NewPaths::before(&self.inner.config.download_dir, files);
         let result = self
             .add_to_session(hash, AddTorrent::from_bytes(bytes), record)
@@ -155,12 +166,64 @@ impl Engine {
         result
     }
 
+    /// Refuses `files` (relative to the download folder) when one of them is a
+    /// file of another torrent, or a folder holding one, or inside one: two
+    /// torrents writing the same path would corrupt each other's data.
+    fn check_overlap(&self, hash: &InfoHash, files: &[PathBuf]) -> Result<()> {
+        let mut theirs: HashMap<PathBuf, InfoHash> = HashMap::new();
+        let mut their_dirs: HashMap<PathBuf, InfoHash> = HashMap::new();
+        let names: HashMap<InfoHash, String> = {
+            let map = self.lock();
+            for (other, entry) in map.iter().filter(|(other, _)| *other != hash) {
+                let Some(handle) = &entry.handle else {
+                    continue;
+                };
+                let folder = handle
+                    .output_folder()
+                    .strip_prefix(&self.inner.config.download_dir)
+                    .unwrap_or(Path::new(""));
+                let _ = handle.with_metadata(|m| {
+                    for info in m.file_infos.iter().filter(|i| !i.attrs.padding) {
+                        let path = folder.join(&info.relative_filename);
+                        for dir in path.ancestors().skip(1) {
+                            if !dir.as_os_str().is_empty() {
+                                their_dirs.insert(dir.to_path_buf(), *other);
+                            }
+                        }
+                        theirs.insert(path, *other);
+                    }
+                });
+            }
+            map.iter()
+                .map(|(h, e)| (*h, e.record.name.clone().unwrap_or_default()))
+                .collect()
+        };
+        for file in files {
+            let clash = theirs
+                .get(file)
+                .or_else(|| their_dirs.get(file))
+                .or_else(|| file.ancestors().skip(1).find_map(|dir| theirs.get(dir)));
+            if let Some(other) = clash {
+                let name = names.get(other).map(String::as_str).unwrap_or_default();
+                return Err(EngineError::Conflict(format!(
+                    "its file {} would overlap the files of the torrent \"{name}\" ({other}) in the download folder",
+                    file.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     async fn finish_resolve(
         &self,
         hash: InfoHash,
         result: std::result::Result<Option<Resolved>, String>,
     ) {
-        let Resolved { handle, bytes } = match result {
+        let Resolved {
+            handle,
+            bytes,
+            folder,
+        } = match result {
             Ok(Some(resolved)) => resolved,
             Ok(None) => return,
             Err(why) => {
@@ -176,6 +239,7 @@ impl Engine {
             match map.get_mut(&hash) {
                 Some(entry) => {
                     entry.record.name = handle.name().or(entry.record.name.take());
+                    entry.record.folder = Some(folder);
                     entry.handle = Some(handle.clone());
                     entry.resolver = None;
                     entry.error = None;
@@ -209,7 +273,11 @@ impl Engine {
         bytes: Bytes,
         options: AddOptions,
     ) -> Result<Added> {
-        let Valid { parsed, files } = validate_torrent(&bytes, self.inner.max_files)?;
+        let Valid {
+            parsed,
+            folder,
+            files,
+        } = validate_torrent(&bytes, self.inner.max_files)?;
         let hash = InfoHash(parsed.info_hash.0);
         let file_count = parsed.info.data.files.as_ref().map_or(1, |f| f.len());
         if let Some(files) = &options.files {
@@ -235,6 +303,7 @@ impl Engine {
         let mut record = self.new_record(&magnet, &options);
         // trackers inside the .torrent are librqbit's to use; no need to repeat them.
         record.trackers.clear();
+        record.folder = Some(folder.clone());
         if let Some(entry) = self.lock().get_mut(&hash)
             && entry.handle.is_some()
         {
@@ -269,6 +338,7 @@ impl Engine {
                         record.selected = options.files.clone().map(normalize_selection);
                     }
                     record.name = magnet.name.clone();
+                    record.folder = Some(folder);
                 }
                 None => {
                     map.insert(hash, Entry::new(record.clone()));
@@ -301,12 +371,57 @@ struct Resolved {
     handle: Handle,
     /// The .torrent built from the metadata, kept for the next start.
     bytes: Bytes,
+    /// The torrent's folder, relative to the download folder.
+    folder: PathBuf,
+}
+
+/// Where a torrent's files go in the download folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Layout {
+    /// The torrent's own layout (qBittorrent's "Original"): a torrent with a
+    /// `files` list in `<name>/…`, a single-file torrent as `<name>`.
+    Original,
+    /// Where torrents added before folders were recorded went (librqbit's
+    /// default): a folder only for two files or more.
+    Legacy,
+}
+
+/// The folder of the torrent in `bytes` under `layout`, relative to the download
+/// folder ("" for the folder itself).
+pub(super) fn torrent_folder(bytes: &[u8], layout: Layout) -> Result<PathBuf> {
+    let checked = crate::torrent_guard::check(bytes)
+        .map_err(|e| EngineError::InvalidTorrent(e.to_string()))?;
+    let parsed = librqbit::torrent_from_bytes(bytes)
+        .map_err(|e| EngineError::InvalidTorrent(crate::sanitize::strip_paths(&e.to_string())))?;
+    let encoding = parsed.info.data.detect_encoding();
+    Ok(folder_of(&checked, layout, |c| {
+        encoding.decode(c).0.into_owned()
+    }))
+}
+
+fn folder_of(
+    checked: &crate::torrent_guard::Checked,
+    layout: Layout,
+    decode: impl Fn(&[u8]) -> String,
+) -> PathBuf {
+    let own_folder = match layout {
+        Layout::Original => checked.multi_file,
+        // Padding files count: librqbit counted them.
+        Layout::Legacy => checked.files.len() >= 2,
+    };
+    if own_folder {
+        PathBuf::from(decode(&checked.name))
+    } else {
+        PathBuf::new()
+    }
 }
 
 /// .torrent bytes that passed [`validate_torrent`].
 struct Valid<'a> {
     parsed: librqbit::TorrentMetaV1Borrowed<'a>,
-    /// Where librqbit writes each file, relative to the download folder.
+    /// The torrent's folder ([`Layout::Original`]), relative to the download folder.
+    folder: PathBuf,
+    /// Where each file but padding goes, relative to the download folder.
     files: Vec<PathBuf>,
 }
 
@@ -325,17 +440,20 @@ fn validate_torrent(bytes: &[u8], max_files: usize) -> Result<Valid<'_>> {
     checked
         .check_collisions(|c| decode(c).into_bytes())
         .map_err(invalid)?;
-    // librqbit puts a torrent of two files or more (padding files included) in a
-    // folder named after it; a single file goes straight into the download folder.
-    let folder = (checked.files.len() >= 2).then(|| PathBuf::from(decode(&checked.name)));
+    let folder = folder_of(&checked, Layout::Original, decode);
     let files = checked
         .files
         .iter()
+        .filter(|file| !file.padding)
         .map(|file| {
-            let mut path = folder.clone().unwrap_or_default();
+            let mut path = folder.clone();
             path.extend(file.components.iter().map(|c| decode(c)));
             path
         })
         .collect();
-    Ok(Valid { parsed, files })
+    Ok(Valid {
+        parsed,
+        folder,
+        files,
+    })
 }

@@ -9,11 +9,18 @@
 //! file) is never touched.
 
 use std::collections::HashSet;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::FileType;
+
+use crate::beneath;
 
 /// The paths of a torrent that did not exist when it was recorded.
 #[derive(Debug, Default)]
 pub(super) struct NewPaths {
+    /// The download folder, opened; `None` if it could not be (nothing is removed).
+    root: Option<OwnedFd>,
     files: Vec<PathBuf>,
     /// Folders, deepest first.
     dirs: Vec<PathBuf>,
@@ -21,48 +28,52 @@ pub(super) struct NewPaths {
 
 impl NewPaths {
     /// Records which of `files` (relative to `root`) and of the folders between
-    /// `root` and them do not exist yet.
+    /// `root` and them do not exist yet. Paths are looked at without following
+    /// links: a path behind a link is never recorded, so never removed.
     pub(super) fn before(root: &Path, files: &[PathBuf]) -> NewPaths {
+        let Ok(root) = beneath::open_root(root) else {
+            return NewPaths::default();
+        };
+        let is_absent = |path: &Path| matches!(beneath::file_type(&root, path), Ok(None));
         let mut new = NewPaths::default();
         let mut seen_dirs = HashSet::new();
         for file in files {
-            let path = root.join(file);
-            if is_absent(&path) {
-                new.files.push(path);
+            if is_absent(file) {
+                new.files.push(file.clone());
             }
             for dir in file.ancestors().skip(1) {
                 if dir.as_os_str().is_empty() || !seen_dirs.insert(dir.to_path_buf()) {
                     continue;
                 }
-                let path = root.join(dir);
-                if is_absent(&path) {
-                    new.dirs.push(path);
+                if is_absent(dir) {
+                    new.dirs.push(dir.to_path_buf());
                 }
             }
         }
         new.dirs
             .sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        new.root = Some(root);
         new
     }
 
     /// Removes the recorded files that are now regular files, then the recorded
-    /// folders that are now empty. Errors are ignored: whatever cannot be removed
-    /// stays, as it would have without this.
+    /// folders that are now empty, never through a link. Errors are ignored:
+    /// whatever cannot be removed stays, as it would have without this.
     pub(super) fn remove(&self) {
+        let Some(root) = &self.root else { return };
         for file in &self.files {
-            if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
-                let _ = std::fs::remove_file(file);
+            if matches!(
+                beneath::file_type(root, file),
+                Ok(Some(FileType::RegularFile))
+            ) {
+                let _ = beneath::remove_file(root, file);
             }
         }
         for dir in &self.dirs {
-            // Fails, and keeps the folder, unless it is empty.
-            let _ = std::fs::remove_dir(dir);
+            // Keeps the folder unless it is empty.
+            let _ = beneath::remove_empty_dir(root, dir);
         }
     }
-}
-
-fn is_absent(path: &Path) -> bool {
-    matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
 }
 
 #[cfg(test)]

@@ -27,8 +27,10 @@ impl Engine {
             entry.retry = None;
             (entry.handle.clone(), needs_resolver)
         };
-        if needs_resolver {
-            self.spawn_resolver(*hash);
+        if needs_resolver && let Some(record) = self.record(hash) {
+            // Its .torrent if it is saved (an add that failed, at start-up say),
+            // else its magnet's metadata.
+            self.restore(*hash, record).await;
         }
         if let Some(handle) = handle {
             let finished_and_done = handle.stats().finished && !self.settings().seeding;
@@ -165,6 +167,7 @@ impl Engine {
                         format!("{e:#}"),
                     )
                 })?;
+            self.inner.folders.remove(id20(hash));
         }
         Ok(())
     }

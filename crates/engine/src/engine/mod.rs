@@ -32,10 +32,12 @@ mod add;
 mod background;
 mod cleanup;
 mod control;
+mod interface;
 mod settings;
 mod storage;
 mod stream;
 
+use add::Layout;
 pub use settings::{LiveSettings, SettingsUpdate};
 pub use stream::{FileReader, OpenFile};
 mod view;
@@ -142,6 +144,11 @@ struct Inner {
     next_id: AtomicUsize,
     /// Set when a view changed a record (a completion seen first by a reader).
     needs_save: AtomicBool,
+    /// Each torrent's folder, for its storage (see `storage.rs`).
+    folders: storage::TorrentFolders,
+    /// Held from the overlap check of an add until librqbit has the torrent, so
+    /// that two adds cannot both pass the check with the same files.
+    adding: tokio::sync::Mutex<()>,
     /// The most files one torrent may hold: the configured cap lowered to what the
     /// open file limit allows, read once at start (after raising that limit).
     max_files: usize,
@@ -202,7 +209,13 @@ impl Engine {
         let listen_ip = config
             .listen_ip
             .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        // Every peer socket stays on the interface of `incomingHost` (see `interface.rs`).
+        let bind_device_name = match config.listen_ip {
+            Some(ip) => interface::interface_of(ip)?,
+            None => None,
+        };
         let shutdown = CancellationToken::new();
+        let folders = storage::TorrentFolders::default();
         let options = SessionOptions {
             dht: config.dht.then(|| DhtSessionConfig {
                 bootstrap_addrs: None,
@@ -212,6 +225,8 @@ impl Engine {
                     config_filename: Some(config.state_dir.join("dht.json")),
                 }),
             }),
+            bind_device_name,
+            ipv4_only: listen_ip.is_ipv4(),
             disable_trackers: !config.trackers,
             disable_local_service_discovery: !config.lsd,
             fastresume: true,
@@ -230,9 +245,12 @@ impl Engine {
             runtime_worker_threads: Some(64),
             disable_upload: !config.upload,
             cancellation_token: Some(shutdown.child_token()),
-            // A full disk must be an error, not a silently short write (see `storage.rs`).
+            // Files beneath the download folder only, written whole (see `storage.rs`).
             default_storage_factory: Some(librqbit::storage::StorageFactoryExt::boxed(
-                storage::WholeWritesFactory,
+                storage::TorrentFilesFactory {
+                    download_dir: config.download_dir.clone(),
+                    folders: folders.clone(),
+                },
             )),
             ..Default::default()
         };
@@ -257,6 +275,8 @@ impl Engine {
                 needs_save: AtomicBool::new(false),
                 next_id: AtomicUsize::new(0),
                 max_files,
+                folders,
+                adding: tokio::sync::Mutex::new(()),
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
@@ -298,10 +318,23 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn restore(&self, hash: InfoHash, record: TorrentRecord) {
+    async fn restore(&self, hash: InfoHash, mut record: TorrentRecord) {
         let bytes = self.inner.store.read_torrent(&hash);
         match bytes {
             Some(bytes) => {
+                if record.folder.is_none() {
+                    // Recorded before folders were: keep the folder it was written to.
+                    match add::torrent_folder(&bytes, Layout::Legacy) {
+                        Ok(folder) => {
+                            record.folder = Some(folder.clone());
+                            if let Some(entry) = self.lock().get_mut(&hash) {
+                                entry.record.folder = Some(folder);
+                            }
+                            self.inner.needs_save.store(true, Ordering::Relaxed);
+                        }
+                        Err(e) => warn!(%hash, "cannot tell the torrent's folder: {e}"),
+                    }
+                }
                 let result = self
                     .add_to_session(&hash, AddTorrent::from_bytes(bytes), &record)
                     .await;
@@ -318,14 +351,26 @@ impl Engine {
         }
     }
 
-    /// Hands a torrent to librqbit with the options of its record.
+    /// Hands a torrent to librqbit with the options of its record, which knows
+    /// the torrent's folder.
     async fn add_to_session(
         &self,
         hash: &InfoHash,
         add: AddTorrent<'static>,
         record: &TorrentRecord,
     ) -> Result<Handle> {
+        let folder = record
+            .folder
+            .as_ref()
+            .ok_or_else(|| EngineError::Internal("the torrent's folder is not known".into()))?;
+        let output_folder = self.inner.config.download_dir.join(folder);
+        let output_folder = output_folder
+            .to_str()
+            .ok_or_else(|| EngineError::Internal("the torrent's folder is not UTF-8".into()))?
+            .to_owned();
+        self.inner.folders.set(id20(hash), folder.clone());
         let options = AddTorrentOptions {
+            output_folder: Some(output_folder),
             // librqbit picks ids from its state file, so two magnets resolving at
             // the same moment get the same id and the second add returns the
             // *first* torrent. We hand out unique ids instead.
@@ -344,7 +389,20 @@ impl Engine {
             .add_torrent(add, Some(options))
             .await
             .map_err(|e| {
-                EngineError::InvalidTorrent(crate::sanitize::strip_paths(&format!("{e:#}")))
+                self.inner.folders.remove(id20(hash));
+                // A link (or a folder) where a file of the torrent belongs is the
+                // download folder's state, not the torrent's fault.
+                match e
+                    .chain()
+                    .find_map(|c| c.downcast_ref::<crate::beneath::BeneathError>())
+                {
+                    Some(why) => {
+                        EngineError::Conflict(format!("cannot write the torrent's files: {why}"))
+                    }
+                    None => {
+                        EngineError::InvalidTorrent(crate::sanitize::strip_paths(&format!("{e:#}")))
+                    }
+                }
             })?;
         let handle = response
             .into_handle()

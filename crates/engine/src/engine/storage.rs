@@ -1,46 +1,193 @@
-//! Disk writes that are whole or fail: librqbit's file storage, with short writes completed.
+//! Where a torrent's data is read and written: its files, opened beneath the
+//! download folder without following links, with whole writes.
+//!
+//! [`ConfinedFiles`] opens each file of a torrent through [`crate::beneath`]: a
+//! link in the download folder (`dl/name → /elsewhere`) makes the add fail
+//! instead of writing, truncating or deleting outside the folder, at add, at
+//! start-up and at delete alike.
 //!
 //! librqbit writes each received chunk with one `pwritev` call. On a nearly full
 //! disk that call writes part of the chunk and returns its length, which librqbit
 //! only checks with a debug assertion: in release builds the piece then fails its
 //! hash check and is fetched again; in debug builds the peer task panics and the
-//! torrent stalls without an error. This wrapper writes the rest, so that a full
+//! torrent stalls without an error. [`WholeWrites`] writes the rest, so that a full
 //! disk surfaces as "No space left on device", librqbit puts the torrent in its
 //! error state, and the engine restarts it once there is room (`background.rs`).
 
 use std::any::TypeId;
+use std::collections::HashMap;
+use std::fs::File;
 use std::io::IoSlice;
-use std::path::Path;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
+use anyhow::Context;
+use librqbit::dht::Id20;
 use librqbit::storage::filesystem::FilesystemStorageFactory;
 use librqbit::storage::{BoxStorageFactory, StorageFactory, StorageFactoryExt, TorrentStorage};
 use librqbit::{ManagedTorrentShared, TorrentMetadata};
 
-/// Creates librqbit's file storage wrapped in [`WholeWrites`].
-#[derive(Default, Clone, Copy)]
-pub(super) struct WholeWritesFactory;
+use crate::beneath;
 
-impl StorageFactory for WholeWritesFactory {
+/// Each torrent's folder, relative to the download folder ("" for the folder
+/// itself), by info hash. The engine records it before handing a torrent to
+/// librqbit, which does not show the folder it was given to storage.
+#[derive(Clone, Default)]
+pub(super) struct TorrentFolders(Arc<RwLock<HashMap<Id20, PathBuf>>>);
+
+impl TorrentFolders {
+    pub(super) fn set(&self, hash: Id20, folder: PathBuf) {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(hash, folder);
+    }
+
+    pub(super) fn remove(&self, hash: Id20) {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&hash);
+    }
+
+    fn get(&self, hash: Id20) -> Option<PathBuf> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&hash)
+            .cloned()
+    }
+}
+
+/// Creates a torrent's storage: [`ConfinedFiles`] wrapped in [`WholeWrites`].
+#[derive(Clone)]
+pub(super) struct TorrentFilesFactory {
+    /// The download folder: no torrent file is ever opened outside it.
+    pub(super) download_dir: PathBuf,
+    pub(super) folders: TorrentFolders,
+}
+
+impl StorageFactory for TorrentFilesFactory {
     type Storage = WholeWrites;
 
     fn create(
         &self,
         shared: &ManagedTorrentShared,
-        metadata: &TorrentMetadata,
+        _metadata: &TorrentMetadata,
     ) -> anyhow::Result<WholeWrites> {
-        let inner = FilesystemStorageFactory::default().create(shared, metadata)?;
+        let folder = self
+            .folders
+            .get(shared.info_hash)
+            .context("the torrent's folder is not known")?;
+        let root = beneath::open_root(&self.download_dir)
+            .map_err(|e| anyhow::anyhow!("cannot open the download folder: {e}"))?;
         Ok(WholeWrites {
-            inner: Box::new(inner),
+            inner: Box::new(ConfinedFiles {
+                root: Arc::new(root),
+                folder,
+                files: Arc::new(Vec::new()),
+            }),
         })
     }
 
-    /// librqbit's session persistence only accepts file storage: this is file storage.
+    /// librqbit's session persistence only accepts file storage: this is file
+    /// storage, with the same layout on disk.
     fn is_type_id(&self, type_id: TypeId) -> bool {
         type_id == TypeId::of::<Self>() || FilesystemStorageFactory::default().is_type_id(type_id)
     }
 
     fn clone_box(&self) -> BoxStorageFactory {
-        self.boxed()
+        self.clone().boxed()
+    }
+}
+
+/// A torrent's files, each opened beneath the download folder without following
+/// links (see [`crate::beneath`]).
+pub(super) struct ConfinedFiles {
+    /// The download folder.
+    root: Arc<OwnedFd>,
+    /// The torrent's folder, relative to the download folder ("" for the folder itself).
+    folder: PathBuf,
+    /// One per file of the torrent, `None` for padding files.
+    files: Arc<Vec<Option<File>>>,
+}
+
+impl ConfinedFiles {
+    fn file(&self, file_id: usize) -> anyhow::Result<&File> {
+        self.files
+            .get(file_id)
+            .and_then(Option::as_ref)
+            .context("no such file")
+    }
+}
+
+impl TorrentStorage for ConfinedFiles {
+    /// Opens (creating when absent) every file but padding. Existing files are
+    /// kept: that is how data already on disk is resumed or seeded.
+    fn init(&mut self, _: &ManagedTorrentShared, metadata: &TorrentMetadata) -> anyhow::Result<()> {
+        let files = metadata
+            .file_infos
+            .iter()
+            .map(|info| {
+                if info.attrs.padding {
+                    return Ok(None);
+                }
+                let path = self.folder.join(&info.relative_filename);
+                Ok(Some(beneath::open_file(&*self.root, &path)?))
+            })
+            .collect::<Result<Vec<_>, beneath::BeneathError>>()?;
+        self.files = Arc::new(files);
+        Ok(())
+    }
+
+    fn pread_exact(&self, file_id: usize, offset: u64, buf: &mut [u8]) -> anyhow::Result<()> {
+        Ok(self.file(file_id)?.read_exact_at(buf, offset)?)
+    }
+
+    fn pwrite_all(&self, file_id: usize, offset: u64, buf: &[u8]) -> anyhow::Result<()> {
+        Ok(self.file(file_id)?.write_all_at(buf, offset)?)
+    }
+
+    /// One `pwritev`; [`WholeWrites`] completes a short one.
+    fn pwrite_all_vectored(
+        &self,
+        file_id: usize,
+        offset: u64,
+        bufs: [IoSlice<'_>; 2],
+    ) -> anyhow::Result<usize> {
+        Ok(rustix::io::pwritev(self.file(file_id)?, &bufs, offset)?)
+    }
+
+    fn remove_file(&self, _file_id: usize, filename: &Path) -> anyhow::Result<()> {
+        Ok(beneath::remove_file(
+            &*self.root,
+            &self.folder.join(filename),
+        )?)
+    }
+
+    /// `path` is relative to the torrent's folder; "" is the folder itself (never
+    /// the download folder).
+    fn remove_directory_if_empty(&self, path: &Path) -> anyhow::Result<()> {
+        let path = self.folder.join(path);
+        if path.as_os_str().is_empty() {
+            return Ok(());
+        }
+        beneath::remove_empty_dir(&*self.root, &path)?;
+        Ok(())
+    }
+
+    fn ensure_file_length(&self, file_id: usize, length: u64) -> anyhow::Result<()> {
+        Ok(self.file(file_id)?.set_len(length)?)
+    }
+
+    fn take(&self) -> anyhow::Result<Box<dyn TorrentStorage>> {
+        Ok(Box::new(ConfinedFiles {
+            root: self.root.clone(),
+            folder: self.folder.clone(),
+            files: self.files.clone(),
+        }))
     }
 }
 

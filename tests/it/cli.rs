@@ -205,7 +205,10 @@ fn sockets_of(pid: u32) -> Vec<String> {
         .filter(|line| line.contains(&mark))
         .map(|line| {
             // Netid, State, Recv-Q, Send-Q, Local, Peer, Process.
-            line.split_whitespace().nth(4).unwrap_or_default().to_owned()
+            line.split_whitespace()
+                .nth(4)
+                .unwrap_or_default()
+                .to_owned()
         })
         .collect()
 }

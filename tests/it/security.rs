@@ -790,6 +790,68 @@ async fn silent_connections_are_capped_per_address_without_blocking_others() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_connection_idle_after_its_requests_is_closed_but_not_one_streaming() {
+    use http_body_util::BodyExt as _;
+
+    let dirs = Dirs::new();
+    let idle_timeout = Duration::from_secs(1);
+    let server = start_with_limits(
+        &dirs,
+        ConnectionLimits {
+            idle_timeout,
+            h2_keep_alive_interval: Duration::from_millis(200),
+            ..ConnectionLimits::default()
+        },
+    )
+    .await;
+    // A client that answers the server's pings (hyper does, while `connection` runs).
+    let stream = connect_from("127.0.0.1", server.addr).await;
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    let mut ended = tokio::spawn(connection);
+    let get = |path: &str| {
+        hyper::Request::get(format!("http://{}{path}", server.addr))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap()
+    };
+
+    // The live event stream is a request in progress for as long as it is read.
+    let events = sender.send_request(get("/api/v1/events")).await.unwrap();
+    assert_eq!(events.status(), 200);
+    let health = sender.send_request(get("/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        &health.into_body().collect().await.unwrap().to_bytes()[..],
+        b"ok"
+    );
+    assert!(
+        tokio::time::timeout(idle_timeout * 3, &mut ended)
+            .await
+            .is_err(),
+        "closed while a response was streaming"
+    );
+
+    // Once nothing is in progress, the connection is closed after the idle timeout.
+    drop(events);
+    let started = Instant::now();
+    tokio::time::timeout(idle_timeout * 5, &mut ended)
+        .await
+        .expect("an idle HTTP/2 connection stayed open")
+        .unwrap()
+        .ok();
+    assert!(
+        started.elapsed() >= idle_timeout / 2,
+        "closed before it was idle: {:?}",
+        started.elapsed()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_without_a_request_are_closed_after_the_header_timeout() {
     let dirs = Dirs::new();
     let server = start_with_limits(

@@ -161,7 +161,7 @@ settings! {
             .flag(Flag::new("incoming-port", "INCOMING_PORT")),
         check any;
     incoming_host: Option<IpAddr> = None,
-        Setting::new("incomingHost", Api::Hidden, "all", "address for incoming peers")
+        Setting::new("incomingHost", Api::Hidden, "all", "address of the BitTorrent traffic: peer listeners bind to it, every other peer socket keeps to its network interface")
             .flag(Flag::new("incoming-host", "INCOMING_HOST")),
         check any;
     dht: bool = true,

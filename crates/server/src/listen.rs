@@ -11,11 +11,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::service::{Service as _, service_fn};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -30,6 +32,11 @@ use tokio_rustls::TlsAcceptor;
 /// request of any kind for HTTP/2. It also bounds an idle HTTP/1.1 keep-alive
 /// connection: the next request's head must arrive within it.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Longest a connection may stay open with no request in progress once it has made
+/// one (an HTTP/2 client that answers pings but sends nothing more, say). A response
+/// still streaming (a file, the live event stream) counts as in progress.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How often an HTTP/2 connection is pinged to check that the client is still there.
 pub const H2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(20);
@@ -49,6 +56,8 @@ pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 pub struct ConnectionLimits {
     /// See [`HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
+    /// See [`IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
     /// See [`H2_KEEP_ALIVE_INTERVAL`].
     pub h2_keep_alive_interval: Duration,
     /// See [`H2_KEEP_ALIVE_TIMEOUT`].
@@ -63,6 +72,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             header_read_timeout: HEADER_READ_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
             h2_keep_alive_interval: H2_KEEP_ALIVE_INTERVAL,
             h2_keep_alive_timeout: H2_KEEP_ALIVE_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
@@ -107,6 +117,7 @@ pub(crate) async fn serve(
             http: http.clone(),
             app: app.clone(),
             first_request_timeout: limits.header_read_timeout,
+            idle_timeout: limits.idle_timeout,
             stopping: stopping_rx.clone(),
             _slot: slot,
         };
@@ -140,6 +151,7 @@ struct Connection {
     http: Arc<auto::Builder<TokioExecutor>>,
     app: Router,
     first_request_timeout: Duration,
+    idle_timeout: Duration,
     stopping: watch::Receiver<bool>,
     /// Counts this connection against the caps until it is dropped.
     _slot: Slot,
@@ -163,27 +175,37 @@ impl Connection {
     }
 
     /// Serves HTTP on `io` until the client or the server closes it. A connection that
-    /// has not started a request within `first_request_timeout` is closed.
+    /// has not started a request within `first_request_timeout`, or that has had no
+    /// request in progress for `idle_timeout` since, is closed.
     async fn serve<I>(mut self, io: I)
     where
         I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let peer = self.peer;
-        let first_request = Arc::new(Notify::new());
+        let activity = Arc::new(Activity::default());
         let service = {
             let app = TowerToHyperService::new(self.app.clone());
-            let first_request = first_request.clone();
+            let activity = activity.clone();
             service_fn(move |mut request: hyper::Request<Incoming>| {
-                first_request.notify_one();
                 request.extensions_mut().insert(ConnectInfo(peer));
-                app.call(request)
+                let busy = Activity::begin(&activity);
+                let response = app.call(request);
+                async move {
+                    // In progress until the response body is sent or dropped.
+                    let response = response.await?;
+                    Ok::<_, std::convert::Infallible>(response.map(|body| {
+                        axum::body::Body::new(body.map_frame(move |frame| {
+                            let _busy = &busy;
+                            frame
+                        }))
+                    }))
+                }
             })
         };
         let connection = self.http.serve_connection(TokioIo::new(io), service);
         tokio::pin!(connection);
-        let silence = tokio::time::sleep(self.first_request_timeout);
-        tokio::pin!(silence);
-        let mut waiting_for_first_request = true;
+        let idle = tokio::time::sleep(self.first_request_timeout);
+        tokio::pin!(idle);
         let mut stopping = false;
         loop {
             tokio::select! {
@@ -193,11 +215,13 @@ impl Connection {
                     }
                     return;
                 }
-                () = first_request.notified(), if waiting_for_first_request => {
-                    waiting_for_first_request = false;
+                () = activity.changed.notified() => {
+                    if activity.in_progress() == 0 {
+                        idle.as_mut().reset(tokio::time::Instant::now() + self.idle_timeout);
+                    }
                 }
-                () = &mut silence, if waiting_for_first_request => {
-                    tracing::debug!("{peer} sent no request in time: closing its connection");
+                () = &mut idle, if activity.in_progress() == 0 => {
+                    tracing::debug!("{peer} has made no request in time: closing its connection");
                     return;
                 }
                 _ = self.stopping.wait_for(|stopping| *stopping), if !stopping => {
@@ -206,6 +230,37 @@ impl Connection {
                 }
             }
         }
+    }
+}
+
+/// The requests in progress on one connection.
+#[derive(Default)]
+struct Activity {
+    in_progress: AtomicUsize,
+    /// Told when a request starts or ends.
+    changed: Notify,
+}
+
+impl Activity {
+    /// Counts a request as in progress until the returned guard is dropped.
+    fn begin(activity: &Arc<Activity>) -> Busy {
+        activity.in_progress.fetch_add(1, Ordering::SeqCst);
+        activity.changed.notify_one();
+        Busy(activity.clone())
+    }
+
+    fn in_progress(&self) -> usize {
+        self.in_progress.load(Ordering::SeqCst)
+    }
+}
+
+/// A request in progress (see [`Activity::begin`]).
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.in_progress.fetch_sub(1, Ordering::SeqCst);
+        self.0.changed.notify_one();
     }
 }
 

@@ -8,7 +8,7 @@ use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches, Command};
 use cloud_torrent_config::{ConfigValues, SETTINGS, SettingValue};
-use cloud_torrent_server::{Credentials, EventsConfig, SecurityConfig, ServerConfig, TlsConfig};
+use cloud_torrent_server::{Credentials, EventsConfig, ServerConfig, TlsConfig};
 
 /// The configuration the server starts with.
 #[derive(Debug)]
@@ -233,10 +233,6 @@ impl Startup {
             stats_interval: std::time::Duration::from_secs_f64(values.stats_interval),
             ..EventsConfig::default()
         };
-        let security = SecurityConfig {
-            allowed_hosts: values.allowed_hosts.clone(),
-            ..SecurityConfig::default()
-        };
         Ok(Startup {
             log: values.log,
             warnings,
@@ -244,7 +240,6 @@ impl Startup {
                 config_file: Some(values.config_path.clone()),
                 command_line,
                 events,
-                security,
                 tls,
                 ..ServerConfig::new(values)
             },

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use cloud_torrent_server::ServerConfig;
+use cloud_torrent_config::ConfigValues;
 use serde_json::Value;
 
 use crate::support::*;
@@ -393,9 +393,9 @@ fn many_files(name: &'static [u8], count: usize) -> Spec {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn torrents_with_too_many_files_are_refused_before_anything_is_written() {
     let dirs = Dirs::new();
-    let server = TestServer::start_with(ServerConfig {
+    let server = TestServer::start(ConfigValues {
         max_files_per_torrent: 5,
-        ..server_config(test_settings(&dirs))
+        ..test_settings(&dirs)
     })
     .await;
 

@@ -94,6 +94,20 @@ fn host_names(hosts: Vec<String>) -> Result<Vec<String>, String> {
     Ok(hosts)
 }
 
+fn at_least_one(n: u64) -> Result<u64, String> {
+    if n == 0 {
+        return Err("must be at least 1".into());
+    }
+    Ok(n)
+}
+
+fn timeout(seconds: f64) -> Result<f64, String> {
+    if !(1.0..=86_400.0).contains(&seconds) {
+        return Err(format!("{seconds}: choose from 1 to 86400 seconds"));
+    }
+    Ok(seconds)
+}
+
 fn interval(seconds: f64) -> Result<f64, String> {
     if !(0.05..=3600.0).contains(&seconds) {
         return Err(format!("{seconds}: choose from 0.05 to 3600 seconds"));
@@ -211,6 +225,34 @@ settings! {
         Setting::new("statsInterval", Api::Hidden, "5",
             "seconds between refreshes of the system stats"),
         check interval;
+    max_connections: u64 = 1024,
+        Setting::new("maxConnections", Api::Hidden, "1024",
+            "HTTP connections open at once from all clients; one more is closed at once, unread"),
+        check at_least_one;
+    max_connections_per_address: u64 = 64,
+        Setting::new("maxConnectionsPerAddress", Api::Hidden, "64",
+            "HTTP connections open at once from one client address"),
+        check at_least_one;
+    request_timeout: f64 = 15.0,
+        Setting::new("requestTimeout", Api::Hidden, "15",
+            "seconds a connection has to send its first request head (after the TLS handshake), and on HTTP/1.1 each next one"),
+        check timeout;
+    idle_timeout: f64 = 60.0,
+        Setting::new("idleTimeout", Api::Hidden, "60",
+            "seconds a connection may stay open with no request in progress once it has made one"),
+        check timeout;
+    login_failures: u64 = 5,
+        Setting::new("loginFailures", Api::Hidden, "5",
+            "failed logins allowed per client address (IPv6: per /64) within a minute; then 429 until the oldest is a minute old"),
+        check at_least_one;
+    password_checks: u64 = 2,
+        Setting::new("passwordChecks", Api::Hidden, "2",
+            "password checks (argon2, about 19 MiB each) run at once; 4 times as many may wait, beyond that 503"),
+        check at_least_one;
+    max_files_per_torrent: u64 = 10_000,
+        Setting::new("maxFilesPerTorrent", Api::Hidden, "10000",
+            "files one torrent may hold (each holds a file descriptor); lowered to what the open-file limit allows"),
+        check at_least_one;
 }
 
 #[cfg(test)]

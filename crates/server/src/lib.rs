@@ -63,10 +63,9 @@ pub struct ServerConfig {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate; `None`: plain HTTP.
     /// Under TLS the session cookie is `Secure` ([`SecurityConfig::tls`] is set).
     pub tls: Option<TlsConfig>,
-    /// The most files one torrent may hold (lowered further by the open file limit).
-    /// Not a setting: tests lower it.
-    pub max_files_per_torrent: usize,
-    /// Connection caps and timeouts (the defaults are the production values).
+    /// Connection caps and timeouts, from the settings (`maxConnections`,
+    /// `maxConnectionsPerAddress`, `requestTimeout`, `idleTimeout`) and the HTTP/2
+    /// keep-alive constants of [`listen`], which tests may shorten.
     pub limits: ConnectionLimits,
 }
 
@@ -75,14 +74,13 @@ impl ServerConfig {
     /// plain HTTP, default connection limits.
     pub fn new(settings: ConfigValues) -> Self {
         ServerConfig {
-            settings,
             command_line: Vec::new(),
             config_file: None,
             events: EventsConfig::default(),
-            security: SecurityConfig::default(),
+            security: SecurityConfig::of(&settings),
             tls: None,
-            max_files_per_torrent: cloud_torrent_engine::torrent_guard::MAX_FILES_PER_TORRENT,
-            limits: ConnectionLimits::default(),
+            limits: ConnectionLimits::of(&settings),
+            settings,
         }
     }
 
@@ -102,7 +100,8 @@ impl ServerConfig {
         engine.seeding = v.seeding;
         engine.upload = v.upload;
         engine.auto_start = v.auto_start;
-        engine.max_files_per_torrent = self.max_files_per_torrent;
+        engine.max_files_per_torrent =
+            usize::try_from(v.max_files_per_torrent).unwrap_or(usize::MAX);
         engine
     }
 }

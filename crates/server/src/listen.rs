@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use cloud_torrent_config::ConfigValues;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::service::{Service as _, service_fn};
@@ -27,57 +28,52 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
-/// Longest a connection may wait for its first request, counted from the TCP accept
-/// (or the end of the TLS handshake): the whole request head for HTTP/1.1, the first
-/// request of any kind for HTTP/2. It also bounds an idle HTTP/1.1 keep-alive
-/// connection: the next request's head must arrive within it.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Longest a connection may stay open with no request in progress once it has made
-/// one (an HTTP/2 client that answers pings but sends nothing more, say). A response
-/// still streaming (a file, the live event stream) counts as in progress.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// How often an HTTP/2 connection is pinged to check that the client is still there.
 pub const H2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(20);
 
 /// How long an HTTP/2 client may take to answer a ping before its connection is closed.
 pub const H2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Most connections open at once, from all clients.
-pub const MAX_CONNECTIONS: usize = 1024;
-
-/// Most connections open at once from one client address.
-pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
-
-/// Connection caps and timeouts; [`Default`] gives the production values (the constants
-/// of this module).
+/// Connection caps and timeouts; [`Default`] gives the default settings' values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
-    /// See [`HEADER_READ_TIMEOUT`].
+    /// Setting `requestTimeout`: longest a connection may wait for its first request
+    /// head (counted after the TLS handshake; the first request of any kind for
+    /// HTTP/2), and on HTTP/1.1 for each next one.
     pub header_read_timeout: Duration,
-    /// See [`IDLE_TIMEOUT`].
+    /// Setting `idleTimeout`: longest a connection may stay open with no request in
+    /// progress once it has made one. A response still streaming (a file, the live
+    /// event stream) counts as in progress.
     pub idle_timeout: Duration,
     /// See [`H2_KEEP_ALIVE_INTERVAL`].
     pub h2_keep_alive_interval: Duration,
     /// See [`H2_KEEP_ALIVE_TIMEOUT`].
     pub h2_keep_alive_timeout: Duration,
-    /// See [`MAX_CONNECTIONS`].
+    /// Setting `maxConnections`: most connections open at once, from all clients.
     pub max_connections: usize,
-    /// See [`MAX_CONNECTIONS_PER_ADDRESS`].
+    /// Setting `maxConnectionsPerAddress`: most connections open at once from one
+    /// client address.
     pub max_per_address: usize,
+}
+
+impl ConnectionLimits {
+    /// The limits the settings ask for.
+    pub fn of(settings: &ConfigValues) -> ConnectionLimits {
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs_f64(settings.request_timeout),
+            idle_timeout: Duration::from_secs_f64(settings.idle_timeout),
+            h2_keep_alive_interval: H2_KEEP_ALIVE_INTERVAL,
+            h2_keep_alive_timeout: H2_KEEP_ALIVE_TIMEOUT,
+            max_connections: count(settings.max_connections),
+            max_per_address: count(settings.max_connections_per_address),
+        }
+    }
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
-        ConnectionLimits {
-            header_read_timeout: HEADER_READ_TIMEOUT,
-            idle_timeout: IDLE_TIMEOUT,
-            h2_keep_alive_interval: H2_KEEP_ALIVE_INTERVAL,
-            h2_keep_alive_timeout: H2_KEEP_ALIVE_TIMEOUT,
-            max_connections: MAX_CONNECTIONS,
-            max_per_address: MAX_CONNECTIONS_PER_ADDRESS,
-        }
+        ConnectionLimits::of(&ConfigValues::default())
     }
 }
 
@@ -342,4 +338,32 @@ async fn accept_error(e: io::Error) {
     }
     tracing::error!("accept error: {e}");
     tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_come_from_the_settings() {
+        let settings = ConfigValues {
+            max_connections: 10,
+            max_connections_per_address: 2,
+            request_timeout: 3.0,
+            idle_timeout: 7.5,
+            ..ConfigValues::default()
+        };
+        let limits = ConnectionLimits::of(&settings);
+        assert_eq!(limits.max_connections, 10);
+        assert_eq!(limits.max_per_address, 2);
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(limits.idle_timeout, Duration::from_millis(7500));
+        let default = ConnectionLimits::default();
+        assert_eq!(
+            (default.max_connections, default.max_per_address),
+            (1024, 64)
+        );
+        assert_eq!(default.header_read_timeout, Duration::from_secs(15));
+        assert_eq!(default.idle_timeout, Duration::from_secs(60));
+    }
 }

@@ -250,20 +250,22 @@ impl VerifiedBasic {
     }
 }
 
-/// Password checks that may run at once. Each argon2 check takes about 19 MiB and tens
-/// of milliseconds of a core; more at once would only trade memory for nothing.
-const CONCURRENT_CHECKS: usize = 2;
-/// Checks that may wait for a turn; beyond them the answer is 503 at once.
-const WAITING_CHECKS: usize = 8;
+/// Checks that may wait for a turn, per check that may run; beyond them the answer
+/// is 503 at once.
+const WAITING_PER_CHECK: usize = 4;
 
 /// Too many password checks are running or waiting: try again shortly.
 #[derive(Debug)]
 pub(super) struct Busy;
 
-/// Runs password checks, at most [`CONCURRENT_CHECKS`] at a time, each on a thread of
-/// its own (not the blocking pool that file transfers use).
+/// Runs password checks, a few at a time (setting `passwordChecks`: each argon2 check
+/// takes about 19 MiB and tens of milliseconds of a core, so more at once would only
+/// trade memory for nothing), each on a thread of its own (not the blocking pool
+/// that file transfers use).
 pub(super) struct PasswordChecks {
     turns: Arc<tokio::sync::Semaphore>,
+    /// Most checks running or waiting.
+    capacity: usize,
     queued: AtomicUsize,
 }
 
@@ -277,16 +279,17 @@ impl Drop for Queued<'_> {
     }
 }
 
-impl Default for PasswordChecks {
-    fn default() -> Self {
+impl PasswordChecks {
+    /// At most `at_once` checks running, and four times as many waiting.
+    pub(super) fn new(at_once: usize) -> PasswordChecks {
+        let at_once = at_once.max(1);
         PasswordChecks {
-            turns: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHECKS)),
+            turns: Arc::new(tokio::sync::Semaphore::new(at_once)),
+            capacity: at_once * (1 + WAITING_PER_CHECK),
             queued: AtomicUsize::new(0),
         }
     }
-}
 
-impl PasswordChecks {
     /// Whether `user` and `password` are `credentials`' pair.
     pub(super) async fn verify(
         &self,
@@ -294,7 +297,7 @@ impl PasswordChecks {
         user: String,
         password: String,
     ) -> Result<bool, Busy> {
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= CONCURRENT_CHECKS + WAITING_CHECKS {
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.capacity {
             self.queued.fetch_sub(1, Ordering::SeqCst);
             return Err(Busy);
         }
@@ -359,7 +362,7 @@ mod tests {
     async fn basic_values_are_verified_against_the_login() {
         let c = Credentials::new("alice", "s3cret").unwrap();
         let verified = VerifiedBasic::new();
-        let checks = PasswordChecks::default();
+        let checks = PasswordChecks::new(2);
         let right = general_purpose::STANDARD.encode("alice:s3cret");
         let wrong = general_purpose::STANDARD.encode("alice:guess");
         assert!(!verified.is_known(right.as_bytes()));
@@ -383,11 +386,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn password_checks_beyond_the_queue_are_refused_at_once() {
         let c = Credentials::new("alice", "s3cret").unwrap();
-        let checks = PasswordChecks::default();
+        let checks = PasswordChecks::new(2);
         let all = (0..40).map(|_| checks.verify(&c, "alice".into(), "guess".into()));
         let answers = futures::future::join_all(all).await;
         let busy = answers.iter().filter(|a| a.is_err()).count();
-        assert_eq!(answers.len() - busy, CONCURRENT_CHECKS + WAITING_CHECKS);
+        assert_eq!(answers.len() - busy, 2 * (1 + WAITING_PER_CHECK));
         assert!(answers.iter().flatten().all(|ok| !ok));
     }
 

@@ -58,17 +58,29 @@ pub struct SecurityConfig {
     pub login_failures: usize,
     /// The sliding window of `login_failures`.
     pub login_window: Duration,
+    /// Password checks run at once (4 times as many may wait).
+    pub password_checks: usize,
+}
+
+impl SecurityConfig {
+    /// What the settings ask for (`allowedHosts`, `loginFailures`, `passwordChecks`);
+    /// no login, plain HTTP.
+    pub fn of(settings: &cloud_torrent_config::ConfigValues) -> SecurityConfig {
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        SecurityConfig {
+            credentials: None,
+            allowed_hosts: settings.allowed_hosts.clone(),
+            tls: false,
+            login_failures: count(settings.login_failures),
+            login_window: Duration::from_secs(60),
+            password_checks: count(settings.password_checks),
+        }
+    }
 }
 
 impl Default for SecurityConfig {
     fn default() -> Self {
-        SecurityConfig {
-            credentials: None,
-            allowed_hosts: Vec::new(),
-            tls: false,
-            login_failures: 5,
-            login_window: Duration::from_secs(60),
-        }
+        SecurityConfig::of(&cloud_torrent_config::ConfigValues::default())
     }
 }
 
@@ -98,7 +110,7 @@ impl Auth {
             sessions: session::Sessions::default(),
             failures: rate_limit::LoginLimiter::new(config.login_failures, config.login_window),
             basic: credentials::VerifiedBasic::new(),
-            checks: credentials::PasswordChecks::default(),
+            checks: credentials::PasswordChecks::new(config.password_checks),
             config,
         }))
     }

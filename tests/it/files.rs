@@ -574,7 +574,7 @@ async fn streaming_reads_the_end_of_a_file_before_it_is_downloaded() {
         sha256(&original[size - 1024 * 1024..]),
         "the bytes are right"
     );
-    let file_done = file(&progress, "film/movie.mkv")["downloaded"]
+    let file_done = file(&progress, "film/movie.mkv")["completed"]
         .as_u64()
         .unwrap();
     assert!(

@@ -89,7 +89,7 @@ async fn a_full_disk_is_an_error_and_the_download_resumes_when_space_is_freed() 
         "the error shows a server path: {error:?}"
     );
     assert!(
-        failed["downloaded"].as_u64().unwrap() < size as u64,
+        failed["completed"].as_u64().unwrap() < size as u64,
         "{failed:#}"
     );
 
@@ -119,7 +119,7 @@ async fn a_full_disk_is_an_error_and_the_download_resumes_when_space_is_freed() 
     let done = server
         .wait_torrent(&hash, "\"seeding\"", TIMEOUT, |t| t["state"] == "seeding")
         .await;
-    assert_eq!(done["downloaded"], size, "{done:#}");
+    assert_eq!(done["completed"], size, "{done:#}");
     assert_eq!(done["error"], Value::Null, "{done:#}");
     assert_same_file(&dirs.downloads.join("big.bin"), &data.root);
     server.stop().await;

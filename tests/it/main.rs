@@ -26,3 +26,4 @@ mod search;
 mod security;
 mod swarm;
 mod tls;
+mod transfer;

@@ -42,13 +42,13 @@ async fn torrents_survive_graceful_and_crash_restarts() {
 
     // Stop "other" once it has started, let "big" get some way.
     wait_for("other to start", TIMEOUT, || async {
-        server.torrent(&other.info_hash).await["downloaded"].as_u64() > Some(0)
+        server.torrent(&other.info_hash).await["completed"].as_u64() > Some(0)
     })
     .await;
     let (status, _) = server.stop_torrent(&other.info_hash).await;
     assert_eq!(status, 200);
     wait_for("big to reach 3 MiB", TIMEOUT, || async {
-        server.torrent(&big.info_hash).await["downloaded"]
+        server.torrent(&big.info_hash).await["completed"]
             .as_u64()
             .unwrap()
             > 3 * 1024 * 1024
@@ -56,7 +56,7 @@ async fn torrents_survive_graceful_and_crash_restarts() {
     .await;
 
     // 1. Graceful: SIGTERM.
-    let before = server.torrent(&big.info_hash).await["downloaded"]
+    let before = server.torrent(&big.info_hash).await["completed"]
         .as_u64()
         .unwrap();
     let other_before = server.torrent(&other.info_hash).await;
@@ -89,19 +89,19 @@ async fn torrents_survive_graceful_and_crash_restarts() {
     let o2 = server.torrent(&other.info_hash).await;
     assert_eq!(o2["state"], "paused");
     assert!(
-        o2["downloaded"].as_u64() >= other_before["downloaded"].as_u64(),
+        o2["completed"].as_u64() >= other_before["completed"].as_u64(),
         "the stopped torrent keeps its data: {o2:#} before: {other_before:#}"
     );
 
     // 2. Crash: SIGKILL mid-download.
     wait_for("big to progress", TIMEOUT, || async {
-        server.torrent(&big.info_hash).await["downloaded"]
+        server.torrent(&big.info_hash).await["completed"]
             .as_u64()
             .unwrap()
             > before + 2 * 1024 * 1024
     })
     .await;
-    let before_kill = server.torrent(&big.info_hash).await["downloaded"]
+    let before_kill = server.torrent(&big.info_hash).await["completed"]
         .as_u64()
         .unwrap();
     server.kill();
@@ -138,12 +138,12 @@ async fn torrents_survive_graceful_and_crash_restarts() {
     server.terminate();
 }
 
-/// The first non-zero `downloaded` after a restart: what fast resume restored
+/// The first non-zero `completed` after a restart: what fast resume restored
 /// (plus at most what arrived in the 50 ms between two polls).
 async fn first_progress(server: &Api, hash: &str) -> u64 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let n = server.torrent(hash).await["downloaded"].as_u64().unwrap();
+        let n = server.torrent(hash).await["completed"].as_u64().unwrap();
         if n > 0 {
             return n;
         }

@@ -37,7 +37,7 @@ async fn torrent_file_upload_downloads_from_a_seeder_that_dials_in() {
     let _seeder = Seeder::start(&data, "127.0.0.11", None, &[incoming]).await;
     let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
     assert_eq!(done["progress"], 1.0);
-    assert_eq!(done["downloaded"], size);
+    assert_eq!(done["completed"], size);
     assert!(done["completedAt"].is_string(), "{done}");
     assert_same_file(&dirs.downloads.join("single.bin"), &data.root);
 
@@ -170,14 +170,14 @@ async fn only_selected_files_are_downloaded() {
     assert_eq!(status, 201, "{t}");
     let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
     assert_eq!(done["size"], 900_001);
-    assert_eq!(file(&done, "pick/b.bin")["downloaded"], 900_001);
+    assert_eq!(file(&done, "pick/b.bin")["completed"], 900_001);
     assert_eq!(file(&done, "pick/b.bin")["selected"], true);
     assert_eq!(file(&done, "pick/a.bin")["selected"], false);
     assert_same_file(&dirs.downloads.join("pick/b.bin"), &data.root.join("b.bin"));
     // Files outside the selection are not complete (pieces shared at a file
     // boundary may bring a few bytes of a neighbour).
     for (i, name) in [(0, "a.bin"), (2, "c.bin")] {
-        let got = file(&done, &format!("pick/{name}"))["downloaded"]
+        let got = file(&done, &format!("pick/{name}"))["completed"]
             .as_u64()
             .unwrap();
         assert!(
@@ -227,7 +227,7 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     assert_eq!(status, 201);
     let hash = data.info_hash.clone();
     wait_for("some progress", TIMEOUT, || async {
-        server.torrent(&hash).await["downloaded"].as_u64().unwrap() > 0
+        server.torrent(&hash).await["completed"].as_u64().unwrap() > 0
     })
     .await;
 
@@ -240,10 +240,10 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     let later = server.torrent(&hash).await;
     assert_eq!(later["state"], "paused");
     assert_eq!(
-        frozen["downloaded"], later["downloaded"],
+        frozen["completed"], later["completed"],
         "a stopped torrent does not download"
     );
-    assert!(later["downloaded"].as_u64().unwrap() < size as u64);
+    assert!(later["completed"].as_u64().unwrap() < size as u64);
     // Stopping twice is fine.
     let (status, _) = server.stop_torrent(&hash).await;
     assert_eq!(status, 200);
@@ -251,7 +251,7 @@ async fn stop_keeps_data_start_resumes_and_delete_removes_files() {
     let (status, t) = server.start_torrent(&hash).await;
     assert_eq!(status, 200, "{t}");
     assert!(
-        t["downloaded"].as_u64().unwrap() >= later["downloaded"].as_u64().unwrap(),
+        t["completed"].as_u64().unwrap() >= later["completed"].as_u64().unwrap(),
         "start continues where it stopped"
     );
     server.wait_state(&hash, "seeding", TIMEOUT).await;
@@ -338,7 +338,7 @@ async fn with_auto_start_off_new_torrents_wait_for_start() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let t = server.torrent(&data.info_hash).await;
     assert_eq!(t["state"], "paused");
-    assert_eq!(t["downloaded"], 0);
+    assert_eq!(t["completed"], 0);
     // `paused: false` in the request overrides autoStart; start works too.
     let (status, _) = server.start_torrent(&data.info_hash).await;
     assert_eq!(status, 200);

@@ -132,7 +132,7 @@ function renderFiles(card, t, force = false) {
     if (row.check.checked !== f.selected && document.activeElement !== row.check) row.check.checked = f.selected;
     else if (force) row.check.checked = f.selected;
     setText(row.path, f.path);
-    const p = f.size > 0 ? Math.min(f.downloaded / f.size, 1) : 1;
+    const p = f.size > 0 ? Math.min(f.completed / f.size, 1) : 1;
     row.bar.style.width = `${(p * 100).toFixed(1)}%`;
     setText(row.info, `${percent(p)} of ${bytes(f.size)}`);
     row.el.classList.toggle('skipped', !f.selected);
@@ -156,7 +156,7 @@ function renderCard(card, t) {
   setAttr(card.progress, 'aria-valuenow', (t.progress * 100).toFixed(1));
   setAttr(card.progress, 'aria-label', `${t.name}: ${pct}`);
   setText(card.pct, pct);
-  setText(card.size, t.size > 0 ? `${bytes(t.downloaded)} of ${bytes(t.size)}` : '—');
+  setText(card.size, t.size > 0 ? `${bytes(t.completed)} of ${bytes(t.size)}` : '—');
   setText(card.down, `↓ ${rate(t.downloadRate)}`);
   setText(card.up, `↑ ${rate(t.uploadRate)}`);
   setText(card.peers, `${t.peers} peer${t.peers === 1 ? '' : 's'}`);

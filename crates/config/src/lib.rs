@@ -94,6 +94,24 @@ fn host_names(hosts: Vec<String>) -> Result<Vec<String>, String> {
     Ok(hosts)
 }
 
+fn ratio_limit(ratio: Option<f64>) -> Result<Option<f64>, String> {
+    match ratio {
+        Some(r) if !(r.is_finite() && r >= 0.0) => {
+            Err(format!("{r}: use a ratio of 0 or more, or null for none"))
+        }
+        other => Ok(other),
+    }
+}
+
+fn seed_limit_action(action: String) -> Result<String, String> {
+    match action.as_str() {
+        "stop" | "remove" | "removeWithData" => Ok(action),
+        other => Err(format!(
+            "{other:?}: use \"stop\", \"remove\" or \"removeWithData\""
+        )),
+    }
+}
+
 fn at_least_one(n: u64) -> Result<u64, String> {
     if n == 0 {
         return Err("must be at least 1".into());
@@ -193,6 +211,22 @@ settings! {
     auto_start: bool = true,
         Setting::new("autoStart", Api::Live, "true", "start new torrents at once"),
         check any;
+    seed_ratio_limit: Option<f64> = None,
+        Setting::new("seedRatioLimit", Api::Live, "none",
+            "stop seeding at this share ratio (uploaded / downloaded); each torrent may set its own"),
+        check ratio_limit;
+    seed_time_limit: Option<u64> = None,
+        Setting::new("seedTimeLimit", Api::Live, "none",
+            "minutes: stop seeding after seeding this long; each torrent may set its own"),
+        check any;
+    seed_idle_limit: Option<u64> = None,
+        Setting::new("seedIdleLimit", Api::Live, "none",
+            "minutes: stop seeding after this long without sending or receiving anything; each torrent may set its own"),
+        check any;
+    seed_limit_action: String = "stop".into(),
+        Setting::new("seedLimitAction", Api::Live, "`stop`",
+            "what a torrent reaching a seeding limit does: `stop` (it stays, `completed`), `remove`, or `removeWithData`"),
+        check seed_limit_action;
     allow_private_urls: bool = false,
         Setting::new("allowPrivateUrls", Api::ReadOnly, "false",
             "fetch .torrent URLs from private/loopback addresses")

@@ -26,6 +26,8 @@ pub struct EngineConfig {
     pub upload: bool,
     /// Start new torrents at once (else they are added stopped).
     pub auto_start: bool,
+    /// When complete torrents stop seeding.
+    pub seed_limits: crate::SeedLimits,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -49,6 +51,7 @@ impl EngineConfig {
             seeding: true,
             upload: true,
             auto_start: true,
+            seed_limits: crate::SeedLimits::default(),
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }

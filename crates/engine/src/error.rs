@@ -25,6 +25,9 @@ pub enum EngineError {
     /// A file selection names files the torrent does not have.
     #[error("invalid file selection: {0}")]
     InvalidFileSelection(String),
+    /// A torrent option has a value it cannot take (the message names the option).
+    #[error("{0}")]
+    InvalidValue(String),
     /// The operation needs the torrent's metadata, which is not known yet.
     #[error("the torrent's metadata is not known yet")]
     MetadataPending,

@@ -9,6 +9,7 @@
 pub mod bencode;
 mod beneath;
 mod config;
+mod counters;
 mod engine;
 mod error;
 mod fetch;
@@ -17,6 +18,7 @@ mod fuzz;
 mod info_hash;
 mod magnet;
 pub mod sanitize;
+mod seeding;
 mod store;
 pub mod torrent_guard;
 mod types;
@@ -24,11 +26,12 @@ mod types;
 pub use config::EngineConfig;
 pub use engine::{
     AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, OpenFile,
-    SettingsUpdate,
+    TorrentUpdate,
 };
 pub use error::{EngineError, Result};
 pub use fetch::MAX_TORRENT_BYTES;
 pub use info_hash::InfoHash;
 pub use magnet::Magnet;
+pub use seeding::{SeedLimitAction, SeedLimits, TorrentSeedLimits};
 pub use store::{remove_stale_temp_files, write_atomically};
 pub use types::{Torrent, TorrentFile, TorrentState};

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::counters::Counters;
 use crate::info_hash::InfoHash;
+use crate::seeding::TorrentSeedLimits;
 
 /// What we remember of one torrent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,9 +39,18 @@ pub(crate) struct TorrentRecord {
     pub added_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
-    /// Bytes uploaded in earlier runs.
-    #[serde(default)]
-    pub uploaded_before: u64,
+    /// Lifetime bytes, times and last activity.
+    #[serde(flatten)]
+    pub counters: Counters,
+    /// This torrent's seeding limits (each may follow the global one).
+    #[serde(default, skip_serializing_if = "TorrentSeedLimits::is_default")]
+    pub seed_limits: TorrentSeedLimits,
+    /// Stopped because it reached a seeding limit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seed_limit_reached: bool,
+    /// Runs regardless of seeding limits (and of the queue).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_start: bool,
     /// The torrent's folder relative to the download folder ("" for the folder
     /// itself). `None` until the metadata is known, and in records written before
     /// it was kept (those keep the folder they had, see `Layout::Legacy`).
@@ -330,14 +341,27 @@ mod tests {
                 trackers: vec![],
                 added_at: OffsetDateTime::UNIX_EPOCH,
                 completed_at: None,
-                uploaded_before: 7,
+                counters: Counters {
+                    uploaded: 7,
+                    seeding_ms: 1500,
+                    ..Counters::default()
+                },
+                seed_limits: TorrentSeedLimits {
+                    ratio: Some(2.5),
+                    ..TorrentSeedLimits::default()
+                },
+                seed_limit_reached: true,
+                force_start: false,
                 folder: Some("x".into()),
             },
         );
         store.write_state(&Store::serialize(&records)).unwrap();
         let back = store.load().unwrap();
         assert_eq!(back[&hash].selected, Some(vec![1]));
-        assert_eq!(back[&hash].uploaded_before, 7);
+        assert_eq!(back[&hash].counters.uploaded, 7);
+        assert_eq!(back[&hash].counters.seeding_ms, 1500);
+        assert_eq!(back[&hash].seed_limits.ratio, Some(2.5));
+        assert!(back[&hash].seed_limit_reached);
         assert_eq!(back[&hash].folder, Some("x".into()));
         assert!(back[&hash].paused);
         // no temporary file is left behind

@@ -32,7 +32,7 @@ pub struct TorrentFile {
     /// Size in bytes.
     pub size: u64,
     /// Verified bytes held.
-    pub downloaded: u64,
+    pub completed: u64,
     /// Whether the file is chosen for download.
     pub selected: bool,
 }
@@ -53,9 +53,30 @@ pub struct Torrent {
     /// Bytes of the selected files (0 until metadata is known).
     pub size: u64,
     /// Verified bytes of the selected files held on disk.
+    pub completed: u64,
+    /// Payload bytes received from peers over the torrent's lifetime.
     pub downloaded: u64,
-    /// Bytes uploaded to peers over the torrent's lifetime.
+    /// Payload bytes sent to peers over the torrent's lifetime.
     pub uploaded: u64,
+    /// `uploaded / downloaded`, or `uploaded` / the verified bytes when less than 1 %
+    /// of them was downloaded (data that was already on disk); 0 when nothing is known.
+    pub ratio: f64,
+    /// Seconds spent running with every selected file complete.
+    pub seeding_time: u64,
+    /// Seconds spent running (downloading or seeding), not stopped.
+    pub active_time: u64,
+    /// When payload was last sent or received, RFC 3339; null if never.
+    pub last_activity: Option<String>,
+    /// This torrent's share ratio limit: null follows the global `seedRatioLimit`, -1 is none.
+    pub seed_ratio_limit: Option<f64>,
+    /// This torrent's seeding time limit in minutes: null follows the global `seedTimeLimit`, -1 is none.
+    pub seed_time_limit: Option<i64>,
+    /// This torrent's idle seeding limit in minutes: null follows the global `seedIdleLimit`, -1 is none.
+    pub seed_idle_limit: Option<i64>,
+    /// Stopped because it reached a seeding limit.
+    pub seed_limit_reached: bool,
+    /// Runs regardless of seeding limits (and of the queue).
+    pub force_start: bool,
     /// Download rate in bytes per second.
     pub download_rate: u64,
     /// Upload rate in bytes per second.

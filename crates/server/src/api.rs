@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cloud_torrent_engine::{AddOptions, AddSource, InfoHash, Torrent};
+use cloud_torrent_engine::{
+    AddOptions, AddSource, InfoHash, Torrent, TorrentSeedLimits, TorrentUpdate,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,17 +30,86 @@ pub struct AddTorrentJson {
     pub paused: Option<bool>,
     /// Indices of the files to download (default: all).
     pub files: Option<Vec<usize>>,
+    /// This torrent's share ratio limit (-1: none; absent: the global `seedRatioLimit`).
+    pub seed_ratio_limit: Option<f64>,
+    /// This torrent's seeding time limit in minutes (-1: none; absent: the global one).
+    pub seed_time_limit: Option<i64>,
+    /// This torrent's idle seeding limit in minutes (-1: none; absent: the global one).
+    pub seed_idle_limit: Option<i64>,
+    /// Run regardless of seeding limits (and of the queue).
+    pub force_start: Option<bool>,
 }
 
-/// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent bodies).
-#[derive(Debug, Deserialize, IntoParams)]
+/// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent
+/// bodies; JSON carries its own) or as form fields (multipart).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddTorrentQuery {
-    /// Add the torrent stopped (a raw .torrent body only: JSON and forms carry their own).
+    /// Add the torrent stopped.
     pub paused: Option<bool>,
-    /// Comma-separated indices of the files to download (a raw .torrent body only).
+    /// Comma-separated indices of the files to download.
     pub files: Option<String>,
+    /// This torrent's share ratio limit (-1: none; absent: the global `seedRatioLimit`).
+    pub seed_ratio_limit: Option<f64>,
+    /// This torrent's seeding time limit in minutes (-1: none; absent: the global one).
+    pub seed_time_limit: Option<i64>,
+    /// This torrent's idle seeding limit in minutes (-1: none; absent: the global one).
+    pub seed_idle_limit: Option<i64>,
+    /// Run regardless of seeding limits (and of the queue).
+    pub force_start: Option<bool>,
+}
+
+impl AddTorrentQuery {
+    fn options(self) -> ApiResult<AddOptions> {
+        add_options(
+            self.paused,
+            self.files.as_deref().map(parse_file_list).transpose()?,
+            TorrentSeedLimits {
+                ratio: self.seed_ratio_limit,
+                seeding_minutes: self.seed_time_limit,
+                idle_minutes: self.seed_idle_limit,
+            },
+            self.force_start,
+        )
+    }
+}
+
+/// The options of an add, checked.
+fn add_options(
+    paused: Option<bool>,
+    files: Option<Vec<usize>>,
+    seed_limits: TorrentSeedLimits,
+    force_start: Option<bool>,
+) -> ApiResult<AddOptions> {
+    seed_limits.check().map_err(ApiError::BadRequest)?;
+    Ok(AddOptions {
+        paused,
+        files,
+        seed_limits,
+        force_start: force_start.unwrap_or(false),
+    })
+}
+
+/// Body of `PATCH /api/v1/torrents/{infoHash}`: the options to change. A limit set
+/// to null follows the global one again.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TorrentPatchJson {
+    /// Share ratio limit (-1: none; null: the global `seedRatioLimit`).
+    #[serde(default, deserialize_with = "extract::present")]
+    #[schema(value_type = Option<f64>)]
+    pub seed_ratio_limit: Option<Option<f64>>,
+    /// Seeding time limit in minutes (-1: none; null: the global `seedTimeLimit`).
+    #[serde(default, deserialize_with = "extract::present")]
+    #[schema(value_type = Option<i64>)]
+    pub seed_time_limit: Option<Option<i64>>,
+    /// Idle seeding limit in minutes (-1: none; null: the global `seedIdleLimit`).
+    #[serde(default, deserialize_with = "extract::present")]
+    #[schema(value_type = Option<i64>)]
+    pub seed_idle_limit: Option<Option<i64>>,
+    /// Run regardless of seeding limits (and of the queue); true also starts it.
+    pub force_start: Option<bool>,
 }
 
 /// Body of `PUT /api/v1/torrents/{infoHash}/files`.
@@ -135,24 +206,21 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                     ));
                 }
             };
-            (
-                source,
-                AddOptions {
-                    paused: json.paused,
-                    files: json.files,
+            let options = add_options(
+                json.paused,
+                json.files,
+                TorrentSeedLimits {
+                    ratio: json.seed_ratio_limit,
+                    seeding_minutes: json.seed_time_limit,
+                    idle_minutes: json.seed_idle_limit,
                 },
-            )
+                json.force_start,
+            )?;
+            (source, options)
         }
         "application/x-bittorrent" => {
             let RawBody(body) = RawBody::from_request(req, &state).await?;
-            let files = query.files.as_deref().map(parse_file_list).transpose()?;
-            (
-                AddSource::TorrentFile(body),
-                AddOptions {
-                    paused: query.paused,
-                    files,
-                },
-            )
+            (AddSource::TorrentFile(body), query.options()?)
         }
         "multipart/form-data" => {
             read_multipart(Multipart::from_request(req, &state).await?).await?
@@ -171,36 +239,55 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
     Ok(added_response(state.engine.add(source, options).await?))
 }
 
+/// Reads a form: the `torrent` file field and, as text fields, the options a raw
+/// .torrent takes in its query string.
 async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOptions)> {
     let bad = extract::multipart_error;
     let mut torrent = None;
-    let mut options = AddOptions::default();
+    let mut fields = Vec::new();
     while let Some(field) = multipart.next_field().await? {
-        match field.name().unwrap_or("") {
-            "torrent" => torrent = Some(field.bytes().await.map_err(bad)?),
-            "paused" => {
+        match field.name().unwrap_or("").to_owned() {
+            name if name == "torrent" => torrent = Some(field.bytes().await.map_err(bad)?),
+            name => {
                 let text = field.text().await.map_err(bad)?;
-                options.paused = Some(match text.trim() {
-                    "true" | "1" | "on" => true,
-                    "false" | "0" | "off" | "" => false,
-                    other => {
-                        return Err(ApiError::BadRequest(format!(
-                            "field \"paused\" must be true or false, not {other:?}"
-                        )));
-                    }
-                });
-            }
-            "files" => options.files = Some(parse_file_list(&field.text().await.map_err(bad)?)?),
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown form field {other:?}; expected torrent, paused or files"
-                )));
+                let text = match (name.as_str(), text.trim()) {
+                    // A checkbox: on/off, or a value left empty.
+                    ("paused" | "forceStart", "on" | "1") => "true",
+                    ("paused" | "forceStart", "off" | "0" | "") => "false",
+                    (_, text) => text,
+                };
+                fields.push((name, text.to_owned()));
             }
         }
     }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let options = extract::from_urlencoded::<AddTorrentQuery>(&encoded, "form field")?.options()?;
     let torrent = torrent
         .ok_or_else(|| ApiError::BadRequest("the form has no \"torrent\" file field".into()))?;
     Ok((AddSource::TorrentFile(torrent), options))
+}
+
+/// Changes a torrent's options: its seeding limits and force start.
+#[utoipa::path(patch, path = "/api/v1/torrents/{infoHash}", tag = "torrents",
+    params(InfoHashParam),
+    request_body = TorrentPatchJson,
+    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn update_torrent(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+    extract::Json(json): extract::Json<TorrentPatchJson>,
+) -> ApiResult<Json<Torrent>> {
+    let hash = parse_hash(&info_hash)?;
+    let update = TorrentUpdate {
+        seed_ratio_limit: json.seed_ratio_limit,
+        seed_time_limit: json.seed_time_limit,
+        seed_idle_limit: json.seed_idle_limit,
+        force_start: json.force_start,
+    };
+    Ok(Json(state.engine.update_torrent(&hash, update).await?))
 }
 
 /// Starts (resumes) a torrent.

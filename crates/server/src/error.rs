@@ -90,7 +90,8 @@ impl ApiError {
                 | EngineError::InvalidTorrent(_)
                 | EngineError::InvalidUrl(_)
                 | EngineError::InvalidInfoHash(_)
-                | EngineError::InvalidFileSelection(_) => StatusCode::BAD_REQUEST,
+                | EngineError::InvalidFileSelection(_)
+                | EngineError::InvalidValue(_) => StatusCode::BAD_REQUEST,
                 EngineError::Fetch(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 EngineError::NotFound(_) => StatusCode::NOT_FOUND,
                 EngineError::MetadataPending | EngineError::Conflict(_) => StatusCode::CONFLICT,

@@ -71,9 +71,25 @@ impl<T: DeserializeOwned> Json<T> {
                 serde_json::error::Category::Data => "wrong fields or types",
                 _ => "not well-formed JSON",
             };
-            ApiError::BadRequest(format!("invalid JSON body ({what}): {e}"))
+            let detail = culprit_field::<T>(body).unwrap_or(e.to_string());
+            ApiError::BadRequest(format!("invalid JSON body ({what}): {detail}"))
         })
     }
+}
+
+/// The first field of a JSON object that `T` refuses on its own, with why: serde's
+/// message gives a line and column but not the field's name.
+fn culprit_field<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let serde_json::Value::Object(fields) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    fields.into_iter().find_map(|(key, value)| {
+        let alone = serde_json::Value::Object([(key.clone(), value)].into_iter().collect());
+        serde_json::from_value::<T>(alone)
+            .err()
+            .filter(|e| !e.to_string().starts_with("missing field"))
+            .map(|e| format!("{key}: {e}"))
+    })
 }
 
 /// Refuses a body that is not declared as JSON.
@@ -125,13 +141,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
+/// For an `Option<Option<T>>` field with `#[serde(default, deserialize_with = "present")]`:
+/// absent is `None`, `null` is `Some(None)` (e.g. "follow the global value again"),
+/// a value is `Some(Some(value))`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 impl<T: DeserializeOwned> Query<T> {
     /// Reads `T` from the query of `uri`.
     pub fn from_uri(uri: &Uri) -> ApiResult<Self> {
-        serde_urlencoded::from_str(uri.query().unwrap_or(""))
-            .map(Query)
-            .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+        from_urlencoded(uri.query().unwrap_or(""), "query string").map(Query)
     }
+}
+
+/// Reads `T` from `application/x-www-form-urlencoded` text (`what` names it in
+/// errors). A value that does not fit its field is reported with the field's name,
+/// which serde's own message leaves out.
+pub fn from_urlencoded<T: DeserializeOwned>(text: &str, what: &str) -> ApiResult<T> {
+    serde_urlencoded::from_str(text).map_err(|e| {
+        let culprit = url::form_urlencoded::parse(text.as_bytes()).find_map(|(key, value)| {
+            let alone = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(&key, &value)
+                .finish();
+            serde_urlencoded::from_str::<T>(&alone)
+                .err()
+                .filter(|e| !e.to_string().starts_with("missing field"))
+                .map(|e| format!("{key}={value:?}: {e}"))
+        });
+        ApiError::BadRequest(format!(
+            "invalid {what}: {}",
+            culprit.unwrap_or(e.to_string())
+        ))
+    })
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {

@@ -28,7 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_config::ConfigValues;
-use cloud_torrent_engine::{Engine, EngineConfig};
+use cloud_torrent_engine::{Engine, EngineConfig, LiveSettings, SeedLimitAction, SeedLimits};
 use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -97,12 +97,31 @@ impl ServerConfig {
         engine.listen_ip = v.incoming_host;
         engine.dht = v.dht;
         engine.lsd = v.dht;
-        engine.seeding = v.seeding;
+        let live = live_settings(v);
+        engine.seeding = live.seeding;
+        engine.seed_limits = live.seed_limits;
         engine.upload = v.upload;
-        engine.auto_start = v.auto_start;
+        engine.auto_start = live.auto_start;
         engine.max_files_per_torrent =
             usize::try_from(v.max_files_per_torrent).unwrap_or(usize::MAX);
         engine
+    }
+}
+
+/// The engine's live options the settings ask for (applied at start and by
+/// `PATCH /api/v1/config`).
+pub fn live_settings(v: &ConfigValues) -> LiveSettings {
+    let minutes = |m: Option<u64>| m.map(|m| std::time::Duration::from_secs(m.saturating_mul(60)));
+    LiveSettings {
+        seeding: v.seeding,
+        auto_start: v.auto_start,
+        seed_limits: SeedLimits {
+            ratio: v.seed_ratio_limit,
+            seeding_time: minutes(v.seed_time_limit),
+            idle_time: minutes(v.seed_idle_limit),
+            // The setting's check accepts only the names `parse` knows.
+            action: SeedLimitAction::parse(&v.seed_limit_action).unwrap_or_default(),
+        },
     }
 }
 
@@ -152,6 +171,7 @@ routes! {
     GET "/api/v1/torrents" => api::list_torrents,
     POST "/api/v1/torrents" => api::add_torrent,
     GET "/api/v1/torrents/{info_hash}" => api::get_torrent,
+    PATCH "/api/v1/torrents/{info_hash}" => api::update_torrent,
     DELETE "/api/v1/torrents/{info_hash}" => api::delete_torrent,
     POST "/api/v1/torrents/{info_hash}/start" => api::start_torrent,
     POST "/api/v1/torrents/{info_hash}/stop" => api::stop_torrent,

@@ -40,6 +40,7 @@ use crate::{files, settings, sse, stats};
         api::start_torrent,
         api::stop_torrent,
         api::select_files,
+        api::update_torrent,
         api::delete_torrent,
         files::list_downloads,
         doc::download,
@@ -67,6 +68,8 @@ use crate::{files, settings, sse, stats};
         cloud_torrent_engine::TorrentState,
         api::AddTorrentJson,
         api::SelectFilesJson,
+        api::TorrentPatchJson,
+        cloud_torrent_engine::SeedLimitAction,
         stats::StatsView,
         settings::ConfigView,
         search::SearchAddJson,
@@ -139,6 +142,18 @@ pub(crate) struct AddTorrentForm {
     paused: Option<String>,
     /// Comma-separated indices of the files to download (default: all).
     files: Option<String>,
+    /// This torrent's share ratio limit (-1: none; absent: the global `seedRatioLimit`).
+    #[schema(rename = "seedRatioLimit")]
+    seed_ratio_limit: Option<f64>,
+    /// This torrent's seeding time limit in minutes (-1: none; absent: the global one).
+    #[schema(rename = "seedTimeLimit")]
+    seed_time_limit: Option<i64>,
+    /// This torrent's idle seeding limit in minutes (-1: none; absent: the global one).
+    #[schema(rename = "seedIdleLimit")]
+    seed_idle_limit: Option<i64>,
+    /// `true` or `false` (also `1`/`0`, `on`/`off`): run regardless of seeding limits.
+    #[schema(rename = "forceStart")]
+    force_start: Option<String>,
 }
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each

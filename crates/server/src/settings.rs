@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::State;
 use cloud_torrent_config::{Api, ConfigValues, SETTINGS, Setting, setting};
-use cloud_torrent_engine::{Engine, SettingsUpdate};
+use cloud_torrent_engine::Engine;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::openapi::RefOr;
@@ -279,12 +279,9 @@ impl LiveConfig {
         let before = std::mem::replace(&mut *self.saved(), values.clone());
         // Only a change of the engine's live options touches the engine (a title change
         // need not re-run its policy and save its state).
-        let update = SettingsUpdate {
-            seeding: (values.seeding != before.seeding).then_some(values.seeding),
-            auto_start: (values.auto_start != before.auto_start).then_some(values.auto_start),
-        };
-        if update != SettingsUpdate::default() {
-            self.inner.engine.update_settings(update).await;
+        let live = crate::live_settings(&values);
+        if live != crate::live_settings(&before) {
+            self.inner.engine.update_settings(live).await;
         }
         Ok(self.view())
     }

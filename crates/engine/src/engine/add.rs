@@ -18,7 +18,10 @@ impl Engine {
             trackers: magnet.trackers.clone(),
             added_at: now(),
             completed_at: None,
-            uploaded_before: 0,
+            counters: Default::default(),
+            seed_limits: options.seed_limits,
+            seed_limit_reached: false,
+            force_start: options.force_start,
             folder: None,
         }
     }

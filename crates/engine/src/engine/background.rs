@@ -1,12 +1,13 @@
 //! Background work: the state file, upload accounting, resume data and the ticker.
 
-use super::view::unseen_upload;
 use super::*;
 
 /// The wait before the first automatic restart of a failed torrent; doubled at each failure.
 const RETRY_FIRST: Duration = Duration::from_secs(2);
 /// The longest wait between two automatic restarts.
 const RETRY_MAX: Duration = Duration::from_secs(300);
+/// Ticks (seconds) between two saves of changed lifetime counters.
+const COUNTERS_SAVE_TICKS: u64 = 5;
 /// A full disk is retried early once this much room (or what the torrent still
 /// lacks, if less) has been freed in the download folder.
 const RETRY_ROOM: u64 = 16 * 1024 * 1024;
@@ -107,18 +108,19 @@ impl Engine {
         }
     }
 
-    /// Moves librqbit's per-run upload counters into our records.
-    pub(super) fn account_uploads(&self) -> bool {
+    /// Moves what librqbit counted since the last call into each torrent's
+    /// lifetime counters, `elapsed` being the time since then (see `counters.rs`).
+    /// Returns whether any counter changed.
+    pub(super) fn account_transfers(&self, elapsed: Duration) -> bool {
+        let now = now();
         let mut changed = false;
         for entry in self.lock().values_mut() {
             if let Some(handle) = &entry.handle {
-                let now = handle.stats().uploaded_bytes;
-                let delta = unseen_upload(entry.uploaded_seen, now);
-                if delta > 0 {
-                    entry.record.uploaded_before += delta;
-                    changed = true;
-                }
-                entry.uploaded_seen = now;
+                let stats = handle.stats();
+                changed |= entry
+                    .record
+                    .counters
+                    .account(&mut entry.seen, &stats, elapsed, now);
             }
         }
         changed
@@ -179,6 +181,8 @@ impl Engine {
             let mut interval = tokio::time::interval(Duration::from_secs(1));
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut ticks: u64 = 0;
+            let mut last = tokio::time::Instant::now();
+            let mut counters_changed = false;
             loop {
                 tokio::select! {
                     _ = token.cancelled() => return,
@@ -187,10 +191,16 @@ impl Engine {
                 let Some(inner) = weak.upgrade() else { return };
                 let engine = Engine { inner };
                 ticks += 1;
+                let instant = tokio::time::Instant::now();
+                // A process stopped for a while (suspended, debugged) was not seeding.
+                let elapsed = (instant - last).min(Duration::from_secs(5));
+                last = instant;
+                counters_changed |= engine.account_transfers(elapsed);
                 let mut dirty = engine.tick().await;
                 dirty |= engine.inner.needs_save.swap(false, Ordering::Relaxed);
-                if ticks.is_multiple_of(30) {
-                    dirty |= engine.account_uploads();
+                // Counters reach the disk every few seconds: a crash loses no more.
+                if ticks.is_multiple_of(COUNTERS_SAVE_TICKS) {
+                    dirty |= std::mem::take(&mut counters_changed);
                 }
                 if ticks.is_multiple_of(2) {
                     engine.save_resume_data(true).await;
@@ -208,7 +218,10 @@ impl Engine {
         let mut to_resume = Vec::new();
         let mut to_select = Vec::new();
         let mut to_restart = Vec::new();
-        let seeding = self.settings().seeding;
+        let mut to_remove = Vec::new();
+        let live = self.settings();
+        let seeding = live.seeding;
+        let wall_clock = now();
         let instant = tokio::time::Instant::now();
         // The download folder's free space, read once a tick and only for a full disk.
         let mut free: Option<Option<u64>> = None;
@@ -225,6 +238,38 @@ impl Engine {
                 if stats.finished && entry.record.completed_at.is_none() {
                     entry.record.completed_at = Some(now());
                     dirty = true;
+                }
+                if stats.finished
+                    && !entry.record.paused
+                    && !entry.record.force_start
+                    && matches!(stats.state, TorrentStatsState::Live)
+                {
+                    let limits = entry.record.seed_limits.over(&live.seed_limits);
+                    let counters = entry.record.counters.with_unseen(&entry.seen, &stats);
+                    let since = entry.record.completed_at.unwrap_or(entry.record.added_at);
+                    let reached = crate::seeding::limit_reached(
+                        &limits,
+                        &counters,
+                        stats.progress_bytes,
+                        since,
+                        wall_clock,
+                    );
+                    if reached {
+                        info!(%hash, action = ?limits.action, "the torrent reached a seeding limit");
+                        match limits.action {
+                            SeedLimitAction::Stop => {
+                                entry.record.paused = true;
+                                entry.record.seed_limit_reached = true;
+                                dirty = true;
+                            }
+                            SeedLimitAction::Remove => to_remove.push((*hash, false)),
+                            SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
+                        }
+                    } else if entry.record.seed_limit_reached {
+                        // Started again with a limit raised since.
+                        entry.record.seed_limit_reached = false;
+                        dirty = true;
+                    }
                 }
                 let want_running = {
                     let done = stats.finished && !seeding;
@@ -273,6 +318,11 @@ impl Engine {
                     // The restart worked: a later failure starts a new backoff.
                     entry.retry = None;
                 }
+            }
+        }
+        for (hash, with_files) in to_remove {
+            if let Err(e) = self.delete(&hash, with_files).await {
+                warn!(%hash, "cannot remove the torrent at its seeding limit: {e}");
             }
         }
         for (hash, handle) in to_restart {

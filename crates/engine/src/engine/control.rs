@@ -59,6 +59,8 @@ impl Engine {
 
     /// Stops (pauses) a torrent, keeping all verified data.
     pub async fn stop_torrent(&self, hash: &InfoHash) -> Result<Torrent> {
+        // librqbit's counters of this run end with it: count them first.
+        self.account_transfers(Duration::ZERO);
         let handle = {
             let mut map = self.lock();
             let entry = map
@@ -145,6 +147,46 @@ impl Engine {
         Ok(())
     }
 
+    /// Changes a torrent's own options (seeding limits, force start). A force start
+    /// starts it and keeps it running past its seeding limits.
+    pub async fn update_torrent(&self, hash: &InfoHash, update: TorrentUpdate) -> Result<Torrent> {
+        {
+            let mut map = self.lock();
+            let entry = map
+                .get_mut(hash)
+                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+            let mut limits = entry.record.seed_limits;
+            if let Some(ratio) = update.seed_ratio_limit {
+                limits.ratio = ratio;
+            }
+            if let Some(minutes) = update.seed_time_limit {
+                limits.seeding_minutes = minutes;
+            }
+            if let Some(minutes) = update.seed_idle_limit {
+                limits.idle_minutes = minutes;
+            }
+            limits.check().map_err(EngineError::InvalidValue)?;
+            let record = &mut entry.record;
+            record.seed_limits = limits;
+            match update.force_start {
+                Some(true) => {
+                    record.force_start = true;
+                    record.paused = false;
+                    record.seed_limit_reached = false;
+                }
+                Some(false) => record.force_start = false,
+                None => {}
+            }
+        }
+        if update.force_start == Some(true) {
+            // Starting also retries a failed torrent or a magnet's metadata.
+            return self.start_torrent(hash).await;
+        }
+        self.tick().await;
+        self.persist().await;
+        self.get(hash)
+    }
+
     /// Removes a torrent, and its files when `delete_files`.
     pub async fn delete(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
         let entry = self
@@ -186,7 +228,7 @@ impl Engine {
     /// Saves the state and stops every torrent's network activity.
     pub async fn shutdown(&self) {
         self.inner.shutdown.cancel();
-        self.account_uploads();
+        self.account_transfers(Duration::ZERO);
         self.persist().await;
         self.inner.session.stop().await;
         self.save_resume_data(false).await;

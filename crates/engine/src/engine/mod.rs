@@ -25,6 +25,7 @@ use crate::error::{EngineError, Result};
 use crate::fetch::fetch_torrent;
 use crate::info_hash::InfoHash;
 use crate::magnet::Magnet;
+use crate::seeding::SeedLimitAction;
 use crate::store::{Store, TorrentRecord};
 use crate::types::{Torrent, TorrentFile, TorrentState};
 
@@ -38,7 +39,7 @@ mod storage;
 mod stream;
 
 use add::Layout;
-pub use settings::{LiveSettings, SettingsUpdate};
+pub use settings::LiveSettings;
 pub use stream::{FileReader, OpenFile};
 mod view;
 
@@ -62,6 +63,24 @@ pub struct AddOptions {
     pub paused: Option<bool>,
     /// Indices of the files to download; `None` means all.
     pub files: Option<Vec<usize>>,
+    /// The torrent's own seeding limits.
+    pub seed_limits: crate::TorrentSeedLimits,
+    /// Run regardless of seeding limits (and of the queue).
+    pub force_start: bool,
+}
+
+/// A change to one torrent's options ([`Engine::update_torrent`]); `None` keeps a
+/// value as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TorrentUpdate {
+    /// Share ratio limit: `Some(None)` follows the global value, -1 is none.
+    pub seed_ratio_limit: Option<Option<f64>>,
+    /// Seeding time limit in minutes: `Some(None)` follows the global value, -1 is none.
+    pub seed_time_limit: Option<Option<i64>>,
+    /// Idle seeding limit in minutes: `Some(None)` follows the global value, -1 is none.
+    pub seed_idle_limit: Option<Option<i64>>,
+    /// Run regardless of seeding limits (and of the queue).
+    pub force_start: Option<bool>,
 }
 
 /// The result of [`Engine::add`].
@@ -94,8 +113,8 @@ struct Entry {
     resolver: Option<tokio::task::AbortHandle>,
     /// Why the torrent failed before librqbit had it (metadata or add errors).
     error: Option<String>,
-    /// `uploaded_bytes` librqbit reported at the last tick.
-    uploaded_seen: u64,
+    /// librqbit's per-run counters at the last accounting.
+    seen: crate::counters::Seen,
     /// Verified bytes when the resume bitfield was last written.
     resume_saved: u64,
     /// The recorded file selection has not reached librqbit yet.
@@ -113,7 +132,7 @@ impl Entry {
             handle: None,
             resolver: None,
             error: None,
-            uploaded_seen: 0,
+            seen: Default::default(),
             resume_saved: 0,
             selection_pending: false,
             progress_seen: 0,

@@ -4,14 +4,17 @@
 //! librqbit's session starts; changing those needs a restart.
 
 use super::*;
+use crate::SeedLimits;
 
 /// The options of the engine that apply at once when changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveSettings {
     /// Keep uploading after the selected files are complete.
     pub seeding: bool,
     /// Start new torrents at once (else they are added stopped).
     pub auto_start: bool,
+    /// When complete torrents stop seeding (each torrent may override them).
+    pub seed_limits: SeedLimits,
 }
 
 impl LiveSettings {
@@ -20,17 +23,9 @@ impl LiveSettings {
         LiveSettings {
             seeding: config.seeding,
             auto_start: config.auto_start,
+            seed_limits: config.seed_limits,
         }
     }
-}
-
-/// A change to [`LiveSettings`]; `None` keeps a value as it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SettingsUpdate {
-    /// New value of [`LiveSettings::seeding`].
-    pub seeding: Option<bool>,
-    /// New value of [`LiveSettings::auto_start`].
-    pub auto_start: Option<bool>,
 }
 
 impl Engine {
@@ -39,23 +34,14 @@ impl Engine {
         *self.inner.live.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Changes live options. Running torrents keep running; the seeding policy is
-    /// applied at once (turning seeding off stops complete torrents, turning it on
-    /// resumes them unless the user stopped them).
-    pub async fn update_settings(&self, update: SettingsUpdate) -> LiveSettings {
-        let now = {
-            let mut live = self.inner.live.write().unwrap_or_else(|p| p.into_inner());
-            if let Some(seeding) = update.seeding {
-                live.seeding = seeding;
-            }
-            if let Some(auto_start) = update.auto_start {
-                live.auto_start = auto_start;
-            }
-            *live
-        };
+    /// Replaces the live options. Running torrents keep running; the seeding policy
+    /// and limits are applied at once (turning seeding off stops complete torrents,
+    /// turning it on resumes them unless the user stopped them).
+    pub async fn update_settings(&self, settings: LiveSettings) -> LiveSettings {
+        *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = settings;
         if self.tick().await {
             self.persist().await;
         }
-        now
+        settings
     }
 }

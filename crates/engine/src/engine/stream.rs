@@ -75,7 +75,7 @@ impl Engine {
                 ))
             })?
             .clone();
-        let complete = file.downloaded >= file.size;
+        let complete = file.completed >= file.size;
         if !complete && torrent.state == TorrentState::Paused {
             return Err(EngineError::Conflict(
                 "the torrent is stopped and this file is not complete; start the torrent to stream it".into(),

@@ -58,8 +58,18 @@ impl Engine {
             state: TorrentState::Metadata,
             progress: 0.0,
             size: 0,
-            downloaded: 0,
-            uploaded: record.uploaded_before,
+            completed: 0,
+            downloaded: record.counters.downloaded,
+            uploaded: record.counters.uploaded,
+            ratio: record.counters.ratio(0),
+            seeding_time: record.counters.seeding_ms / 1000,
+            active_time: record.counters.active_ms / 1000,
+            last_activity: record.counters.last_activity.map(rfc3339),
+            seed_ratio_limit: record.seed_limits.ratio,
+            seed_time_limit: record.seed_limits.seeding_minutes,
+            seed_idle_limit: record.seed_limits.idle_minutes,
+            seed_limit_reached: record.seed_limit_reached,
+            force_start: record.force_start,
             download_rate: 0,
             upload_rate: 0,
             peers: 0,
@@ -86,16 +96,18 @@ impl Engine {
         // librqbit counts whole pieces; a user counts the bytes of the chosen files.
         let chosen = torrent.files.iter().filter(|f| f.selected);
         torrent.size = chosen.clone().map(|f| f.size).sum();
-        torrent.downloaded = chosen.map(|f| f.downloaded.min(f.size)).sum();
+        torrent.completed = chosen.map(|f| f.completed.min(f.size)).sum();
         torrent.progress = if torrent.size == 0 {
             if stats.finished { 1.0 } else { 0.0 }
         } else if stats.finished {
             1.0
         } else {
-            (torrent.downloaded as f64 / torrent.size as f64).min(0.999_999)
+            (torrent.completed as f64 / torrent.size as f64).min(0.999_999)
         };
-        torrent.uploaded =
-            record.uploaded_before + unseen_upload(entry.uploaded_seen, stats.uploaded_bytes);
+        let counters = record.counters.with_unseen(&entry.seen, &stats);
+        torrent.downloaded = counters.downloaded;
+        torrent.uploaded = counters.uploaded;
+        torrent.ratio = counters.ratio(stats.progress_bytes);
         torrent.state = self.state_of(record, &stats);
         if torrent.state == TorrentState::Error {
             torrent.error = stats
@@ -112,7 +124,7 @@ impl Engine {
                 torrent.eta = Some(
                     torrent
                         .size
-                        .saturating_sub(torrent.downloaded)
+                        .saturating_sub(torrent.completed)
                         .div_ceil(torrent.download_rate),
                 );
             }
@@ -130,6 +142,10 @@ impl Engine {
             TorrentStatsState::Error if record.paused => TorrentState::Paused,
             TorrentStatsState::Error => TorrentState::Error,
             _ if done => TorrentState::Completed,
+            // Stopped at a seeding limit: finished with it.
+            _ if record.paused && record.seed_limit_reached && stats.finished => {
+                TorrentState::Completed
+            }
             // Stopping: librqbit may still be finishing its initial check; the
             // ticker pauses it as soon as it can.
             _ if record.paused => TorrentState::Paused,
@@ -165,7 +181,7 @@ impl Engine {
                             index,
                             path,
                             size: fi.len,
-                            downloaded: stats.file_progress.get(index).copied().unwrap_or(0),
+                            completed: stats.file_progress.get(index).copied().unwrap_or(0),
                             selected: selected.is_none_or(|o| o.contains(&index)),
                         }
                     })
@@ -173,11 +189,6 @@ impl Engine {
             })
             .unwrap_or_default()
     }
-}
-
-pub(super) fn unseen_upload(seen: u64, now: u64) -> u64 {
-    // librqbit's counter restarts when a torrent restarts.
-    if now >= seen { now - seen } else { now }
 }
 
 /// `path` relative to `base` with `/` separators; empty when it is `base`.

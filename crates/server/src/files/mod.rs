@@ -55,7 +55,7 @@ fn torrent_paths(torrents: &[Torrent]) -> tree::TorrentPaths {
         paths.unselected.extend(
             t.files
                 .iter()
-                .filter(|f| !f.selected && f.downloaded < f.size)
+                .filter(|f| !f.selected && f.completed < f.size)
                 .map(|f| f.path.clone()),
         );
     }

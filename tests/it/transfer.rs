@@ -1,0 +1,349 @@
+//! Transfer control: lifetime counters (bytes, seeding and active time, last
+//! activity, ratio) that survive stops, restarts and a crash, and seeding limits
+//! (global and per torrent) with their actions.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn u64_of(t: &Value, key: &str) -> u64 {
+    t[key].as_u64().unwrap_or_else(|| panic!("{key} in {t:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lifetime_counters_survive_stops_restarts_and_a_crash() {
+    let dirs = Dirs::new();
+    let size = 1_500_007u64;
+    let data = make_payload(&dirs.data, "count.bin", &[("", size as usize)]).await;
+    let hash = data.info_hash.clone();
+    let seeder = Seeder::start(&data, "127.0.0.41", None, &[]).await;
+    let (http_port, incoming) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let (status, t) = server.add_magnet(&seeder.magnet(&data)).await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!((u64_of(&t, "downloaded"), u64_of(&t, "uploaded")), (0, 0));
+    assert_eq!(t["ratio"], 0.0);
+    assert!(t["lastActivity"].is_null(), "{t}");
+    server.wait_state(&hash, "seeding", TIMEOUT).await;
+    drop(seeder);
+
+    // A leecher takes the file from us.
+    let leecher = Leecher::start(&data, SocketAddr::from(([127, 0, 0, 1], incoming))).await;
+    tokio::time::timeout(TIMEOUT, leecher.wait_until_completed())
+        .await
+        .expect("the leecher finished")
+        .unwrap();
+    drop(leecher);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let t = server.torrent(&hash).await;
+    let (down, up) = (u64_of(&t, "downloaded"), u64_of(&t, "uploaded"));
+    assert!(
+        down >= size && down < size * 3 / 2,
+        "downloaded {down}: {t:#}"
+    );
+    assert!(up >= size && up < size * 3 / 2, "uploaded {up}: {t:#}");
+    let ratio = t["ratio"].as_f64().unwrap();
+    assert!((ratio - up as f64 / down as f64).abs() < 1e-9, "{t:#}");
+    assert!(u64_of(&t, "seedingTime") >= 2, "{t:#}");
+    assert!(
+        u64_of(&t, "activeTime") >= u64_of(&t, "seedingTime"),
+        "{t:#}"
+    );
+    let last = time::OffsetDateTime::parse(
+        t["lastActivity"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ago = time::OffsetDateTime::now_utc() - last;
+    assert!(ago < time::Duration::seconds(30), "lastActivity {ago} ago");
+
+    // Stopped: nothing counts.
+    let (status, _) = server.stop_torrent(&hash).await;
+    assert_eq!(status, 200);
+    let stopped = server.torrent(&hash).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later = server.torrent(&hash).await;
+    for key in ["downloaded", "uploaded", "seedingTime", "activeTime"] {
+        assert_eq!(stopped[key], later[key], "{key} moved while stopped");
+    }
+    assert_eq!(stopped["lastActivity"], later["lastActivity"]);
+
+    // A clean restart keeps every counter.
+    server.terminate();
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let back = server.torrent(&hash).await;
+    for key in [
+        "downloaded",
+        "uploaded",
+        "ratio",
+        "seedingTime",
+        "activeTime",
+        "lastActivity",
+    ] {
+        assert_eq!(back[key], later[key], "{key} after a restart");
+    }
+
+    // Seeding again, then killed: at most the last seconds are lost.
+    let (status, _) = server.start_torrent(&hash).await;
+    assert_eq!(status, 200);
+    server.wait_state(&hash, "seeding", TIMEOUT).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let before_kill = u64_of(&server.torrent(&hash).await, "seedingTime");
+    assert!(
+        before_kill >= u64_of(&back, "seedingTime") + 7,
+        "seeding time did not grow: {before_kill}"
+    );
+    server.kill();
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let after = server.torrent(&hash).await;
+    let kept = u64_of(&after, "seedingTime");
+    assert!(
+        kept + 6 >= before_kill && kept > u64_of(&back, "seedingTime"),
+        "seedingTime {kept} after a crash, {before_kill} before it"
+    );
+    assert_eq!(after["uploaded"], later["uploaded"]);
+    server.terminate();
+}
+
+/// A torrent whose data is already in the download folder: it seeds at once.
+async fn seeding_torrent(dirs: &Dirs, name: &str, size: usize) -> Payload {
+    make_payload(&dirs.downloads, name, &[("", size)]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_torrent_at_its_ratio_limit_stops_and_stays_stopped_until_its_limit_is_raised() {
+    let dirs = Dirs::new();
+    let data = seeding_torrent(&dirs, "ratio.bin", 300_001).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    // Its own limit of 0, given at add: reached as soon as it is complete. Data that
+    // was on disk counts for the ratio (nothing was downloaded).
+    let (status, t) = server
+        .add_torrent_file(&data.torrent, "?seedRatioLimit=0")
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["seedRatioLimit"], 0.0);
+    let t = server
+        .wait_state(&data.info_hash, "completed", Duration::from_secs(15))
+        .await;
+    assert_eq!(t["seedLimitReached"], true, "{t:#}");
+    assert_eq!(t["progress"], 1.0);
+
+    // A start is undone at the next check while the limit holds.
+    let (status, _) = server.start_torrent(&data.info_hash).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(
+        (t["state"].as_str(), t["seedLimitReached"].as_bool()),
+        (Some("completed"), Some(true)),
+        "{t:#}"
+    );
+
+    // No limit for this torrent any more: a start keeps it seeding.
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", data.info_hash),
+            json!({ "seedRatioLimit": -1 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["seedRatioLimit"], -1.0);
+    server.start_torrent(&data.info_hash).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(t["state"], "seeding", "{t:#}");
+    assert_eq!(t["seedLimitReached"], false);
+
+    // Back to the global limit (0 now): stopped again; a force start overrides it.
+    let (status, config) = server
+        .patch_json("/api/v1/config", json!({ "seedRatioLimit": 0 }))
+        .await;
+    assert_eq!(status, 200, "{config}");
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", data.info_hash),
+            json!({ "seedRatioLimit": null }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert!(t["seedRatioLimit"].is_null());
+    server
+        .wait_state(&data.info_hash, "completed", Duration::from_secs(15))
+        .await;
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", data.info_hash),
+            json!({ "forceStart": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["forceStart"], true);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(t["state"], "seeding", "{t:#}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seeding_time_and_idle_limits_count_from_the_saved_counters() {
+    let dirs = Dirs::new();
+    let timed = seeding_torrent(&dirs, "timed.bin", 200_003).await;
+    let idle = seeding_torrent(&dirs, "idle.bin", 200_029).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    for p in [&timed, &idle] {
+        let (status, t) = server.add_torrent_file(&p.torrent, "?paused=true").await;
+        assert_eq!(status, 201, "{t}");
+    }
+    server.stop().await;
+
+    // As if `timed` had seeded 59 minutes 58 seconds and `idle` had last sent
+    // anything 20 minutes ago.
+    let state = dirs.state.join("torrents.json");
+    let mut saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let record = &mut saved["torrents"][&timed.info_hash];
+    record["seedingMs"] = json!(3_598_000);
+    record["paused"] = json!(false);
+    let record = &mut saved["torrents"][&idle.info_hash];
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(20);
+    record["lastActivity"] = json!(
+        long_ago
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    record["completedAt"] = record["lastActivity"].clone();
+    record["paused"] = json!(false);
+    std::fs::write(&state, serde_json::to_vec(&saved).unwrap()).unwrap();
+
+    let mut settings = test_settings(&dirs);
+    settings.seed_time_limit = Some(60);
+    settings.seed_idle_limit = Some(30);
+    let server = TestServer::start(settings).await;
+    let t = server
+        .wait_state(&timed.info_hash, "completed", Duration::from_secs(15))
+        .await;
+    assert_eq!(t["seedLimitReached"], true);
+    assert!(u64_of(&t, "seedingTime") >= 3600, "{t:#}");
+    // 20 minutes idle is under the 30 of the limit; lowering it acts at once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(server.torrent(&idle.info_hash).await["state"], "seeding");
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", idle.info_hash),
+            json!({ "seedIdleLimit": 15 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    server
+        .wait_state(&idle.info_hash, "completed", Duration::from_secs(15))
+        .await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remove_actions_remove_the_torrent_with_or_without_its_files() {
+    let dirs = Dirs::new();
+    let keep = seeding_torrent(&dirs, "keep.bin", 100_003).await;
+    let gone = seeding_torrent(&dirs, "gone.bin", 100_019).await;
+    let mut settings = test_settings(&dirs);
+    settings.seed_limit_action = "remove".into();
+    let server = TestServer::start(settings).await;
+    let (status, t) = server
+        .add_torrent_file(&keep.torrent, "?seedRatioLimit=0")
+        .await;
+    assert_eq!(status, 201, "{t}");
+    wait_for(
+        "keep.bin to be removed",
+        Duration::from_secs(15),
+        || async {
+            server
+                .get_json(&format!("/api/v1/torrents/{}", keep.info_hash))
+                .await
+                .0
+                == 404
+        },
+    )
+    .await;
+    assert!(dirs.downloads.join("keep.bin").is_file());
+
+    let (status, config) = server
+        .patch_json(
+            "/api/v1/config",
+            json!({ "seedLimitAction": "removeWithData" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{config}");
+    let (status, t) = server
+        .add_torrent_file(&gone.torrent, "?seedRatioLimit=0")
+        .await;
+    assert_eq!(status, 201, "{t}");
+    wait_for(
+        "gone.bin to be removed",
+        Duration::from_secs(15),
+        || async { !dirs.downloads.join("gone.bin").exists() },
+    )
+    .await;
+    let (status, _) = server
+        .get_json(&format!("/api/v1/torrents/{}", gone.info_hash))
+        .await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_seeding_limits_are_refused_with_the_field_named() {
+    let dirs = Dirs::new();
+    let data = seeding_torrent(&dirs, "bad.bin", 10_007).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    for (query, field) in [
+        ("?seedRatioLimit=-2", "seedRatioLimit"),
+        ("?seedTimeLimit=-3", "seedTimeLimit"),
+        ("?seedIdleLimit=x", "seedIdleLimit"),
+    ] {
+        let (status, body) = server.add_torrent_file(&data.torrent, query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(field),
+            "{query}: {body}"
+        );
+    }
+    let (status, t) = server.add_torrent_file(&data.torrent, "?paused=true").await;
+    assert_eq!(status, 201, "{t}");
+    let path = format!("/api/v1/torrents/{}", data.info_hash);
+    for (body, field) in [
+        (json!({ "seedRatioLimit": -0.5 }), "seedRatioLimit"),
+        (json!({ "seedIdleLimit": -7 }), "seedIdleLimit"),
+        (json!({ "seedTimeLimit": "soon" }), "seedTimeLimit"),
+        (json!({ "sequel": true }), "sequel"),
+    ] {
+        let (status, answer) = server.patch_json(&path, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(field),
+            "{body}: {answer}"
+        );
+    }
+    for (body, field) in [
+        (json!({ "seedRatioLimit": -1 }), "seedRatioLimit"),
+        (json!({ "seedLimitAction": "delete" }), "seedLimitAction"),
+    ] {
+        let (status, answer) = server.patch_json("/api/v1/config", body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(field),
+            "{body}: {answer}"
+        );
+    }
+    let (status, _) = server
+        .patch_json(
+            "/api/v1/torrents/0000000000000000000000000000000000000000",
+            json!({ "forceStart": true }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}

@@ -347,3 +347,152 @@ async fn bad_seeding_limits_are_refused_with_the_field_named() {
     assert_eq!(status, 404);
     server.stop().await;
 }
+
+/// The average download rate of `hash` over `window`, from its lifetime counter.
+async fn download_rate(server: &TestServer, hash: &str, window: Duration) -> f64 {
+    let start = u64_of(&server.torrent(hash).await, "downloaded");
+    tokio::time::sleep(window).await;
+    let end = u64_of(&server.torrent(hash).await, "downloaded");
+    (end - start) as f64 / window.as_secs_f64()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn global_and_alternative_download_limits_apply_live() {
+    const KIB: f64 = 1024.0;
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "limited.bin", &[("", 24 * 1024 * 1024 + 11)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.42", None, &[]).await;
+    let mut settings = test_settings(&dirs);
+    settings.download_limit = 512 * 1024;
+    settings.alt_download_limit = 128 * 1024;
+    let server = TestServer::start(settings).await;
+    let (_, stats) = server.get_json("/api/v1/stats").await;
+    assert_eq!(
+        (
+            &stats["altSpeed"],
+            &stats["downloadLimit"],
+            &stats["uploadLimit"]
+        ),
+        (&json!(false), &json!(512 * 1024), &json!(0)),
+        "{stats}"
+    );
+    server.add_magnet(&seeder.magnet(&data)).await;
+    wait_for("the download to start", TIMEOUT, || async {
+        u64_of(&server.torrent(&data.info_hash).await, "downloaded") > 0
+    })
+    .await;
+    // Past the limiter's first second of burst.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rate = download_rate(&server, &data.info_hash, Duration::from_secs(5)).await;
+    assert!(
+        (256.0 * KIB..=640.0 * KIB).contains(&rate),
+        "{:.0} KiB/s under a 512 KiB/s limit",
+        rate / KIB
+    );
+
+    // The alternative mode, switched on over the API, applies within seconds.
+    let (status, config) = server
+        .patch_json("/api/v1/config", json!({ "altSpeed": true }))
+        .await;
+    assert_eq!(status, 200, "{config}");
+    let (_, stats) = server.get_json("/api/v1/stats").await;
+    assert_eq!(stats["altSpeed"], true);
+    assert_eq!(stats["downloadLimit"], 128 * 1024);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rate = download_rate(&server, &data.info_hash, Duration::from_secs(5)).await;
+    assert!(
+        (48.0 * KIB..=176.0 * KIB).contains(&rate),
+        "{:.0} KiB/s under the 128 KiB/s alternative limit",
+        rate / KIB
+    );
+
+    // Back to normal, then unlimited: the rest comes fast.
+    let (status, _) = server
+        .patch_json(
+            "/api/v1/config",
+            json!({ "altSpeed": false, "downloadLimit": 0 }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let done = server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    assert_eq!(done["completed"], 24 * 1024 * 1024 + 11);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_upload_limit_holds_a_leecher_back() {
+    const KIB: f64 = 1024.0;
+    let dirs = Dirs::new();
+    let data = seeding_torrent(&dirs, "shared.bin", 16 * 1024 * 1024 + 7).await;
+    let mut settings = test_settings(&dirs);
+    settings.upload_limit = 256 * 1024;
+    let ours = fixed_incoming_port(&mut settings);
+    let server = TestServer::start(settings).await;
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    let leecher = Leecher::start(&data, ours).await;
+    wait_for("the leecher to start", TIMEOUT, || async {
+        leecher.stats().progress_bytes > 0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let start = u64_of(&server.torrent(&data.info_hash).await, "uploaded");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let end = u64_of(&server.torrent(&data.info_hash).await, "uploaded");
+    let rate = (end - start) as f64 / 5.0;
+    assert!(
+        (128.0 * KIB..=320.0 * KIB).contains(&rate),
+        "{:.0} KiB/s sent under a 256 KiB/s limit",
+        rate / KIB
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_switches_the_alternative_mode_at_its_edges_only() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_settings(&dirs)).await;
+    // A period covering every minute of every day: the mode is on at the next look.
+    let all_day = json!({
+        "enabled": true, "from": "00:00", "to": "00:00",
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    });
+    let (status, config) = server
+        .patch_json("/api/v1/config", json!({ "altSpeedSchedule": all_day }))
+        .await;
+    assert_eq!(status, 200, "{config}");
+    assert_eq!(config["altSpeedSchedule"], all_day);
+    wait_for(
+        "the schedule to turn the mode on",
+        Duration::from_secs(12),
+        || async { server.get_json("/api/v1/stats").await.1["altSpeed"] == true },
+    )
+    .await;
+    assert_eq!(server.get_json("/api/v1/config").await.1["altSpeed"], true);
+
+    // A change by hand lasts until the next edge, which this schedule never has.
+    let (status, _) = server
+        .patch_json("/api/v1/config", json!({ "altSpeed": false }))
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(server.get_json("/api/v1/stats").await.1["altSpeed"], false);
+
+    for (bad, says) in [
+        (json!({ "enabled": true, "from": "25:00" }), "from must be"),
+        (json!({ "days": ["someday"] }), "days"),
+        (json!("on"), "must be an object"),
+    ] {
+        let (status, answer) = server
+            .patch_json("/api/v1/config", json!({ "altSpeedSchedule": bad }))
+            .await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+        let error = answer["error"].as_str().unwrap();
+        assert!(
+            error.contains("altSpeedSchedule") && error.contains(says),
+            "{error}"
+        );
+    }
+    server.stop().await;
+}

@@ -100,7 +100,24 @@ pub fn edit(path: &Path, existing: &str, entries: &[(&str, Value)]) -> Option<St
                 .filter_map(Value::as_str)
                 .collect::<toml_edit::Array>()
                 .into(),
-            Value::Null | Value::Object(_) => {
+            Value::Object(fields) => {
+                let mut table = toml_edit::InlineTable::new();
+                for (name, field) in fields {
+                    let field = match field {
+                        Value::Bool(b) => toml_edit::Value::from(*b),
+                        Value::String(s) => toml_edit::Value::from(s.as_str()),
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<toml_edit::Array>()
+                            .into(),
+                        _ => continue,
+                    };
+                    table.insert(name, field);
+                }
+                table.into()
+            }
+            Value::Null => {
                 doc.remove(key);
                 continue;
             }
@@ -127,6 +144,25 @@ mod tests {
 
     fn edited(name: &str, before: &str, entries: &[(&str, Value)]) -> Option<String> {
         edit(Path::new(name), before, entries)
+    }
+
+    #[test]
+    fn an_object_setting_is_an_inline_table_that_reads_back() {
+        let schedule =
+            json!({"enabled": true, "from": "22:00", "to": "06:30", "days": ["sat", "sun"]});
+        let text = edited(
+            "c.toml",
+            "title = \"x\"\n",
+            &[("altSpeedSchedule", schedule.clone())],
+        )
+        .expect("edited");
+        assert!(text.contains("altSpeedSchedule = {"), "{text}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, &text).unwrap();
+        let mut values = ConfigValues::default();
+        read(&path, &mut values).unwrap();
+        assert_eq!(values.get_json("altSpeedSchedule"), Some(schedule));
     }
 
     #[test]

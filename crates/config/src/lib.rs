@@ -11,6 +11,7 @@
 
 pub mod file;
 mod registry;
+pub mod schedule;
 pub mod table;
 mod value;
 
@@ -18,6 +19,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use registry::{Api, Flag, Setting};
+pub use schedule::AltSpeedSchedule;
 pub use value::SettingValue;
 
 use registry::{Input, settings};
@@ -210,6 +212,30 @@ settings! {
         check any;
     auto_start: bool = true,
         Setting::new("autoStart", Api::Live, "true", "start new torrents at once"),
+        check any;
+    download_limit: u64 = 0,
+        Setting::new("downloadLimit", Api::Live, "0 (unlimited)",
+            "bytes per second for all downloads together; 0 = unlimited"),
+        check any;
+    upload_limit: u64 = 0,
+        Setting::new("uploadLimit", Api::Live, "0 (unlimited)",
+            "bytes per second for all uploads together; 0 = unlimited"),
+        check any;
+    alt_download_limit: u64 = 100 * 1024,
+        Setting::new("altDownloadLimit", Api::Live, "102400 (100 KiB/s)",
+            "the download limit in the alternative mode; 0 = unlimited"),
+        check any;
+    alt_upload_limit: u64 = 100 * 1024,
+        Setting::new("altUploadLimit", Api::Live, "102400 (100 KiB/s)",
+            "the upload limit in the alternative mode; 0 = unlimited"),
+        check any;
+    alt_speed: bool = false,
+        Setting::new("altSpeed", Api::Live, "false",
+            "the alternative (\"turtle\") limits are on; the schedule sets it at each of its edges, a change lasts until the next"),
+        check any;
+    alt_speed_schedule: AltSpeedSchedule = AltSpeedSchedule::default(),
+        Setting::new("altSpeedSchedule", Api::Live, "off; 08:00 to 20:00 every day",
+            "`{\"enabled\", \"from\": \"HH:MM\", \"to\": \"HH:MM\", \"days\": [\"mon\", …, \"sun\"]}` in the server's local time: when the alternative limits switch on and off (`from` after `to` wraps over midnight)"),
         check any;
     seed_ratio_limit: Option<f64> = None,
         Setting::new("seedRatioLimit", Api::Live, "none",

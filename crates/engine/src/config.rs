@@ -28,6 +28,8 @@ pub struct EngineConfig {
     pub auto_start: bool,
     /// When complete torrents stop seeding.
     pub seed_limits: crate::SeedLimits,
+    /// The global speed limits.
+    pub speed: crate::SpeedLimits,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -52,6 +54,7 @@ impl EngineConfig {
             upload: true,
             auto_start: true,
             seed_limits: crate::SeedLimits::default(),
+            speed: crate::SpeedLimits::default(),
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }

@@ -25,8 +25,8 @@ mod types;
 
 pub use config::EngineConfig;
 pub use engine::{
-    AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, OpenFile,
-    TorrentUpdate,
+    AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, MIN_ENGINE_LIMIT,
+    OpenFile, SpeedLimits, TorrentUpdate,
 };
 pub use error::{EngineError, Result};
 pub use fetch::MAX_TORRENT_BYTES;

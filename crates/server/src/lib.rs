@@ -13,6 +13,7 @@ mod legacy;
 mod listen;
 mod live;
 mod openapi;
+mod schedule;
 mod search;
 mod settings;
 mod sse;
@@ -28,7 +29,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_config::ConfigValues;
-use cloud_torrent_engine::{Engine, EngineConfig, LiveSettings, SeedLimitAction, SeedLimits};
+use cloud_torrent_engine::{
+    Engine, EngineConfig, LiveSettings, SeedLimitAction, SeedLimits, SpeedLimits,
+};
 use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -100,6 +103,7 @@ impl ServerConfig {
         let live = live_settings(v);
         engine.seeding = live.seeding;
         engine.seed_limits = live.seed_limits;
+        engine.speed = live.speed;
         engine.upload = v.upload;
         engine.auto_start = live.auto_start;
         engine.max_files_per_torrent =
@@ -112,7 +116,21 @@ impl ServerConfig {
 /// `PATCH /api/v1/config`).
 pub fn live_settings(v: &ConfigValues) -> LiveSettings {
     let minutes = |m: Option<u64>| m.map(|m| std::time::Duration::from_secs(m.saturating_mul(60)));
+    let speed = if v.alt_speed {
+        SpeedLimits {
+            download: v.alt_download_limit,
+            upload: v.alt_upload_limit,
+            alt: true,
+        }
+    } else {
+        SpeedLimits {
+            download: v.download_limit,
+            upload: v.upload_limit,
+            alt: false,
+        }
+    };
     LiveSettings {
+        speed,
         seeding: v.seeding,
         auto_start: v.auto_start,
         seed_limits: SeedLimits {

@@ -36,6 +36,7 @@ impl Live {
             config.events.clone(),
         );
         hub.spawn();
+        crate::schedule::spawn(&settings);
         Live {
             settings,
             stats,

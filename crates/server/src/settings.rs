@@ -40,6 +40,7 @@ fn setting_schema(s: &Setting) -> ObjectBuilder {
         Some("integer") => Type::Integer,
         Some("number") => Type::Number,
         Some("array") => Type::Array,
+        Some("object") => Type::Object,
         _ => Type::String,
     };
     let when = match s.api {
@@ -132,6 +133,16 @@ pub struct LiveConfig {
     inner: Arc<Inner>,
 }
 
+/// A [`LiveConfig`] that does not keep it alive.
+pub(crate) struct WeakLiveConfig(std::sync::Weak<Inner>);
+
+impl WeakLiveConfig {
+    /// The configuration, while the server lives.
+    pub(crate) fn upgrade(&self) -> Option<LiveConfig> {
+        self.0.upgrade().map(|inner| LiveConfig { inner })
+    }
+}
+
 impl LiveConfig {
     /// The configuration of a server started with `values`, whose config file is `file`
     /// (`None`: changes are not saved). `command_line` lists the keys given by a flag or
@@ -173,6 +184,16 @@ impl LiveConfig {
                 writing: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// A handle that does not keep the configuration alive (for background tasks).
+    pub(crate) fn downgrade(&self) -> WeakLiveConfig {
+        WeakLiveConfig(Arc::downgrade(&self.inner))
+    }
+
+    /// The values as saved (the `Live` ones are in effect).
+    pub fn values(&self) -> ConfigValues {
+        self.saved().clone()
     }
 
     fn saved(&self) -> std::sync::MutexGuard<'_, ConfigValues> {

@@ -48,6 +48,12 @@ pub struct StatsView {
     pub uploaded: u64,
     /// Connected UI clients (live event streams).
     pub clients: usize,
+    /// The alternative ("turtle") speed limits are on.
+    pub alt_speed: bool,
+    /// The download limit in force, bytes per second (0: unlimited).
+    pub download_limit: u64,
+    /// The upload limit in force, bytes per second (0: unlimited).
+    pub upload_limit: u64,
 }
 
 /// Machine numbers from the last refresh.
@@ -164,6 +170,7 @@ impl Stats {
     pub fn view(&self) -> StatsView {
         let m = *self.inner.machine.lock().unwrap_or_else(|p| p.into_inner());
         let totals = self.inner.engine.totals();
+        let speed = self.inner.engine.settings().speed;
         StatsView {
             cpu_percent: m.cpu_percent,
             memory_used: m.memory_used,
@@ -178,6 +185,9 @@ impl Stats {
             downloaded: totals.downloaded,
             uploaded: totals.uploaded,
             clients: self.inner.clients.load(Ordering::Relaxed),
+            alt_speed: speed.alt,
+            download_limit: speed.download,
+            upload_limit: speed.upload,
         }
     }
 }

@@ -39,7 +39,7 @@ mod storage;
 mod stream;
 
 use add::Layout;
-pub use settings::LiveSettings;
+pub use settings::{LiveSettings, MIN_ENGINE_LIMIT, SpeedLimits};
 pub use stream::{FileReader, OpenFile};
 mod view;
 
@@ -263,6 +263,10 @@ impl Engine {
             // and disk writes need them too: 64 leaves room for both (see `MAX_STREAMS`).
             runtime_worker_threads: Some(64),
             disable_upload: !config.upload,
+            ratelimits: librqbit::limits::LimitsConfig {
+                download_bps: settings::engine_limit(config.speed.download),
+                upload_bps: settings::engine_limit(config.speed.upload),
+            },
             cancellation_token: Some(shutdown.child_token()),
             // Files beneath the download folder only, written whole (see `storage.rs`).
             default_storage_factory: Some(librqbit::storage::StorageFactoryExt::boxed(

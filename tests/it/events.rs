@@ -117,12 +117,14 @@ async fn assert_in_sync(
     events: &mut Events,
     state: &mut Value,
     server: &TestServer,
+    quiet: Duration,
 ) -> Option<String> {
     let mut last = None;
     for _ in 0..10 {
-        // Patches come at most once a second, and a running torrent's time counters
-        // change every second: compare in a gap between two patches.
-        while let Some(e) = events.next(Duration::from_millis(700)).await {
+        // Take patches until none came for `quiet`. A running torrent's time counters
+        // change every second, so with one running, `quiet` must be under a second:
+        // the comparison then happens in a gap between two patches.
+        while let Some(e) = events.next(quiet).await {
             apply(state, &e);
             last = Some(e.id);
         }
@@ -136,6 +138,11 @@ async fn assert_in_sync(
         torrents_by_hash(server).await
     );
 }
+
+/// A quiet time long enough for every pending change to have been pushed.
+const QUIET: Duration = Duration::from_millis(2500);
+/// A gap between two patches while a torrent runs (patches come once a second).
+const SEEDING_GAP: Duration = Duration::from_millis(700);
 
 fn quiet_stats() -> EventsConfig {
     EventsConfig {
@@ -238,7 +245,7 @@ async fn first_event_is_the_whole_state_and_patches_keep_it_equal_to_the_torrent
         times.len()
     );
     assert!(times.len() >= 3, "progress was pushed step by step");
-    assert_in_sync(&mut events, &mut state, &server).await;
+    assert_in_sync(&mut events, &mut state, &server, SEEDING_GAP).await;
 
     // A stop is pushed (at once: see api_changes_are_pushed_before_the_next_snapshot).
     let (status, _) = server.stop_torrent(&payload.info_hash).await;
@@ -249,7 +256,7 @@ async fn first_event_is_the_whole_state_and_patches_keep_it_equal_to_the_torrent
         .expect("an event");
     apply(&mut state, &e);
     assert_eq!(state["torrents"][&payload.info_hash]["state"], "paused");
-    assert_in_sync(&mut events, &mut state, &server).await;
+    assert_in_sync(&mut events, &mut state, &server, QUIET).await;
     server.stop().await;
 }
 
@@ -311,7 +318,7 @@ async fn a_client_resumes_with_last_event_id() {
         let (status, t) = server.add_torrent_file(&p.torrent, "?paused=true").await;
         assert_eq!(status, 201, "{t}");
     }
-    let last_id = assert_in_sync(&mut events, &mut state, &server)
+    let last_id = assert_in_sync(&mut events, &mut state, &server, QUIET)
         .await
         .unwrap_or(first.id.clone());
     // The client goes away; a torrent is removed meanwhile.

@@ -50,6 +50,7 @@ const STATES = {
   seeding: 'Seeding',
   paused: 'Stopped',
   completed: 'Completed',
+  queued: 'Queued',
   error: 'Error',
 };
 

@@ -114,6 +114,13 @@ fn seed_limit_action(action: String) -> Result<String, String> {
     }
 }
 
+fn count_or_unlimited(n: i64) -> Result<i64, String> {
+    if n < -1 {
+        return Err(format!("{n}: use 0 or more, or -1 for unlimited"));
+    }
+    Ok(n)
+}
+
 fn at_least_one(n: u64) -> Result<u64, String> {
     if n == 0 {
         return Err("must be at least 1".into());
@@ -236,6 +243,38 @@ settings! {
     alt_speed_schedule: AltSpeedSchedule = AltSpeedSchedule::default(),
         Setting::new("altSpeedSchedule", Api::Live, "off; 08:00 to 20:00 every day",
             "`{\"enabled\", \"from\": \"HH:MM\", \"to\": \"HH:MM\", \"days\": [\"mon\", …, \"sun\"]}` in the server's local time: when the alternative limits switch on and off (`from` after `to` wraps over midnight)"),
+        check any;
+    queueing: bool = false,
+        Setting::new("queueing", Api::Live, "false",
+            "run only a few torrents at once (the limits below); the others wait `queued`, in queue order"),
+        check any;
+    max_active_downloads: i64 = 3,
+        Setting::new("maxActiveDownloads", Api::Live, "3",
+            "with `queueing`: incomplete torrents running at once; -1 = unlimited"),
+        check count_or_unlimited;
+    max_active_seeds: i64 = 5,
+        Setting::new("maxActiveSeeds", Api::Live, "5",
+            "with `queueing`: complete torrents seeding at once; -1 = unlimited"),
+        check count_or_unlimited;
+    max_active_torrents: i64 = 8,
+        Setting::new("maxActiveTorrents", Api::Live, "8",
+            "with `queueing`: torrents running at once in all; -1 = unlimited"),
+        check count_or_unlimited;
+    slow_torrents_exempt: bool = false,
+        Setting::new("slowTorrentsExempt", Api::Live, "false",
+            "with `queueing`: a torrent below both slow rates for `slowTorrentTime` keeps running but frees its slot"),
+        check any;
+    slow_download_rate: u64 = 2048,
+        Setting::new("slowDownloadRate", Api::Live, "2048",
+            "bytes per second received below which a torrent is slow"),
+        check any;
+    slow_upload_rate: u64 = 2048,
+        Setting::new("slowUploadRate", Api::Live, "2048",
+            "bytes per second sent below which a torrent is slow"),
+        check any;
+    slow_torrent_time: u64 = 60,
+        Setting::new("slowTorrentTime", Api::Live, "60",
+            "seconds a torrent must stay slow before it frees its slot"),
         check any;
     seed_ratio_limit: Option<f64> = None,
         Setting::new("seedRatioLimit", Api::Live, "none",

@@ -72,6 +72,23 @@ impl SettingValue for u64 {
     }
 }
 
+impl SettingValue for i64 {
+    const JSON_TYPE: &'static str = "integer";
+    fn from_text(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a whole number"))
+    }
+    fn from_json(value: &Value) -> Result<Self, String> {
+        value
+            .as_i64()
+            .ok_or_else(|| "must be a whole number".into())
+    }
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
 impl SettingValue for f64 {
     const JSON_TYPE: &'static str = "number";
     fn from_text(text: &str) -> Result<Self, String> {

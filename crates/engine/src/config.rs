@@ -30,6 +30,8 @@ pub struct EngineConfig {
     pub seed_limits: crate::SeedLimits,
     /// The global speed limits.
     pub speed: crate::SpeedLimits,
+    /// How many torrents may run at once.
+    pub queue: crate::QueueLimits,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -55,6 +57,7 @@ impl EngineConfig {
             auto_start: true,
             seed_limits: crate::SeedLimits::default(),
             speed: crate::SpeedLimits::default(),
+            queue: crate::QueueLimits::default(),
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }

@@ -51,6 +51,9 @@ pub(crate) struct TorrentRecord {
     /// Runs regardless of seeding limits (and of the queue).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub force_start: bool,
+    /// Its place in the queue: smaller runs first.
+    #[serde(default)]
+    pub queue_order: u64,
     /// The torrent's folder relative to the download folder ("" for the folder
     /// itself). `None` until the metadata is known, and in records written before
     /// it was kept (those keep the folder they had, see `Layout::Legacy`).
@@ -352,6 +355,7 @@ mod tests {
                 },
                 seed_limit_reached: true,
                 force_start: false,
+                queue_order: 3,
                 folder: Some("x".into()),
             },
         );

@@ -19,6 +19,8 @@ pub enum TorrentState {
     Completed,
     /// Something went wrong; see `error`.
     Error,
+    /// Waiting for a download or seeding slot of the queue.
+    Queued,
 }
 
 /// One file of a torrent.
@@ -77,6 +79,8 @@ pub struct Torrent {
     pub seed_limit_reached: bool,
     /// Runs regardless of seeding limits (and of the queue).
     pub force_start: bool,
+    /// 1-based place among the queued or running incomplete torrents; null for others.
+    pub queue_position: Option<u32>,
     /// Download rate in bytes per second.
     pub download_rate: u64,
     /// Upload rate in bytes per second.

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{
-    AddOptions, AddSource, InfoHash, Torrent, TorrentSeedLimits, TorrentUpdate,
+    AddOptions, AddSource, InfoHash, QueueMove, Torrent, TorrentSeedLimits, TorrentUpdate,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -288,6 +288,33 @@ pub async fn update_torrent(
         force_start: json.force_start,
     };
     Ok(Json(state.engine.update_torrent(&hash, update).await?))
+}
+
+/// Body of `POST /api/v1/torrents/{infoHash}/queue`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueMoveJson {
+    /// Where to move it among the queued or running incomplete torrents.
+    #[serde(rename = "move")]
+    pub movement: QueueMove,
+}
+
+/// Moves a torrent in the queue: to the top or bottom, or one place up or down.
+#[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/queue", tag = "torrents",
+    params(InfoHashParam),
+    request_body = QueueMoveJson,
+    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The torrent is stopped or complete: it has no place in the queue", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn move_in_queue(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+    extract::Json(json): extract::Json<QueueMoveJson>,
+) -> ApiResult<Json<Torrent>> {
+    let hash = parse_hash(&info_hash)?;
+    Ok(Json(
+        state.engine.move_in_queue(&hash, json.movement).await?,
+    ))
 }
 
 /// Starts (resumes) a torrent.

@@ -30,7 +30,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use cloud_torrent_config::ConfigValues;
 use cloud_torrent_engine::{
-    Engine, EngineConfig, LiveSettings, SeedLimitAction, SeedLimits, SpeedLimits,
+    Engine, EngineConfig, LiveSettings, QueueLimits, SeedLimitAction, SeedLimits, SlowRule,
+    SpeedLimits,
 };
 use cloud_torrent_outbound::{ClientOptions, OutboundClient};
 use tokio::net::TcpListener;
@@ -104,6 +105,7 @@ impl ServerConfig {
         engine.seeding = live.seeding;
         engine.seed_limits = live.seed_limits;
         engine.speed = live.speed;
+        engine.queue = live.queue;
         engine.upload = v.upload;
         engine.auto_start = live.auto_start;
         engine.max_files_per_torrent =
@@ -129,7 +131,20 @@ pub fn live_settings(v: &ConfigValues) -> LiveSettings {
             alt: false,
         }
     };
+    let limit = |n: i64| usize::try_from(n).ok();
+    let queue = QueueLimits {
+        enabled: v.queueing,
+        max_downloads: limit(v.max_active_downloads),
+        max_seeds: limit(v.max_active_seeds),
+        max_total: limit(v.max_active_torrents),
+        slow: v.slow_torrents_exempt.then(|| SlowRule {
+            download_rate: v.slow_download_rate,
+            upload_rate: v.slow_upload_rate,
+            after: std::time::Duration::from_secs(v.slow_torrent_time),
+        }),
+    };
     LiveSettings {
+        queue,
         speed,
         seeding: v.seeding,
         auto_start: v.auto_start,
@@ -193,6 +208,7 @@ routes! {
     DELETE "/api/v1/torrents/{info_hash}" => api::delete_torrent,
     POST "/api/v1/torrents/{info_hash}/start" => api::start_torrent,
     POST "/api/v1/torrents/{info_hash}/stop" => api::stop_torrent,
+    POST "/api/v1/torrents/{info_hash}/queue" => api::move_in_queue,
     PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,
     GET "/api/v1/torrents/{info_hash}/files/{index}/stream" => files::stream,
     GET "/api/v1/torrents/{info_hash}/playlist.m3u" => files::playlist,

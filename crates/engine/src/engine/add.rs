@@ -22,6 +22,7 @@ impl Engine {
             seed_limits: options.seed_limits,
             seed_limit_reached: false,
             force_start: options.force_start,
+            queue_order: 0,
             folder: None,
         }
     }
@@ -45,6 +46,7 @@ impl Engine {
                     created: false,
                 });
             }
+            let record = queued_last(&map, record);
             map.insert(hash, Entry::new(record));
         }
         if !paused {
@@ -251,6 +253,9 @@ impl Engine {
                 None => true,
             }
         };
+        if !orphan {
+            self.tick().await;
+        }
         if orphan {
             // Deleted while its metadata was being fetched.
             let _ = self
@@ -344,6 +349,7 @@ impl Engine {
                     record.folder = Some(folder);
                 }
                 None => {
+                    record = queued_last(&map, record);
                     map.insert(hash, Entry::new(record.clone()));
                 }
             }
@@ -354,6 +360,8 @@ impl Engine {
                     entry.handle = Some(handle);
                     entry.record = record;
                 }
+                // The queue decides at once whether it runs.
+                self.tick().await;
                 self.persist().await;
                 Ok(Added {
                     torrent: self.get(&hash)?,
@@ -367,6 +375,17 @@ impl Engine {
             }
         }
     }
+}
+
+/// `record` placed after every torrent of `map` in the queue.
+fn queued_last(map: &BTreeMap<InfoHash, Entry>, mut record: TorrentRecord) -> TorrentRecord {
+    record.queue_order = map
+        .values()
+        .map(|e| e.record.queue_order)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    record
 }
 
 /// A magnet's metadata, checked and handed to librqbit.

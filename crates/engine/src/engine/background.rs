@@ -212,6 +212,68 @@ impl Engine {
         });
     }
 
+    /// Decides which torrents the queue holds back (`Entry::queued`) and their
+    /// queue positions; the rest of the tick pauses and resumes them accordingly.
+    pub(super) fn apply_queue(&self, live: &LiveSettings, now: tokio::time::Instant) {
+        let limits = &live.queue;
+        let mut map = self.lock();
+        let mut hashes = Vec::new();
+        let mut candidates = Vec::new();
+        for (hash, entry) in map.iter_mut() {
+            entry.queue_position = None;
+            let Some(handle) = &entry.handle else {
+                entry.queued = false;
+                continue;
+            };
+            let stats = handle.stats();
+            let slow_now = matches!(stats.state, TorrentStatsState::Live)
+                && limits.slow.is_some_and(|rule| {
+                    let (down, up) = stats.live.as_ref().map_or((0, 0), |l| {
+                        (
+                            bytes_per_second(l.download_speed.mbps),
+                            bytes_per_second(l.upload_speed.mbps),
+                        )
+                    });
+                    down < rule.download_rate && up < rule.upload_rate
+                });
+            entry.slow_since = slow_now.then(|| entry.slow_since.unwrap_or(now));
+            let done = stats.finished && !live.seeding;
+            let wants_to_run =
+                !entry.record.paused && !done && !matches!(stats.state, TorrentStatsState::Error);
+            if !wants_to_run {
+                entry.queued = false;
+                continue;
+            }
+            let slow = match (limits.slow, entry.slow_since) {
+                (Some(rule), Some(since)) => now.duration_since(since) >= rule.after,
+                _ => false,
+            };
+            hashes.push(*hash);
+            candidates.push(crate::queue::Candidate {
+                order: entry.record.queue_order,
+                complete: stats.finished,
+                forced: entry.record.force_start,
+                slow,
+            });
+        }
+        let admitted = crate::queue::admit(limits, &candidates);
+        let mut incomplete: Vec<(u64, InfoHash)> = Vec::new();
+        for ((hash, candidate), admitted) in hashes.iter().zip(&candidates).zip(admitted) {
+            if let Some(entry) = map.get_mut(hash) {
+                entry.queued = !admitted;
+            }
+            if !candidate.complete {
+                incomplete.push((candidate.order, *hash));
+            }
+        }
+        incomplete.sort_unstable();
+        for (place, (_, hash)) in incomplete.iter().enumerate() {
+            if let Some(entry) = map.get_mut(hash) {
+                entry.queue_position = u32::try_from(place + 1).ok();
+            }
+        }
+    }
+
     pub(super) async fn tick(&self) -> bool {
         let mut dirty = false;
         let mut to_pause = Vec::new();
@@ -223,6 +285,7 @@ impl Engine {
         let seeding = live.seeding;
         let wall_clock = now();
         let instant = tokio::time::Instant::now();
+        self.apply_queue(&live, instant);
         // The download folder's free space, read once a tick and only for a full disk.
         let mut free: Option<Option<u64>> = None;
         {
@@ -273,7 +336,7 @@ impl Engine {
                 }
                 let want_running = {
                     let done = stats.finished && !seeding;
-                    !entry.record.paused && !done
+                    !entry.record.paused && !done && !entry.queued
                 };
                 match stats.state {
                     TorrentStatsState::Live if !want_running => to_pause.push(handle.clone()),
@@ -321,7 +384,7 @@ impl Engine {
             }
         }
         for (hash, with_files) in to_remove {
-            if let Err(e) = self.delete(&hash, with_files).await {
+            if let Err(e) = self.remove(&hash, with_files).await {
                 warn!(%hash, "cannot remove the torrent at its seeding limit: {e}");
             }
         }

@@ -32,7 +32,10 @@ impl Engine {
             // else its magnet's metadata.
             self.restore(*hash, record).await;
         }
-        if let Some(handle) = handle {
+        // The queue may hold it back: then it is `queued`, and runs when a slot frees.
+        self.apply_queue(&self.settings(), tokio::time::Instant::now());
+        let queued = self.lock().get(hash).is_some_and(|e| e.queued);
+        if let Some(handle) = handle.filter(|_| !queued) {
             let finished_and_done = handle.stats().finished && !self.settings().seeding;
             let failed = matches!(handle.stats().state, TorrentStatsState::Error);
             if (handle.is_paused() || failed)
@@ -82,6 +85,42 @@ impl Engine {
         {
             debug!(%hash, "pause: {e:#}");
         }
+        // Its slot in the queue goes to the next torrent now.
+        self.tick().await;
+        self.persist().await;
+        self.get(hash)
+    }
+
+    /// Moves a torrent among the queued or running incomplete torrents.
+    pub async fn move_in_queue(&self, hash: &InfoHash, movement: QueueMove) -> Result<Torrent> {
+        {
+            let mut map = self.lock();
+            let mut listed: Vec<(u32, InfoHash)> = map
+                .iter()
+                .filter_map(|(h, e)| e.queue_position.map(|p| (p, *h)))
+                .collect();
+            listed.sort_unstable();
+            let Some(index) = listed.iter().position(|(_, h)| h == hash) else {
+                return Err(match map.contains_key(hash) {
+                    true => EngineError::Conflict(
+                        "only a queued or running incomplete torrent has a place in the queue"
+                            .into(),
+                    ),
+                    false => EngineError::NotFound(hash.to_hex()),
+                });
+            };
+            let orders: Vec<u64> = listed
+                .iter()
+                .map(|(_, h)| map.get(h).map_or(0, |e| e.record.queue_order))
+                .collect();
+            let moved = crate::queue::reorder(&orders, index, movement);
+            for ((_, h), order) in listed.iter().zip(moved) {
+                if let Some(entry) = map.get_mut(h) {
+                    entry.record.queue_order = order;
+                }
+            }
+        }
+        self.tick().await;
         self.persist().await;
         self.get(hash)
     }
@@ -189,6 +228,15 @@ impl Engine {
 
     /// Removes a torrent, and its files when `delete_files`.
     pub async fn delete(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
+        self.remove(hash, delete_files).await?;
+        // Its slot in the queue goes to the next torrent now.
+        self.tick().await;
+        Ok(())
+    }
+
+    /// [`Engine::delete`] without the queue's turn (the ticker itself removes
+    /// torrents at their seeding limit).
+    pub(super) async fn remove(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
         let entry = self
             .lock()
             .remove(hash)

@@ -1,6 +1,6 @@
 //! The engine: librqbit's session behind our own types and our own state file.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,6 +25,7 @@ use crate::error::{EngineError, Result};
 use crate::fetch::fetch_torrent;
 use crate::info_hash::InfoHash;
 use crate::magnet::Magnet;
+use crate::queue::QueueMove;
 use crate::seeding::SeedLimitAction;
 use crate::store::{Store, TorrentRecord};
 use crate::types::{Torrent, TorrentFile, TorrentState};
@@ -123,6 +124,12 @@ struct Entry {
     progress_seen: u64,
     /// Automatic restarts after librqbit stopped the torrent with an error.
     retry: Option<background::Retry>,
+    /// Held back by the queue (see `queue.rs`).
+    queued: bool,
+    /// Its 1-based place among the queued or running incomplete torrents.
+    queue_position: Option<u32>,
+    /// Since when it has run below the queue's slow rates.
+    slow_since: Option<tokio::time::Instant>,
 }
 
 impl Entry {
@@ -137,6 +144,9 @@ impl Entry {
             selection_pending: false,
             progress_seen: 0,
             retry: None,
+            queued: false,
+            queue_position: None,
+            slow_since: None,
         }
     }
 }
@@ -306,11 +316,20 @@ impl Engine {
         // Every record is in the map before any torrent is handed to librqbit: a
         // magnet that resolves during the restore saves the state file, and that
         // save must not leave out the torrents not yet restored.
-        engine.lock().extend(
-            records
-                .iter()
-                .map(|(hash, record)| (*hash, Entry::new(record.clone()))),
-        );
+        // Queue places from 1 in their saved order (records from before the queue
+        // have none: they go by age).
+        let mut ordered: Vec<(&InfoHash, &TorrentRecord)> = records.iter().collect();
+        ordered.sort_by_key(|(hash, r)| (r.queue_order, r.added_at, **hash));
+        let places: HashMap<InfoHash, u64> = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, (hash, _))| (**hash, i as u64 + 1))
+            .collect();
+        engine.lock().extend(records.iter().map(|(hash, record)| {
+            let mut record = record.clone();
+            record.queue_order = places[hash];
+            (*hash, Entry::new(record))
+        }));
         for (hash, record) in records {
             engine.restore(hash, record).await;
         }
@@ -398,7 +417,8 @@ impl Engine {
             // the same moment get the same id and the second add returns the
             // *first* torrent. We hand out unique ids instead.
             preferred_id: Some(self.inner.next_id.fetch_add(1, Ordering::Relaxed)),
-            paused: record.paused,
+            // With the queue on, the ticker decides whether it may run.
+            paused: record.paused || self.settings().queue.enabled,
             only_files: record.selected.clone(),
             // Needed to resume or seed data already on disk.
             overwrite: true,

@@ -19,6 +19,8 @@ pub struct LiveSettings {
     pub seed_limits: SeedLimits,
     /// The global speed limits in force.
     pub speed: SpeedLimits,
+    /// How many torrents may run at once.
+    pub queue: crate::QueueLimits,
 }
 
 /// The global speed limits in force, in bytes per second (0: unlimited).
@@ -53,6 +55,7 @@ impl LiveSettings {
             auto_start: config.auto_start,
             seed_limits: config.seed_limits,
             speed: config.speed,
+            queue: config.queue,
         }
     }
 }

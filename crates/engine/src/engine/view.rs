@@ -70,6 +70,7 @@ impl Engine {
             seed_idle_limit: record.seed_limits.idle_minutes,
             seed_limit_reached: record.seed_limit_reached,
             force_start: record.force_start,
+            queue_position: None,
             download_rate: 0,
             upload_rate: 0,
             peers: 0,
@@ -108,7 +109,8 @@ impl Engine {
         torrent.downloaded = counters.downloaded;
         torrent.uploaded = counters.uploaded;
         torrent.ratio = counters.ratio(stats.progress_bytes);
-        torrent.state = self.state_of(record, &stats);
+        torrent.state = self.state_of(record, &stats, entry.queued);
+        torrent.queue_position = entry.queue_position;
         if torrent.state == TorrentState::Error {
             torrent.error = stats
                 .error
@@ -135,7 +137,12 @@ impl Engine {
         torrent
     }
 
-    pub(super) fn state_of(&self, record: &TorrentRecord, stats: &TorrentStats) -> TorrentState {
+    pub(super) fn state_of(
+        &self,
+        record: &TorrentRecord,
+        stats: &TorrentStats,
+        queued: bool,
+    ) -> TorrentState {
         let done = stats.finished && !self.settings().seeding;
         match stats.state {
             // Stopped by the user: paused, even after a failure (starting retries it).
@@ -149,6 +156,7 @@ impl Engine {
             // Stopping: librqbit may still be finishing its initial check; the
             // ticker pauses it as soon as it can.
             _ if record.paused => TorrentState::Paused,
+            _ if queued => TorrentState::Queued,
             TorrentStatsState::Initializing { .. } => TorrentState::Downloading,
             // Paused by librqbit but not by the user: the ticker resumes it.
             _ if stats.finished => TorrentState::Seeding,

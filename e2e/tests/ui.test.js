@@ -159,6 +159,124 @@ describe('web UI', () => {
     assert.equal((await api(`api/v1/torrents/${movie.hash}`)).state, 'seeding');
   });
 
+  test('the header shows the total rates and toggles the alternative speed limits', { timeout: 30000 }, async () => {
+    await page.locator('#rates', { hasText: '↓' }).waitFor();
+    const toggle = page.locator('#alt-speed');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    assert.match(await toggle.getAttribute('title'), /100 KiB\/s/);
+    await toggle.click();
+    await page.locator('#alt-speed[aria-pressed="true"]').waitFor();
+    let stats = await api('api/v1/stats');
+    assert.equal(stats.altSpeed, true);
+    assert.equal(stats.downloadLimit, 100 * 1024);
+    await toggle.click();
+    await page.locator('#alt-speed[aria-pressed="false"]').waitFor();
+    stats = await api('api/v1/stats');
+    assert.equal(stats.altSpeed, false);
+    assert.equal(stats.downloadLimit, 0);
+  });
+
+  test('speed, schedule, seeding and queue settings are saved from the panel', { timeout: 30000 }, async () => {
+    await page.locator('#settings-toggle').click();
+    const form = page.locator('#settings-form');
+    await form.locator('input[name="downloadLimit"]').fill('500');
+    await form.locator('input[name="altUploadLimit"]').fill('20');
+    await form.locator('input[name="scheduleEnabled"]').check();
+    await form.locator('input[name="scheduleFrom"]').fill('01:30');
+    await form.locator('input[name="scheduleTo"]').fill('02:45');
+    for (const day of ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) {
+      await form.locator(`input[name="day-${day}"]`).setChecked(day === 'sat' || day === 'sun');
+    }
+    await form.locator('input[name="seedRatioLimit"]').fill('2.5');
+    await form.locator('input[name="seedIdleLimit"]').fill('90');
+    await form.locator('select[name="seedLimitAction"]').selectOption('remove');
+    await form.locator('input[name="queueing"]').check();
+    await form.locator('input[name="maxActiveDownloads"]').fill('2');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('#settings-status', { hasText: 'Saved.' }).waitFor();
+    const config = await api('api/v1/config');
+    assert.equal(config.downloadLimit, 500 * 1024);
+    assert.equal(config.altUploadLimit, 20 * 1024);
+    assert.deepEqual(config.altSpeedSchedule, { enabled: true, from: '01:30', to: '02:45', days: ['sat', 'sun'] });
+    assert.equal(config.seedRatioLimit, 2.5);
+    assert.equal(config.seedIdleLimit, 90);
+    assert.equal(config.seedTimeLimit, null);
+    assert.equal(config.seedLimitAction, 'remove');
+    assert.equal(config.queueing, true);
+    assert.equal(config.maxActiveDownloads, 2);
+    const file = fs.readFileSync(path.join(root, 'server', 'cloud-torrent.toml'), 'utf8');
+    assert.match(file, /downloadLimit = 512000/);
+    assert.match(file, /altSpeedSchedule = \{/);
+    // Back as it was (empty: no limit), so that the other tests see the defaults.
+    await form.locator('input[name="downloadLimit"]').fill('0');
+    await form.locator('input[name="altUploadLimit"]').fill('100');
+    await form.locator('input[name="scheduleEnabled"]').uncheck();
+    await form.locator('input[name="seedRatioLimit"]').fill('');
+    await form.locator('input[name="seedIdleLimit"]').fill('');
+    await form.locator('select[name="seedLimitAction"]').selectOption('stop');
+    await form.locator('input[name="queueing"]').uncheck();
+    await form.locator('button[type="submit"]').click();
+    await waitFor('the settings to be undone', 5000, async () => {
+      const c = await api('api/v1/config');
+      return c.downloadLimit === 0 && c.seedRatioLimit === null && !c.queueing && !c.altSpeedSchedule.enabled;
+    });
+    await page.locator('#settings-cancel').click();
+  });
+
+  test("a torrent's details set its seeding limits and force start, and move it in the queue", { timeout: 60000 }, async () => {
+    const c = card(movie.hash);
+    await c.locator('button.expand').click();
+    await c.locator('.counters', { hasText: 'ratio' }).waitFor();
+    await c.locator('input[name="seedRatioLimit"]').fill('-1');
+    await c.locator('input[name="seedTimeLimit"]').fill('600');
+    await c.locator('.limits button[type="submit"]').click();
+    await waitFor('the limits to be saved', 5000, async () => {
+      const t = await api(`api/v1/torrents/${movie.hash}`);
+      return t.seedRatioLimit === -1 && t.seedTimeLimit === 600 && t.seedIdleLimit === null;
+    });
+    await c.locator('input.force').check();
+    await waitFor('the force start', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).forceStart === true);
+    await c.locator('input.force').uncheck();
+    await waitFor('the force start to end', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).forceStart === false);
+    // A seeding torrent has no place in the queue.
+    assert.equal(await c.locator('.queue').isHidden(), true);
+    await c.locator('button.expand').click();
+
+    // Two downloads nobody seeds, with no slot for either: queued, and reordered
+    // with the buttons.
+    const patch = (body) => fetch(new URL('api/v1/config', server.url), {
+      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.equal((await patch({ queueing: true, maxActiveDownloads: 0 })).status, 200);
+    const hashes = [];
+    for (const name of ['queued-one', 'queued-two']) {
+      const dir = path.join(root, `seed-${name}`);
+      writePayload(dir, [[`${name}.bin`, 64 * 1024 + 1]]);
+      const t = makeTorrent(path.join(dir, `${name}.bin`), path.join(root, `${name}.torrent`));
+      // autoStart is off since the settings test: ask for a started torrent.
+      const res = await fetch(new URL('api/v1/torrents?paused=false', server.url), {
+        method: 'POST', headers: { 'content-type': 'application/x-bittorrent' }, body: t.bytes,
+      });
+      assert.equal(res.status, 201);
+      hashes.push(t.hash);
+    }
+    const [one, two] = hashes;
+    await card(one).locator('.badge', { hasText: 'Queued #1' }).waitFor();
+    await card(two).locator('.badge', { hasText: 'Queued #2' }).waitFor();
+    await card(two).locator('button.expand').click();
+    await card(two).locator('button.queue-top').click();
+    await card(two).locator('.badge', { hasText: 'Queued #1' }).waitFor();
+    await card(one).locator('.badge', { hasText: 'Queued #2' }).waitFor();
+    assert.equal((await api(`api/v1/torrents/${two}`)).queuePosition, 1);
+    assert.equal((await patch({ queueing: false, maxActiveDownloads: 3 })).status, 200);
+    for (const hash of hashes) {
+      const res = await fetch(new URL(`api/v1/torrents/${hash}?deleteFiles=true`, server.url), { method: 'DELETE' });
+      assert.equal(res.status, 204);
+      await card(hash).waitFor({ state: 'detached', timeout: 5000 });
+    }
+    assert.deepEqual(consoleErrors, []);
+  });
+
   test('a dropped .torrent is added, and an unticked file is not downloaded', { timeout: 90000 }, async () => {
     await dropFile('album.torrent', album.bytes);
     const c = card(album.hash);

@@ -1,9 +1,19 @@
-// The settings panel: GET/PATCH api/v1/config through the live state.
+// The settings panel and the alternative-speed toggle: GET/PATCH api/v1/config
+// through the live state.
 
 import { api } from './api.js';
 import { setText, showMessage } from './dom.js';
+import { rate } from './format.js';
 
-const FIELDS = ['title', 'seeding', 'autoStart', 'downloadDir', 'incomingPort', 'dht', 'upload'];
+// Plain fields, by config key. A number input with `data-unit` shows the value
+// divided by it (KiB/s); one with `data-optional` shows null as empty.
+const FIELDS = [
+  'title', 'seeding', 'autoStart', 'downloadDir', 'incomingPort', 'dht', 'upload',
+  'downloadLimit', 'uploadLimit', 'altDownloadLimit', 'altUploadLimit',
+  'seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit', 'seedLimitAction',
+  'queueing', 'maxActiveDownloads', 'maxActiveSeeds', 'maxActiveTorrents', 'slowTorrentsExempt',
+];
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const NAMES = {
   downloadDir: 'download folder', incomingPort: 'incoming peer port', dht: 'DHT', upload: 'upload',
 };
@@ -12,16 +22,50 @@ let editing = false;
 // "Saved." after a save, shown until the next edit (live updates keep it).
 let savedNote = '';
 
+function readInput(input) {
+  if (input.type === 'checkbox') return input.checked;
+  if (input.type !== 'number') return input.value;
+  if (input.value.trim() === '' && 'optional' in input.dataset) return null;
+  const unit = Number(input.dataset.unit ?? 1);
+  return Math.round(Number(input.value) * unit * 100) / 100;
+}
+
+function writeInput(input, value) {
+  if (input.type === 'checkbox') input.checked = Boolean(value);
+  else if (input.type === 'number' && value !== null && value !== undefined) {
+    input.value = String(value / Number(input.dataset.unit ?? 1));
+  } else input.value = value ?? '';
+}
+
+function readSchedule(form, before) {
+  const days = DAYS.filter((d) => form.elements[`day-${d}`].checked);
+  return {
+    enabled: form.elements.scheduleEnabled.checked,
+    from: form.elements.scheduleFrom.value || before.from,
+    to: form.elements.scheduleTo.value || before.to,
+    days,
+  };
+}
+
+function sameSchedule(a, b) {
+  return Boolean(a?.enabled) === Boolean(b?.enabled) && a?.from === b?.from && a?.to === b?.to
+    && (a?.days ?? []).join() === (b?.days ?? []).join();
+}
+
 function fill(form, config) {
   const fixed = config.commandLine ?? [];
   for (const key of FIELDS) {
     const input = form.elements[key];
-    if (input.type === 'checkbox') input.checked = Boolean(config[key]);
-    else input.value = config[key] ?? '';
+    writeInput(input, config[key]);
     // Given by a flag or environment variable: the next start would undo a change.
     input.disabled = fixed.includes(key);
     input.title = input.disabled ? 'Set on the command line or in the environment' : '';
   }
+  const schedule = config.altSpeedSchedule ?? {};
+  form.elements.scheduleEnabled.checked = Boolean(schedule.enabled);
+  form.elements.scheduleFrom.value = schedule.from ?? '';
+  form.elements.scheduleTo.value = schedule.to ?? '';
+  for (const d of DAYS) form.elements[`day-${d}`].checked = (schedule.days ?? []).includes(d);
 }
 
 function statusText(config) {
@@ -30,10 +74,20 @@ function statusText(config) {
   return [savedNote, restart].filter(Boolean).join(' ');
 }
 
-/** Updates the panel from the live state (unless the user is editing it). */
+function renderAltSpeed(config) {
+  const button = document.getElementById('alt-speed');
+  const on = Boolean(config.altSpeed);
+  button.setAttribute('aria-pressed', String(on));
+  const limit = (v) => (v ? rate(v) : 'unlimited');
+  button.title = `Alternative speed limits ${on ? 'on' : 'off'}: ↓ ${limit(config.altDownloadLimit)} ↑ ${limit(config.altUploadLimit)}`
+    + (config.altSpeedSchedule?.enabled ? ` (scheduled ${config.altSpeedSchedule.from}–${config.altSpeedSchedule.to})` : '');
+}
+
+/** Updates the panel and the toggle from the live state (the panel not while it is edited). */
 export function renderSettings(state) {
   current = state.config;
   if (!current) return;
+  renderAltSpeed(current);
   const form = document.getElementById('settings-form');
   if (!editing) {
     fill(form, current);
@@ -41,7 +95,7 @@ export function renderSettings(state) {
   }
 }
 
-/** Wires the panel. */
+/** Wires the panel and the toggle. */
 export function setupSettings() {
   const panel = document.getElementById('settings');
   const toggle = document.getElementById('settings-toggle');
@@ -61,6 +115,19 @@ export function setupSettings() {
     show(false);
     toggle.focus();
   });
+  const alt = document.getElementById('alt-speed');
+  alt.addEventListener('click', async () => {
+    if (!current) return;
+    alt.disabled = true;
+    try {
+      current = await api('PATCH', 'api/v1/config', { altSpeed: !current.altSpeed });
+      renderAltSpeed(current);
+    } catch (error) {
+      showMessage(error.message);
+    } finally {
+      alt.disabled = false;
+    }
+  });
   form.addEventListener('input', () => { editing = true; savedNote = ''; });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -69,10 +136,11 @@ export function setupSettings() {
     for (const key of FIELDS) {
       const input = form.elements[key];
       if (input.disabled) continue;
-      const value = input.type === 'checkbox' ? input.checked
-        : input.type === 'number' ? Number(input.value) : input.value;
+      const value = readInput(input);
       if (value !== current[key]) change[key] = value;
     }
+    const schedule = readSchedule(form, current.altSpeedSchedule ?? {});
+    if (!sameSchedule(schedule, current.altSpeedSchedule)) change.altSpeedSchedule = schedule;
     if (Object.keys(change).length === 0) {
       setText(status, 'Nothing to save.');
       return;

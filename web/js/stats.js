@@ -19,5 +19,6 @@ export function renderStats(state) {
   ];
   if (s.clients > 1) parts.push(`${s.clients} browsers connected`);
   setText(document.getElementById('stats'), parts.join(' · '));
+  setText(document.getElementById('rates'), `↓ ${rate(s.downloadRate)} ↑ ${rate(s.uploadRate)}`);
   setText(document.getElementById('disk-free'), s.diskTotal ? `(${bytes(s.diskFree)} free)` : '');
 }

@@ -55,6 +55,55 @@ async function chooseFiles(card) {
   }
 }
 
+/** PATCHes the torrent's options; shows the server's error when it refuses. */
+async function patchTorrent(card, change) {
+  try {
+    await api('PATCH', torrentPath(card.hash), change);
+  } catch (error) {
+    showMessage(error.message);
+  }
+}
+
+/** The seeding limits form of a card: empty follows the global setting. */
+function limitsForm(card) {
+  const field = (name, label, step) => h('label', {}, label,
+    h('input', { name, type: 'number', min: '-1', step, placeholder: 'global' }));
+  card.limits = h('form', {
+    class: 'limits',
+    onsubmit: (event) => {
+      event.preventDefault();
+      const change = {};
+      for (const name of ['seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit']) {
+        const text = card.limits.elements[name].value.trim();
+        change[name] = text === '' ? null : Number(text);
+      }
+      card.limitsDirty = false;
+      run(card.limitsSave, () => patchTorrent(card, change));
+    },
+    oninput: () => { card.limitsDirty = true; },
+  },
+  h('p', { class: 'hint' }, 'Seeding limits of this torrent (empty: the global ones; -1: none)'),
+  field('seedRatioLimit', 'Ratio', '0.01'),
+  field('seedTimeLimit', 'Seeding minutes', '1'),
+  field('seedIdleLimit', 'Idle minutes', '1'),
+  card.limitsSave = h('button', { type: 'submit' }, 'Save limits'));
+  return card.limits;
+}
+
+function queueButtons(card) {
+  const move = (movement, label, text) => h('button', {
+    type: 'button', class: `queue-${movement}`, 'aria-label': label,
+    onclick: (event) => run(event.currentTarget, () => api('POST', torrentPath(card.hash, 'queue'), { move: movement })),
+  }, text);
+  card.queue = h('div', { class: 'queue row', role: 'group', 'aria-label': 'Place in the queue', hidden: true },
+    h('span', { class: 'hint' }, 'Queue:'),
+    move('top', 'Move to the top of the queue', 'Top'),
+    move('up', 'Move up the queue', 'Up'),
+    move('down', 'Move down the queue', 'Down'),
+    move('bottom', 'Move to the bottom of the queue', 'Bottom'));
+  return card.queue;
+}
+
 function createCard(hash) {
   const card = { hash, fileRows: new Map() };
   card.name = h('span', { class: 'name' });
@@ -80,8 +129,17 @@ function createCard(hash) {
   card.files = h('ul', { class: 'files' });
   card.filesNote = h('p', { class: 'hint' });
   card.playlist = h('a', { href: torrentPath(hash, 'playlist.m3u'), class: 'playlist', download: '' }, 'Playlist (.m3u)');
+  card.force = h('input', {
+    type: 'checkbox', class: 'force',
+    onchange: () => patchTorrent(card, { forceStart: card.force.checked }),
+  });
+  card.counters = h('p', { class: 'counters hint' });
   card.details = h('div', { class: 'details', hidden: true },
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
+    card.counters,
+    h('label', { class: 'check' }, card.force, ' Force start (ignore the queue and seeding limits)'),
+    queueButtons(card),
+    limitsForm(card),
     h('p', { class: 'torrent-links' }, card.playlist),
     card.filesNote,
     card.files);
@@ -100,6 +158,19 @@ function toggle(card) {
   card.details.hidden = !open;
   setAttr(card.expand, 'aria-expanded', String(open));
   if (open) renderFiles(card, card.torrent, true);
+}
+
+function renderOptions(card, t) {
+  setText(card.counters, `Downloaded ${bytes(t.downloaded)} · uploaded ${bytes(t.uploaded)} · ratio ${t.ratio.toFixed(2)}`
+    + ` · seeding ${duration(t.seedingTime)} · active ${duration(t.activeTime)}`);
+  if (document.activeElement !== card.force) card.force.checked = t.forceStart;
+  card.queue.hidden = t.queuePosition === null || t.queuePosition === undefined;
+  if (!card.limitsDirty) {
+    for (const name of ['seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit']) {
+      const input = card.limits.elements[name];
+      if (document.activeElement !== input) input.value = t[name] ?? '';
+    }
+  }
 }
 
 function renderFiles(card, t, force = false) {
@@ -149,7 +220,8 @@ function renderCard(card, t) {
   card.torrent = t;
   setText(card.name, t.name);
   setAttr(card.name, 'title', t.name);
-  setText(card.badge, stateLabel(t.state));
+  setText(card.badge, t.state === 'queued' && t.queuePosition ? `Queued #${t.queuePosition}` : stateLabel(t.state)
+    + (t.seedLimitReached ? ' (seeding limit)' : ''));
   card.el.dataset.state = t.state;
   const pct = percent(t.progress);
   card.bar.style.width = pct;
@@ -168,6 +240,7 @@ function renderCard(card, t) {
   card.start.hidden = running;
   card.stop.hidden = !running;
   if (card.magnet.value !== t.magnet) card.magnet.value = t.magnet;
+  renderOptions(card, t);
   renderFiles(card, t);
 }
 

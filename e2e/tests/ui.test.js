@@ -238,6 +238,10 @@ describe('web UI', () => {
     await waitFor('the force start', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).forceStart === true);
     await c.locator('input.force').uncheck();
     await waitFor('the force start to end', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).forceStart === false);
+    await c.locator('input.sequential').check();
+    await waitFor('sequential to be on', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).sequential === true);
+    await c.locator('input.sequential').uncheck();
+    await waitFor('sequential to be off', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).sequential === false);
     // A seeding torrent has no place in the queue.
     assert.equal(await c.locator('.queue').isHidden(), true);
     await c.locator('button.expand').click();

@@ -496,3 +496,95 @@ async fn the_schedule_switches_the_alternative_mode_at_its_edges_only() {
     }
     server.stop().await;
 }
+
+/// The verified pieces of `hash`, as booleans.
+async fn pieces_of(server: &TestServer, hash: &str) -> Option<Vec<bool>> {
+    use base64::Engine as _;
+    let (status, p) = server
+        .get_json(&format!("/api/v1/torrents/{hash}/pieces"))
+        .await;
+    if status != 200 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(p["have"].as_str().unwrap())
+        .unwrap();
+    let count = p["count"].as_u64().unwrap() as usize;
+    Some(
+        (0..count)
+            .map(|i| bytes[i / 8] & (0x80 >> (i % 8)) != 0)
+            .collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sequential_torrent_gets_its_pieces_in_order() {
+    let dirs = Dirs::new();
+    let size = 8 * 1024 * 1024 + 13;
+    let ordered = make_payload(&dirs.data, "ordered.bin", &[("", size)]).await;
+    let usual = make_payload(&dirs.data, "usual.bin", &[("", size + 2)]).await;
+    let mib = Some(1024 * 1024);
+    let ordered_seed = Seeder::start(&ordered, "127.0.0.43", mib, &[]).await;
+    let usual_seed = Seeder::start(&usual, "127.0.0.44", mib, &[]).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": ordered_seed.magnet(&ordered), "sequential": true }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["sequential"], true);
+    let (status, _) = server.add_magnet(&usual_seed.magnet(&usual)).await;
+    assert_eq!(status, 201);
+
+    // While they download, the sequential torrent's verified pieces are a prefix,
+    // apart from the few pieces in flight just after it.
+    let mut usual_last_early = false;
+    let mut snapshots = 0;
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline, "never complete");
+        if let Some(have) = pieces_of(&server, &ordered.info_hash).await {
+            let count = have.len();
+            let prefix = have.iter().take_while(|h| **h).count();
+            if prefix == count {
+                break;
+            }
+            let beyond: Vec<usize> = (prefix..count).filter(|&i| have[i]).collect();
+            assert!(
+                beyond.iter().all(|&i| i < prefix + 6),
+                "pieces {beyond:?} verified before piece {prefix} of {count}"
+            );
+            snapshots += 1;
+        }
+        if let Some(have) = pieces_of(&server, &usual.info_hash).await {
+            let prefix = have.iter().take_while(|h| **h).count();
+            usual_last_early |= have[have.len() - 1] && prefix + 6 < have.len();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        snapshots >= 10,
+        "only {snapshots} looks while it downloaded"
+    );
+    // Without `sequential`, librqbit takes each file's last piece second: the check
+    // above is not one that any download passes.
+    assert!(
+        usual_last_early,
+        "the usual order fetched the last piece early"
+    );
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", usual.info_hash),
+            json!({ "sequential": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["sequential"], true);
+    let (status, _) = server
+        .get_json("/api/v1/torrents/0000000000000000000000000000000000000000/pieces")
+        .await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}

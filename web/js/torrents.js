@@ -133,11 +133,16 @@ function createCard(hash) {
     type: 'checkbox', class: 'force',
     onchange: () => patchTorrent(card, { forceStart: card.force.checked }),
   });
+  card.sequential = h('input', {
+    type: 'checkbox', class: 'sequential',
+    onchange: () => patchTorrent(card, { sequential: card.sequential.checked }),
+  });
   card.counters = h('p', { class: 'counters hint' });
   card.details = h('div', { class: 'details', hidden: true },
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
     card.counters,
     h('label', { class: 'check' }, card.force, ' Force start (ignore the queue and seeding limits)'),
+    h('label', { class: 'check' }, card.sequential, ' Download in order (for previews while it downloads)'),
     queueButtons(card),
     limitsForm(card),
     h('p', { class: 'torrent-links' }, card.playlist),
@@ -164,6 +169,7 @@ function renderOptions(card, t) {
   setText(card.counters, `Downloaded ${bytes(t.downloaded)} · uploaded ${bytes(t.uploaded)} · ratio ${t.ratio.toFixed(2)}`
     + ` · seeding ${duration(t.seedingTime)} · active ${duration(t.activeTime)}`);
   if (document.activeElement !== card.force) card.force.checked = t.forceStart;
+  if (document.activeElement !== card.sequential) card.sequential.checked = t.sequential;
   card.queue.hidden = t.queuePosition === null || t.queuePosition === undefined;
   if (!card.limitsDirty) {
     for (const name of ['seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit']) {

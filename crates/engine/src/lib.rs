@@ -36,4 +36,4 @@ pub use magnet::Magnet;
 pub use queue::{QueueLimits, QueueMove, SlowRule};
 pub use seeding::{SeedLimitAction, SeedLimits, TorrentSeedLimits};
 pub use store::{remove_stale_temp_files, write_atomically};
-pub use types::{Torrent, TorrentFile, TorrentState};
+pub use types::{Pieces, Torrent, TorrentFile, TorrentState};

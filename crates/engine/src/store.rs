@@ -54,6 +54,9 @@ pub(crate) struct TorrentRecord {
     /// Its place in the queue: smaller runs first.
     #[serde(default)]
     pub queue_order: u64,
+    /// Download the pieces in order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sequential: bool,
     /// The torrent's folder relative to the download folder ("" for the folder
     /// itself). `None` until the metadata is known, and in records written before
     /// it was kept (those keep the folder they had, see `Layout::Legacy`).
@@ -356,6 +359,7 @@ mod tests {
                 seed_limit_reached: true,
                 force_start: false,
                 queue_order: 3,
+                sequential: true,
                 folder: Some("x".into()),
             },
         );

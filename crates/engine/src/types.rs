@@ -23,6 +23,17 @@ pub enum TorrentState {
     Queued,
 }
 
+/// The pieces a torrent holds ([`crate::Engine::pieces`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pieces {
+    /// Bytes per piece (the last one may be shorter).
+    pub piece_length: u32,
+    /// Pieces in the torrent.
+    pub count: u32,
+    /// One bit per piece, set when verified; the high bit of the first byte is piece 0.
+    pub have: Vec<u8>,
+}
+
 /// One file of a torrent.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -81,6 +92,8 @@ pub struct Torrent {
     pub force_start: bool,
     /// 1-based place among the queued or running incomplete torrents; null for others.
     pub queue_position: Option<u32>,
+    /// Downloads its pieces in order.
+    pub sequential: bool,
     /// Download rate in bytes per second.
     pub download_rate: u64,
     /// Upload rate in bytes per second.

@@ -38,6 +38,8 @@ pub struct AddTorrentJson {
     pub seed_idle_limit: Option<i64>,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: Option<bool>,
+    /// Download the pieces in order.
+    pub sequential: Option<bool>,
 }
 
 /// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent
@@ -58,6 +60,8 @@ pub struct AddTorrentQuery {
     pub seed_idle_limit: Option<i64>,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: Option<bool>,
+    /// Download the pieces in order.
+    pub sequential: Option<bool>,
 }
 
 impl AddTorrentQuery {
@@ -71,6 +75,7 @@ impl AddTorrentQuery {
                 idle_minutes: self.seed_idle_limit,
             },
             self.force_start,
+            self.sequential,
         )
     }
 }
@@ -81,6 +86,7 @@ fn add_options(
     files: Option<Vec<usize>>,
     seed_limits: TorrentSeedLimits,
     force_start: Option<bool>,
+    sequential: Option<bool>,
 ) -> ApiResult<AddOptions> {
     seed_limits.check().map_err(ApiError::BadRequest)?;
     Ok(AddOptions {
@@ -88,6 +94,7 @@ fn add_options(
         files,
         seed_limits,
         force_start: force_start.unwrap_or(false),
+        sequential: sequential.unwrap_or(false),
     })
 }
 
@@ -110,6 +117,8 @@ pub struct TorrentPatchJson {
     pub seed_idle_limit: Option<Option<i64>>,
     /// Run regardless of seeding limits (and of the queue); true also starts it.
     pub force_start: Option<bool>,
+    /// Download the pieces in order.
+    pub sequential: Option<bool>,
 }
 
 /// Body of `PUT /api/v1/torrents/{infoHash}/files`.
@@ -215,6 +224,7 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                     idle_minutes: json.seed_idle_limit,
                 },
                 json.force_start,
+                json.sequential,
             )?;
             (source, options)
         }
@@ -252,8 +262,8 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOp
                 let text = field.text().await.map_err(bad)?;
                 let text = match (name.as_str(), text.trim()) {
                     // A checkbox: on/off, or a value left empty.
-                    ("paused" | "forceStart", "on" | "1") => "true",
-                    ("paused" | "forceStart", "off" | "0" | "") => "false",
+                    ("paused" | "forceStart" | "sequential", "on" | "1") => "true",
+                    ("paused" | "forceStart" | "sequential", "off" | "0" | "") => "false",
                     (_, text) => text,
                 };
                 fields.push((name, text.to_owned()));
@@ -286,8 +296,40 @@ pub async fn update_torrent(
         seed_time_limit: json.seed_time_limit,
         seed_idle_limit: json.seed_idle_limit,
         force_start: json.force_start,
+        sequential: json.sequential,
     };
     Ok(Json(state.engine.update_torrent(&hash, update).await?))
+}
+
+/// Answer of `GET /api/v1/torrents/{infoHash}/pieces`.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PiecesView {
+    /// Bytes per piece (the last one may be shorter).
+    pub piece_length: u32,
+    /// Pieces in the torrent.
+    pub count: u32,
+    /// Base64 of a bitfield with one bit per piece, set when verified; the high bit of
+    /// the first byte is piece 0 (BitTorrent's order).
+    pub have: String,
+}
+
+/// Which pieces the torrent holds (for a pieces bar).
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/pieces", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, body = PiecesView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The metadata is not known yet, or the data is being checked", body = ErrorBody)))]
+pub async fn pieces(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Json<PiecesView>> {
+    use base64::Engine as _;
+    let p = state.engine.pieces(&parse_hash(&info_hash)?)?;
+    Ok(Json(PiecesView {
+        piece_length: p.piece_length,
+        count: p.count,
+        have: base64::engine::general_purpose::STANDARD.encode(&p.have),
+    }))
 }
 
 /// Body of `POST /api/v1/torrents/{infoHash}/queue`.

@@ -209,6 +209,7 @@ routes! {
     POST "/api/v1/torrents/{info_hash}/start" => api::start_torrent,
     POST "/api/v1/torrents/{info_hash}/stop" => api::stop_torrent,
     POST "/api/v1/torrents/{info_hash}/queue" => api::move_in_queue,
+    GET "/api/v1/torrents/{info_hash}/pieces" => api::pieces,
     PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,
     GET "/api/v1/torrents/{info_hash}/files/{index}/stream" => files::stream,
     GET "/api/v1/torrents/{info_hash}/playlist.m3u" => files::playlist,

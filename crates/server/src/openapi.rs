@@ -42,6 +42,7 @@ use crate::{files, settings, sse, stats};
         api::select_files,
         api::update_torrent,
         api::move_in_queue,
+        api::pieces,
         api::delete_torrent,
         files::list_downloads,
         doc::download,
@@ -71,6 +72,7 @@ use crate::{files, settings, sse, stats};
         api::SelectFilesJson,
         api::TorrentPatchJson,
         api::QueueMoveJson,
+        api::PiecesView,
         cloud_torrent_engine::QueueMove,
         cloud_torrent_engine::SeedLimitAction,
         stats::StatsView,
@@ -157,6 +159,8 @@ pub(crate) struct AddTorrentForm {
     /// `true` or `false` (also `1`/`0`, `on`/`off`): run regardless of seeding limits.
     #[schema(rename = "forceStart")]
     force_start: Option<String>,
+    /// `true` or `false`: download the pieces in order.
+    sequential: Option<String>,
 }
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each

@@ -23,6 +23,7 @@ impl Engine {
             seed_limit_reached: false,
             force_start: options.force_start,
             queue_order: 0,
+            sequential: options.sequential,
             folder: None,
         }
     }
@@ -254,6 +255,7 @@ impl Engine {
             }
         };
         if !orphan {
+            self.steer_sequential().await;
             self.tick().await;
         }
         if orphan {
@@ -361,6 +363,7 @@ impl Engine {
                     entry.record = record;
                 }
                 // The queue decides at once whether it runs.
+                self.steer_sequential().await;
                 self.tick().await;
                 self.persist().await;
                 Ok(Added {

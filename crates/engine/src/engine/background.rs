@@ -196,6 +196,7 @@ impl Engine {
                 let elapsed = (instant - last).min(Duration::from_secs(5));
                 last = instant;
                 counters_changed |= engine.account_transfers(elapsed);
+                engine.steer_sequential().await;
                 let mut dirty = engine.tick().await;
                 dirty |= engine.inner.needs_save.swap(false, Ordering::Relaxed);
                 // Counters reach the disk every few seconds: a crash loses no more.

@@ -34,6 +34,8 @@ impl Engine {
         }
         // The queue may hold it back: then it is `queued`, and runs when a slot frees.
         self.apply_queue(&self.settings(), tokio::time::Instant::now());
+        // A sequential torrent's order stream is in place before it asks for pieces.
+        self.steer_sequential().await;
         let queued = self.lock().get(hash).is_some_and(|e| e.queued);
         if let Some(handle) = handle.filter(|_| !queued) {
             let finished_and_done = handle.stats().finished && !self.settings().seeding;
@@ -216,11 +218,15 @@ impl Engine {
                 Some(false) => record.force_start = false,
                 None => {}
             }
+            if let Some(sequential) = update.sequential {
+                record.sequential = sequential;
+            }
         }
         if update.force_start == Some(true) {
             // Starting also retries a failed torrent or a magnet's metadata.
             return self.start_torrent(hash).await;
         }
+        self.steer_sequential().await;
         self.tick().await;
         self.persist().await;
         self.get(hash)

@@ -35,6 +35,7 @@ mod background;
 mod cleanup;
 mod control;
 mod interface;
+mod sequential;
 mod settings;
 mod storage;
 mod stream;
@@ -68,6 +69,8 @@ pub struct AddOptions {
     pub seed_limits: crate::TorrentSeedLimits,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: bool,
+    /// Download the pieces in order.
+    pub sequential: bool,
 }
 
 /// A change to one torrent's options ([`Engine::update_torrent`]); `None` keeps a
@@ -82,6 +85,8 @@ pub struct TorrentUpdate {
     pub seed_idle_limit: Option<Option<i64>>,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: Option<bool>,
+    /// Download the pieces in order.
+    pub sequential: Option<bool>,
 }
 
 /// The result of [`Engine::add`].
@@ -130,6 +135,8 @@ struct Entry {
     queue_position: Option<u32>,
     /// Since when it has run below the queue's slow rates.
     slow_since: Option<tokio::time::Instant>,
+    /// For a sequential torrent: the stream that keeps its pieces in order.
+    order_stream: Option<sequential::OrderStream>,
 }
 
 impl Entry {
@@ -147,6 +154,7 @@ impl Entry {
             queued: false,
             queue_position: None,
             slow_since: None,
+            order_stream: None,
         }
     }
 }
@@ -417,8 +425,9 @@ impl Engine {
             // the same moment get the same id and the second add returns the
             // *first* torrent. We hand out unique ids instead.
             preferred_id: Some(self.inner.next_id.fetch_add(1, Ordering::Relaxed)),
-            // With the queue on, the ticker decides whether it may run.
-            paused: record.paused || self.settings().queue.enabled,
+            // With the queue on, the ticker decides whether it may run; a sequential
+            // torrent gets its order stream before it fetches anything.
+            paused: record.paused || self.settings().queue.enabled || record.sequential,
             only_files: record.selected.clone(),
             // Needed to resume or seed data already on disk.
             overwrite: true,

@@ -1,6 +1,7 @@
 //! The public view of torrents: state, progress, rates and files.
 
 use super::*;
+use crate::Pieces;
 
 impl Engine {
     /// All torrents, oldest first.
@@ -22,6 +23,28 @@ impl Engine {
             .get_mut(hash)
             .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
         Ok(self.view(hash, entry))
+    }
+
+    /// Which pieces the torrent holds, verified: a bitfield in BitTorrent's order
+    /// (the high bit of the first byte is piece 0).
+    pub fn pieces(&self, hash: &InfoHash) -> Result<Pieces> {
+        let handle = self
+            .entry_handle(hash)?
+            .ok_or(EngineError::MetadataPending)?;
+        let piece_length = handle
+            .with_metadata(|m| m.info.lengths().default_piece_length())
+            .map_err(|_| EngineError::MetadataPending)?;
+        let api = librqbit::Api::new(self.inner.session.clone(), None);
+        let (have, count) = api
+            .api_dump_haves(TorrentIdOrHash::Hash(id20(hash)))
+            .map_err(|_| {
+                EngineError::Conflict("the torrent is still checking its data; try again".into())
+            })?;
+        Ok(Pieces {
+            piece_length,
+            count,
+            have: have.as_raw_slice().to_vec(),
+        })
     }
 
     /// Finds a torrent by its info hash and one of its file paths (relative to the download folder).
@@ -71,6 +94,7 @@ impl Engine {
             seed_limit_reached: record.seed_limit_reached,
             force_start: record.force_start,
             queue_position: None,
+            sequential: record.sequential,
             download_rate: 0,
             upload_rate: 0,
             peers: 0,

@@ -229,11 +229,14 @@ describe('web UI', () => {
     await c.locator('.counters', { hasText: 'ratio' }).waitFor();
     await c.locator('input[name="seedRatioLimit"]').fill('-1');
     await c.locator('input[name="seedTimeLimit"]').fill('600');
+    await c.locator('.limits input[name="uploadLimit"]').fill('50');
     await c.locator('.limits button[type="submit"]').click();
-    await waitFor('the limits to be saved', 5000, async () => {
+    await waitFor('the limits to be saved', 10000, async () => {
       const t = await api(`api/v1/torrents/${movie.hash}`);
-      return t.seedRatioLimit === -1 && t.seedTimeLimit === 600 && t.seedIdleLimit === null;
+      return t.seedRatioLimit === -1 && t.seedTimeLimit === 600 && t.seedIdleLimit === null
+        && t.uploadLimit === 50 * 1024 && t.downloadLimit === 0;
     });
+    await c.locator('.badge', { hasText: 'Seeding' }).waitFor();
     await c.locator('input.force').check();
     await waitFor('the force start', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).forceStart === true);
     await c.locator('input.force').uncheck();

@@ -588,3 +588,64 @@ async fn a_sequential_torrent_gets_its_pieces_in_order() {
     assert_eq!(status, 404);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_torrent_limit_holds_it_alone_and_changes_while_it_runs() {
+    const KIB: f64 = 1024.0;
+    let dirs = Dirs::new();
+    let size = 24 * 1024 * 1024 + 11;
+    let slow = make_payload(&dirs.data, "held.bin", &[("", size)]).await;
+    let free = make_payload(&dirs.data, "free.bin", &[("", 16 * 1024 * 1024 + 5)]).await;
+    let slow_seed = Seeder::start(&slow, "127.0.0.45", None, &[]).await;
+    let free_seed = Seeder::start(&free, "127.0.0.46", None, &[]).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": slow_seed.magnet(&slow), "downloadLimit": 256 * 1024 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["downloadLimit"], 256 * 1024);
+    server.add_magnet(&free_seed.magnet(&free)).await;
+    wait_for("the held torrent to start", TIMEOUT, || async {
+        u64_of(&server.torrent(&slow.info_hash).await, "downloaded") > 0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rate = download_rate(&server, &slow.info_hash, Duration::from_secs(5)).await;
+    assert!(
+        (128.0 * KIB..=320.0 * KIB).contains(&rate),
+        "{:.0} KiB/s under its 256 KiB/s limit",
+        rate / KIB
+    );
+    // The other one is not held back.
+    server
+        .wait_state(&free.info_hash, "seeding", Duration::from_secs(30))
+        .await;
+
+    // Lifted while it runs: it speeds up within seconds, keeps what it has and
+    // fetches nothing twice.
+    let before = u64_of(&server.torrent(&slow.info_hash).await, "completed");
+    let (status, t) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{}", slow.info_hash),
+            json!({ "downloadLimit": 0, "uploadLimit": 64 * 1024 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        (&t["downloadLimit"], &t["uploadLimit"]),
+        (&json!(0), &json!(65536))
+    );
+    assert!(u64_of(&t, "completed") >= before, "{t:#}");
+    server
+        .wait_state(&slow.info_hash, "seeding", Duration::from_secs(30))
+        .await;
+    assert!(
+        slow_seed.uploaded() < size as u64 * 5 / 4,
+        "the seeder sent {} bytes for {size}: data was fetched again",
+        slow_seed.uploaded()
+    );
+    server.stop().await;
+}

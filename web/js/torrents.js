@@ -77,12 +77,18 @@ function limitsForm(card) {
         const text = card.limits.elements[name].value.trim();
         change[name] = text === '' ? null : Number(text);
       }
+      for (const name of ['downloadLimit', 'uploadLimit']) {
+        const text = card.limits.elements[name].value.trim();
+        change[name] = text === '' ? 0 : Math.round(Number(text) * 1024);
+      }
       card.limitsDirty = false;
       run(card.limitsSave, () => patchTorrent(card, change));
     },
     oninput: () => { card.limitsDirty = true; },
   },
-  h('p', { class: 'hint' }, 'Seeding limits of this torrent (empty: the global ones; -1: none)'),
+  h('p', { class: 'hint' }, 'Limits of this torrent (empty: only the global ones; -1: no seeding limit)'),
+  h('label', {}, 'Download KiB/s', h('input', { name: 'downloadLimit', type: 'number', min: '0', step: '1', placeholder: 'global' })),
+  h('label', {}, 'Upload KiB/s', h('input', { name: 'uploadLimit', type: 'number', min: '0', step: '1', placeholder: 'global' })),
   field('seedRatioLimit', 'Ratio', '0.01'),
   field('seedTimeLimit', 'Seeding minutes', '1'),
   field('seedIdleLimit', 'Idle minutes', '1'),
@@ -175,6 +181,10 @@ function renderOptions(card, t) {
     for (const name of ['seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit']) {
       const input = card.limits.elements[name];
       if (document.activeElement !== input) input.value = t[name] ?? '';
+    }
+    for (const name of ['downloadLimit', 'uploadLimit']) {
+      const input = card.limits.elements[name];
+      if (document.activeElement !== input) input.value = t[name] ? String(t[name] / 1024) : '';
     }
   }
 }

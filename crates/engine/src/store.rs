@@ -57,6 +57,12 @@ pub(crate) struct TorrentRecord {
     /// Download the pieces in order.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sequential: bool,
+    /// This torrent's own download limit, bytes per second (0: only the global one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub download_limit: u64,
+    /// This torrent's own upload limit, bytes per second (0: only the global one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub upload_limit: u64,
     /// The torrent's folder relative to the download folder ("" for the folder
     /// itself). `None` until the metadata is known, and in records written before
     /// it was kept (those keep the folder they had, see `Layout::Legacy`).
@@ -68,6 +74,10 @@ pub(crate) struct TorrentRecord {
 struct StateFile {
     version: u32,
     torrents: BTreeMap<InfoHash, TorrentRecord>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The state folder's layout.
@@ -360,6 +370,8 @@ mod tests {
                 force_start: false,
                 queue_order: 3,
                 sequential: true,
+                download_limit: 0,
+                upload_limit: 65536,
                 folder: Some("x".into()),
             },
         );

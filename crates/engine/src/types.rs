@@ -94,6 +94,10 @@ pub struct Torrent {
     pub queue_position: Option<u32>,
     /// Downloads its pieces in order.
     pub sequential: bool,
+    /// Its own download limit, bytes per second (0: only the global limit applies).
+    pub download_limit: u64,
+    /// Its own upload limit, bytes per second (0: only the global limit applies).
+    pub upload_limit: u64,
     /// Download rate in bytes per second.
     pub download_rate: u64,
     /// Upload rate in bytes per second.

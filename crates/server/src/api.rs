@@ -40,6 +40,10 @@ pub struct AddTorrentJson {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    pub download_limit: Option<u64>,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    pub upload_limit: Option<u64>,
 }
 
 /// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent
@@ -62,39 +66,54 @@ pub struct AddTorrentQuery {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    pub download_limit: Option<u64>,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    pub upload_limit: Option<u64>,
 }
 
 impl AddTorrentQuery {
     fn options(self) -> ApiResult<AddOptions> {
+        let files = self.files.as_deref().map(parse_file_list).transpose()?;
         add_options(
-            self.paused,
-            self.files.as_deref().map(parse_file_list).transpose()?,
-            TorrentSeedLimits {
-                ratio: self.seed_ratio_limit,
-                seeding_minutes: self.seed_time_limit,
-                idle_minutes: self.seed_idle_limit,
+            files,
+            TorrentOptions {
+                paused: self.paused,
+                seed_limits: TorrentSeedLimits {
+                    ratio: self.seed_ratio_limit,
+                    seeding_minutes: self.seed_time_limit,
+                    idle_minutes: self.seed_idle_limit,
+                },
+                force_start: self.force_start,
+                sequential: self.sequential,
+                download_limit: self.download_limit,
+                upload_limit: self.upload_limit,
             },
-            self.force_start,
-            self.sequential,
         )
     }
 }
 
-/// The options of an add, checked.
-fn add_options(
+/// The options of an add besides its files, as any form of the request gives them.
+struct TorrentOptions {
     paused: Option<bool>,
-    files: Option<Vec<usize>>,
     seed_limits: TorrentSeedLimits,
     force_start: Option<bool>,
     sequential: Option<bool>,
-) -> ApiResult<AddOptions> {
-    seed_limits.check().map_err(ApiError::BadRequest)?;
+    download_limit: Option<u64>,
+    upload_limit: Option<u64>,
+}
+
+/// The options of an add, checked.
+fn add_options(files: Option<Vec<usize>>, o: TorrentOptions) -> ApiResult<AddOptions> {
+    o.seed_limits.check().map_err(ApiError::BadRequest)?;
     Ok(AddOptions {
-        paused,
+        paused: o.paused,
         files,
-        seed_limits,
-        force_start: force_start.unwrap_or(false),
-        sequential: sequential.unwrap_or(false),
+        seed_limits: o.seed_limits,
+        force_start: o.force_start.unwrap_or(false),
+        sequential: o.sequential.unwrap_or(false),
+        download_limit: o.download_limit.unwrap_or(0),
+        upload_limit: o.upload_limit.unwrap_or(0),
     })
 }
 
@@ -119,6 +138,10 @@ pub struct TorrentPatchJson {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    pub download_limit: Option<u64>,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    pub upload_limit: Option<u64>,
 }
 
 /// Body of `PUT /api/v1/torrents/{infoHash}/files`.
@@ -216,15 +239,19 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                 }
             };
             let options = add_options(
-                json.paused,
                 json.files,
-                TorrentSeedLimits {
-                    ratio: json.seed_ratio_limit,
-                    seeding_minutes: json.seed_time_limit,
-                    idle_minutes: json.seed_idle_limit,
+                TorrentOptions {
+                    paused: json.paused,
+                    seed_limits: TorrentSeedLimits {
+                        ratio: json.seed_ratio_limit,
+                        seeding_minutes: json.seed_time_limit,
+                        idle_minutes: json.seed_idle_limit,
+                    },
+                    force_start: json.force_start,
+                    sequential: json.sequential,
+                    download_limit: json.download_limit,
+                    upload_limit: json.upload_limit,
                 },
-                json.force_start,
-                json.sequential,
             )?;
             (source, options)
         }
@@ -297,6 +324,8 @@ pub async fn update_torrent(
         seed_idle_limit: json.seed_idle_limit,
         force_start: json.force_start,
         sequential: json.sequential,
+        download_limit: json.download_limit,
+        upload_limit: json.upload_limit,
     };
     Ok(Json(state.engine.update_torrent(&hash, update).await?))
 }

@@ -161,6 +161,12 @@ pub(crate) struct AddTorrentForm {
     force_start: Option<String>,
     /// `true` or `false`: download the pieces in order.
     sequential: Option<String>,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    #[schema(rename = "downloadLimit")]
+    download_limit: Option<u64>,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    #[schema(rename = "uploadLimit")]
+    upload_limit: Option<u64>,
 }
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each

@@ -24,6 +24,8 @@ impl Engine {
             force_start: options.force_start,
             queue_order: 0,
             sequential: options.sequential,
+            download_limit: options.download_limit,
+            upload_limit: options.upload_limit,
             folder: None,
         }
     }

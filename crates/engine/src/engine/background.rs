@@ -415,7 +415,7 @@ impl Engine {
 }
 
 /// Overwrites `path` with `bytes` without replacing the file (see `save_resume_data`).
-fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

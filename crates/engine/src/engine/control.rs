@@ -191,6 +191,7 @@ impl Engine {
     /// Changes a torrent's own options (seeding limits, force start). A force start
     /// starts it and keeps it running past its seeding limits.
     pub async fn update_torrent(&self, hash: &InfoHash, update: TorrentUpdate) -> Result<Torrent> {
+        let mut readd = false;
         {
             let mut map = self.lock();
             let entry = map
@@ -221,6 +222,17 @@ impl Engine {
             if let Some(sequential) = update.sequential {
                 record.sequential = sequential;
             }
+            let limits = (
+                update.download_limit.unwrap_or(record.download_limit),
+                update.upload_limit.unwrap_or(record.upload_limit),
+            );
+            if limits != (record.download_limit, record.upload_limit) {
+                (record.download_limit, record.upload_limit) = limits;
+                readd = entry.handle.is_some();
+            }
+        }
+        if readd {
+            self.readd(hash).await?;
         }
         if update.force_start == Some(true) {
             // Starting also retries a failed torrent or a magnet's metadata.
@@ -230,6 +242,60 @@ impl Engine {
         self.tick().await;
         self.persist().await;
         self.get(hash)
+    }
+
+    /// Hands a torrent to librqbit again with the options of its record (librqbit
+    /// fixes a torrent's speed limits when it is added). What it holds is kept: its
+    /// verified pieces are written where librqbit's fast resume reads them, so it
+    /// checks a sample, not everything, and downloads nothing again.
+    async fn readd(&self, hash: &InfoHash) -> Result<()> {
+        // librqbit's counters of this run end with it.
+        self.account_transfers(Duration::ZERO);
+        let api = librqbit::Api::new(self.inner.session.clone(), None);
+        let haves = api
+            .api_dump_haves(TorrentIdOrHash::Hash(id20(hash)))
+            .map(|(bits, _)| bits.as_raw_slice().to_vec())
+            .ok();
+        let bytes = self
+            .inner
+            .store
+            .read_torrent(hash)
+            .ok_or_else(|| EngineError::Internal("the torrent's .torrent is missing".into()))?;
+        let Some(record) = self.record(hash) else {
+            return Err(EngineError::NotFound(hash.to_hex()));
+        };
+        if let Some(entry) = self.lock().get_mut(hash) {
+            entry.handle = None;
+            entry.order_stream = None;
+            entry.seen = Default::default();
+        }
+        self.inner
+            .session
+            .delete(TorrentIdOrHash::Hash(id20(hash)), false)
+            .await
+            .map_err(|e| EngineError::internal("cannot change the torrent", format!("{e:#}")))?;
+        if let Some(haves) = haves {
+            let path = self.inner.store.librqbit_dir().join(format!("{hash}.bitv"));
+            let write =
+                tokio::task::spawn_blocking(move || background::write_in_place(&path, &haves));
+            if !matches!(write.await, Ok(Ok(()))) {
+                warn!(%hash, "cannot keep the resume data: the torrent checks its data again");
+            }
+        }
+        let result = self
+            .add_to_session(hash, AddTorrent::from_bytes(Bytes::from(bytes)), &record)
+            .await;
+        let mut map = self.lock();
+        if let Some(entry) = map.get_mut(hash) {
+            match result {
+                Ok(handle) => {
+                    entry.handle = Some(handle);
+                    entry.resume_saved = 0;
+                }
+                Err(e) => entry.error = Some(e.to_string()),
+            }
+        }
+        Ok(())
     }
 
     /// Removes a torrent, and its files when `delete_files`.

@@ -71,6 +71,10 @@ pub struct AddOptions {
     pub force_start: bool,
     /// Download the pieces in order.
     pub sequential: bool,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    pub download_limit: u64,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    pub upload_limit: u64,
 }
 
 /// A change to one torrent's options ([`Engine::update_torrent`]); `None` keeps a
@@ -87,6 +91,10 @@ pub struct TorrentUpdate {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// This torrent's download limit, bytes per second (0: only the global one).
+    pub download_limit: Option<u64>,
+    /// This torrent's upload limit, bytes per second (0: only the global one).
+    pub upload_limit: Option<u64>,
 }
 
 /// The result of [`Engine::add`].
@@ -433,6 +441,11 @@ impl Engine {
             overwrite: true,
             initial_peers: (!record.peers.is_empty()).then(|| record.peers.clone()),
             trackers: (!record.trackers.is_empty()).then(|| record.trackers.clone()),
+            // librqbit fixes a torrent's limits when it is added (see `readd`).
+            ratelimits: librqbit::limits::LimitsConfig {
+                download_bps: settings::engine_limit(record.download_limit),
+                upload_bps: settings::engine_limit(record.upload_limit),
+            },
             ..Default::default()
         };
         let response = self

@@ -95,6 +95,8 @@ impl Engine {
             force_start: record.force_start,
             queue_position: None,
             sequential: record.sequential,
+            download_limit: record.download_limit,
+            upload_limit: record.upload_limit,
             download_rate: 0,
             upload_rate: 0,
             peers: 0,

@@ -295,14 +295,17 @@ async fn remove_actions_remove_the_torrent_with_or_without_its_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_seeding_limits_are_refused_with_the_field_named() {
+async fn bad_torrent_options_are_refused_with_the_field_named() {
     let dirs = Dirs::new();
     let data = seeding_torrent(&dirs, "bad.bin", 10_007).await;
     let server = TestServer::start(test_settings(&dirs)).await;
     for (query, field) in [
-        ("?seedRatioLimit=-2", "seedRatioLimit"),
-        ("?seedTimeLimit=-3", "seedTimeLimit"),
+        ("?seedRatioLimit=x", "seedRatioLimit"),
+        ("?seedRatioLimit=inf", "seedRatioLimit"),
+        ("?seedTimeLimit=1.5", "seedTimeLimit"),
         ("?seedIdleLimit=x", "seedIdleLimit"),
+        ("?downloadLimit=4294967296", "downloadLimit"),
+        ("?sequential=maybe", "sequential"),
     ] {
         let (status, body) = server.add_torrent_file(&data.torrent, query).await;
         assert_eq!(status, 400, "{query}: {body}");
@@ -311,13 +314,22 @@ async fn bad_seeding_limits_are_refused_with_the_field_named() {
             "{query}: {body}"
         );
     }
-    let (status, t) = server.add_torrent_file(&data.torrent, "?paused=true").await;
+    // Any negative limit is "no limit", kept as -1.
+    let (status, t) = server
+        .add_torrent_file(
+            &data.torrent,
+            "?paused=true&seedTimeLimit=-5&seedRatioLimit=-0.5",
+        )
+        .await;
     assert_eq!(status, 201, "{t}");
+    assert_eq!(
+        (&t["seedTimeLimit"], &t["seedRatioLimit"]),
+        (&json!(-1), &json!(-1.0))
+    );
     let path = format!("/api/v1/torrents/{}", data.info_hash);
     for (body, field) in [
-        (json!({ "seedRatioLimit": -0.5 }), "seedRatioLimit"),
-        (json!({ "seedIdleLimit": -7 }), "seedIdleLimit"),
         (json!({ "seedTimeLimit": "soon" }), "seedTimeLimit"),
+        (json!({ "uploadLimit": 4_294_967_296u64 }), "uploadLimit"),
         (json!({ "sequel": true }), "sequel"),
     ] {
         let (status, answer) = server.patch_json(&path, body.clone()).await;
@@ -327,9 +339,14 @@ async fn bad_seeding_limits_are_refused_with_the_field_named() {
             "{body}: {answer}"
         );
     }
+    let (status, t) = server
+        .patch_json(&path, json!({ "seedIdleLimit": -7 }))
+        .await;
+    assert_eq!((status, &t["seedIdleLimit"]), (200, &json!(-1)), "{t}");
     for (body, field) in [
         (json!({ "seedRatioLimit": -1 }), "seedRatioLimit"),
         (json!({ "seedLimitAction": "delete" }), "seedLimitAction"),
+        (json!({ "maxActiveDownloads": -2 }), "maxActiveDownloads"),
     ] {
         let (status, answer) = server.patch_json("/api/v1/config", body.clone()).await;
         assert_eq!(status, 400, "{body}: {answer}");

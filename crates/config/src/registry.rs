@@ -183,6 +183,16 @@ macro_rules! settings {
                 None
             }
 
+            /// Whether `key` may be `null` (unset).
+            pub fn nullable(key: &str) -> bool {
+                $(
+                    if $setting.key == key {
+                        return <$ty as SettingValue>::NULLABLE;
+                    }
+                )*
+                false
+            }
+
             /// The JSON type of `key` (`boolean`, `integer`, `number`, `string`, `array`).
             pub fn json_type(key: &str) -> Option<&'static str> {
                 $(

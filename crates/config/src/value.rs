@@ -10,6 +10,8 @@ use serde_json::Value;
 pub trait SettingValue: Sized + Clone + PartialEq {
     /// The JSON type, as the README table and the OpenAPI document name it.
     const JSON_TYPE: &'static str;
+    /// Whether `null` is a value (unset).
+    const NULLABLE: bool = false;
     /// Reads the text of a flag or environment variable.
     fn from_text(text: &str) -> Result<Self, String>;
     /// Reads a value of the config file or of the API.
@@ -188,6 +190,7 @@ impl SettingValue for Vec<String> {
 /// An optional setting: empty text (or an empty string in the file) means unset.
 impl<T: SettingValue> SettingValue for Option<T> {
     const JSON_TYPE: &'static str = T::JSON_TYPE;
+    const NULLABLE: bool = true;
     fn from_text(text: &str) -> Result<Self, String> {
         if text.is_empty() {
             return Ok(None);

@@ -27,7 +27,7 @@ mod types;
 pub use config::EngineConfig;
 pub use engine::{
     AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, MIN_ENGINE_LIMIT,
-    OpenFile, SpeedLimits, TorrentUpdate,
+    OpenFile, SpeedLimits, TorrentUpdate, check_speed_limit,
 };
 pub use error::{EngineError, Result};
 pub use fetch::MAX_TORRENT_BYTES;

@@ -72,28 +72,24 @@ impl TorrentSeedLimits {
         *self == TorrentSeedLimits::default()
     }
 
-    /// Checks the values: a ratio of 0 or more, minutes from 0 up, or -1.
+    /// These limits with every negative value (no limit) written as -1.
+    pub fn normalized(self) -> TorrentSeedLimits {
+        let minutes = |m: Option<i64>| m.map(|m| m.max(-1));
+        TorrentSeedLimits {
+            ratio: self.ratio.map(|r| if r < 0.0 { -1.0 } else { r }),
+            seeding_minutes: minutes(self.seeding_minutes),
+            idle_minutes: minutes(self.idle_minutes),
+        }
+    }
+
+    /// Checks the values: a finite ratio (JSON has no other, but a query string may).
     pub fn check(&self) -> Result<(), String> {
-        if let Some(r) = self.ratio
-            && !(r == -1.0 || (r.is_finite() && r >= 0.0))
-        {
-            return Err(format!(
+        match self.ratio {
+            Some(r) if !r.is_finite() => Err(format!(
                 "seedRatioLimit {r}: use a ratio of 0 or more, -1 for no limit, or null for the global limit"
-            ));
+            )),
+            _ => Ok(()),
         }
-        for (key, minutes) in [
-            ("seedTimeLimit", self.seeding_minutes),
-            ("seedIdleLimit", self.idle_minutes),
-        ] {
-            if let Some(m) = minutes
-                && m < -1
-            {
-                return Err(format!(
-                    "{key} {m}: use minutes from 0 up, -1 for no limit, or null for the global limit"
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// The limits that apply: these over `global`.
@@ -101,7 +97,7 @@ impl TorrentSeedLimits {
         let minutes = |own: Option<i64>, global: Option<Duration>| match own {
             None => global,
             Some(m) if m < 0 => None,
-            Some(m) => Some(Duration::from_secs(m.unsigned_abs() * 60)),
+            Some(m) => Some(Duration::from_secs(m.unsigned_abs().saturating_mul(60))),
         };
         SeedLimits {
             ratio: match self.ratio {
@@ -269,48 +265,34 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_are_refused_with_their_key() {
-        for (bad, key) in [
-            (
-                TorrentSeedLimits {
-                    ratio: Some(-0.5),
-                    ..Default::default()
-                },
-                "seedRatioLimit",
-            ),
-            (
-                TorrentSeedLimits {
-                    ratio: Some(f64::NAN),
-                    ..Default::default()
-                },
-                "seedRatioLimit",
-            ),
-            (
-                TorrentSeedLimits {
-                    seeding_minutes: Some(-2),
-                    ..Default::default()
-                },
-                "seedTimeLimit",
-            ),
-            (
-                TorrentSeedLimits {
-                    idle_minutes: Some(-5),
-                    ..Default::default()
-                },
-                "seedIdleLimit",
-            ),
-        ] {
-            let err = bad.check().unwrap_err();
-            assert!(err.starts_with(key), "{err}");
+    fn any_negative_value_is_no_limit_and_a_ratio_must_be_finite() {
+        let n = TorrentSeedLimits {
+            ratio: Some(-0.5),
+            seeding_minutes: Some(-431),
+            idle_minutes: Some(i64::MIN),
         }
-        assert!(
+        .normalized();
+        assert_eq!(
+            n,
             TorrentSeedLimits {
                 ratio: Some(-1.0),
-                seeding_minutes: Some(0),
-                idle_minutes: Some(-1)
+                seeding_minutes: Some(-1),
+                idle_minutes: Some(-1),
             }
-            .check()
-            .is_ok()
         );
+        let err = TorrentSeedLimits {
+            ratio: Some(f64::NAN),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.starts_with("seedRatioLimit"), "{err}");
+        // A huge number of minutes does not overflow.
+        let huge = TorrentSeedLimits {
+            seeding_minutes: Some(i64::MAX),
+            ..Default::default()
+        }
+        .over(&SeedLimits::default());
+        assert!(huge.seeding_time.is_some());
     }
 }

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{
     AddOptions, AddSource, InfoHash, QueueMove, Torrent, TorrentSeedLimits, TorrentUpdate,
+    check_speed_limit,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -33,16 +34,22 @@ pub struct AddTorrentJson {
     /// This torrent's share ratio limit (-1: none; absent: the global `seedRatioLimit`).
     pub seed_ratio_limit: Option<f64>,
     /// This torrent's seeding time limit in minutes (-1: none; absent: the global one).
+    #[serde(default, deserialize_with = "extract::whole_i64")]
     pub seed_time_limit: Option<i64>,
     /// This torrent's idle seeding limit in minutes (-1: none; absent: the global one).
+    #[serde(default, deserialize_with = "extract::whole_i64")]
     pub seed_idle_limit: Option<i64>,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
+    #[schema(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub download_limit: Option<u64>,
     /// This torrent's upload limit, bytes per second (0: only the global one).
+    #[schema(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
 }
 
@@ -59,16 +66,22 @@ pub struct AddTorrentQuery {
     /// This torrent's share ratio limit (-1: none; absent: the global `seedRatioLimit`).
     pub seed_ratio_limit: Option<f64>,
     /// This torrent's seeding time limit in minutes (-1: none; absent: the global one).
+    #[serde(default, deserialize_with = "extract::whole_i64")]
     pub seed_time_limit: Option<i64>,
     /// This torrent's idle seeding limit in minutes (-1: none; absent: the global one).
+    #[serde(default, deserialize_with = "extract::whole_i64")]
     pub seed_idle_limit: Option<i64>,
     /// Run regardless of seeding limits (and of the queue).
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
+    #[param(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub download_limit: Option<u64>,
     /// This torrent's upload limit, bytes per second (0: only the global one).
+    #[param(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
 }
 
@@ -106,6 +119,8 @@ struct TorrentOptions {
 /// The options of an add, checked.
 fn add_options(files: Option<Vec<usize>>, o: TorrentOptions) -> ApiResult<AddOptions> {
     o.seed_limits.check().map_err(ApiError::BadRequest)?;
+    check_speed_limit("downloadLimit", o.download_limit)?;
+    check_speed_limit("uploadLimit", o.upload_limit)?;
     Ok(AddOptions {
         paused: o.paused,
         files,
@@ -127,11 +142,11 @@ pub struct TorrentPatchJson {
     #[schema(value_type = Option<f64>)]
     pub seed_ratio_limit: Option<Option<f64>>,
     /// Seeding time limit in minutes (-1: none; null: the global `seedTimeLimit`).
-    #[serde(default, deserialize_with = "extract::present")]
+    #[serde(default, deserialize_with = "extract::present_whole_i64")]
     #[schema(value_type = Option<i64>)]
     pub seed_time_limit: Option<Option<i64>>,
     /// Idle seeding limit in minutes (-1: none; null: the global `seedIdleLimit`).
-    #[serde(default, deserialize_with = "extract::present")]
+    #[serde(default, deserialize_with = "extract::present_whole_i64")]
     #[schema(value_type = Option<i64>)]
     pub seed_idle_limit: Option<Option<i64>>,
     /// Run regardless of seeding limits (and of the queue); true also starts it.
@@ -139,8 +154,12 @@ pub struct TorrentPatchJson {
     /// Download the pieces in order.
     pub sequential: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
+    #[schema(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub download_limit: Option<u64>,
     /// This torrent's upload limit, bytes per second (0: only the global one).
+    #[schema(maximum = 4294967295_f64)]
+    #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
 }
 

@@ -152,6 +152,73 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Reads an optional whole number that fits an `i64`, written as an integer, as a
+/// number with no fraction (`3.0`: JSON Schema allows it), or as text (a query
+/// string or form field).
+struct WholeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WholeVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a whole number")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Some(n))
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        i64::try_from(n)
+            .map(Some)
+            .map_err(|_| E::custom(format!("{n} is out of range")))
+    }
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        // Integers in range come as i64 or u64: a float at ±2^63 was an integer out of
+        // range (JSON without arbitrary precision rounds it there).
+        if !n.is_finite() || n.fract() != 0.0 || n >= i64::MAX as f64 || n <= i64::MIN as f64 {
+            return Err(E::custom(format!("{n} is not a whole number in range")));
+        }
+        Ok(Some(n as i64))
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        match text.trim().parse::<i64>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => match text.trim().parse::<f64>() {
+                Ok(n) => self.visit_f64(n),
+                Err(_) => Err(E::custom(format!("{text:?} is not a whole number"))),
+            },
+        }
+    }
+}
+
+/// For an `Option<i64>` field: a whole number (see [`WholeVisitor`]).
+pub fn whole_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(WholeVisitor)
+}
+
+/// For an `Option<Option<i64>>` field read with [`present`]'s rule: a whole number,
+/// also written as `3.0`.
+pub fn present_whole_i64<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    whole_i64(d).map(Some)
+}
+
+/// For an `Option<u64>` field: a whole number from 0, also written as `3.0`.
+pub fn whole_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    whole_i64(d)?
+        .map(|n| u64::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is below 0"))))
+        .transpose()
+}
+
 impl<T: DeserializeOwned> Query<T> {
     /// Reads `T` from the query of `uri`.
     pub fn from_uri(uri: &Uri) -> ApiResult<Self> {
@@ -325,5 +392,35 @@ mod tests {
             .expect_err("refused");
         assert_eq!(e.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(e.to_string(), "the request body is larger than 1 KiB");
+    }
+
+    #[test]
+    fn whole_numbers_are_read_exactly_from_json_and_text() {
+        #[derive(serde::Deserialize, Debug)]
+        struct W {
+            #[serde(default, deserialize_with = "super::whole_i64")]
+            n: Option<i64>,
+        }
+        let json = |text: &str| serde_json::from_str::<W>(text).map(|w| w.n);
+        assert_eq!(json(r#"{"n": 3}"#).unwrap(), Some(3));
+        assert_eq!(json(r#"{"n": -3.0}"#).unwrap(), Some(-3));
+        assert_eq!(json(r#"{"n": null}"#).unwrap(), None);
+        assert_eq!(json("{}").unwrap(), None);
+        assert_eq!(
+            json(r#"{"n": -9223372036854775808}"#).unwrap(),
+            Some(i64::MIN)
+        );
+        for bad in [
+            r#"{"n": 3.5}"#,
+            r#"{"n": 9223372036854775808}"#,
+            r#"{"n": -9223372036854775809}"#,
+            r#"{"n": "x"}"#,
+        ] {
+            assert!(json(bad).is_err(), "{bad}");
+        }
+        let text = |q: &str| serde_urlencoded::from_str::<W>(q).map(|w| w.n);
+        assert_eq!(text("n=5").unwrap(), Some(5));
+        assert_eq!(text("n=-1").unwrap(), Some(-1));
+        assert!(text("n=1.5").is_err() && text("n=x").is_err());
     }
 }

@@ -19,7 +19,7 @@ use cloud_torrent_engine::Engine;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -47,6 +47,10 @@ fn setting_schema(s: &Setting) -> ObjectBuilder {
         Api::Live => "Applies at once.",
         Api::Restart => "Applies after a restart.",
         _ => "Read-only here.",
+    };
+    let kind = match ConfigValues::nullable(s.key) {
+        true => SchemaType::from_iter([kind, Type::Null]),
+        false => SchemaType::Type(kind),
     };
     ObjectBuilder::new()
         .schema_type(kind)

@@ -19,7 +19,7 @@ impl Engine {
             added_at: now(),
             completed_at: None,
             counters: Default::default(),
-            seed_limits: options.seed_limits,
+            seed_limits: options.seed_limits.normalized(),
             seed_limit_reached: false,
             force_start: options.force_start,
             queue_order: 0,

@@ -208,8 +208,14 @@ impl Engine {
                 limits.idle_minutes = minutes;
             }
             limits.check().map_err(EngineError::InvalidValue)?;
+            for (key, limit) in [
+                ("downloadLimit", update.download_limit),
+                ("uploadLimit", update.upload_limit),
+            ] {
+                check_speed_limit(key, limit)?;
+            }
             let record = &mut entry.record;
-            record.seed_limits = limits;
+            record.seed_limits = limits.normalized();
             match update.force_start {
                 Some(true) => {
                     record.force_start = true;
@@ -353,5 +359,16 @@ impl Engine {
         self.inner.session.stop().await;
         self.save_resume_data(false).await;
         info!("engine stopped");
+    }
+}
+
+/// A torrent's speed limit fits librqbit's limiter (32 bits of bytes per second).
+pub fn check_speed_limit(key: &str, limit: Option<u64>) -> Result<()> {
+    match limit {
+        Some(n) if n > u64::from(u32::MAX) => Err(EngineError::InvalidValue(format!(
+            "{key} {n}: use bytes per second up to {}, or 0 for none",
+            u32::MAX
+        ))),
+        _ => Ok(()),
     }
 }

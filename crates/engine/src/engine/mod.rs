@@ -41,6 +41,7 @@ mod storage;
 mod stream;
 
 use add::Layout;
+pub use control::check_speed_limit;
 pub use settings::{LiveSettings, MIN_ENGINE_LIMIT, SpeedLimits};
 pub use stream::{FileReader, OpenFile};
 mod view;

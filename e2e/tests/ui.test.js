@@ -245,6 +245,10 @@ describe('web UI', () => {
     await waitFor('sequential to be on', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).sequential === true);
     await c.locator('input.sequential').uncheck();
     await waitFor('sequential to be off', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).sequential === false);
+    await c.locator('input.edges').check();
+    await waitFor('first and last pieces first', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).firstLastPiecesFirst === true);
+    await c.locator('input.edges').uncheck();
+    await waitFor('first and last pieces first to be off', 5000, async () => (await api(`api/v1/torrents/${movie.hash}`)).firstLastPiecesFirst === false);
     // A seeding torrent has no place in the queue.
     assert.equal(await c.locator('.queue').isHidden(), true);
     await c.locator('button.expand').click();

@@ -666,3 +666,74 @@ async fn a_torrent_limit_holds_it_alone_and_changes_while_it_runs() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn first_and_last_pieces_of_each_file_come_first() {
+    let dirs = Dirs::new();
+    let size = 2 * 1024 * 1024 + 100_000;
+    let data = make_payload(
+        &dirs.data,
+        "clips",
+        &[
+            ("one.mkv", size),
+            ("two.mkv", size + 1),
+            ("three.mkv", size + 2),
+        ],
+    )
+    .await;
+    let seeder = Seeder::start(&data, "127.0.0.47", Some(1024 * 1024), &[]).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({ "magnet": seeder.magnet(&data), "firstLastPiecesFirst": true }),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["firstLastPiecesFirst"], true);
+    let t = server
+        .wait_torrent(&data.info_hash, "the metadata", TIMEOUT, |t| {
+            !t["files"].as_array().unwrap().is_empty()
+        })
+        .await;
+    // Each file's first and last piece, from the sizes in torrent order.
+    let piece = 256 * 1024u64;
+    let mut offset = 0u64;
+    let mut edges = Vec::new();
+    for f in t["files"].as_array().unwrap() {
+        let len = f["size"].as_u64().unwrap();
+        edges.push((
+            f["path"].as_str().unwrap().to_owned(),
+            offset / piece,
+            (offset + len - 1) / piece,
+        ));
+        offset += len;
+    }
+    // The last file in torrent order: librqbit's own order would take it last.
+    let (last_name, first, last) = edges[edges.len() - 1].clone();
+    let (first_name, first_start, first_end) = edges[0].clone();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edges never came"
+        );
+        if let Some(have) = pieces_of(&server, &data.info_hash).await
+            && have[first as usize]
+            && have[last as usize]
+        {
+            let held = (first_start..=first_end)
+                .filter(|&p| have[p as usize])
+                .count();
+            let pieces = (first_end - first_start + 1) as usize;
+            assert!(
+                held < pieces,
+                "{first_name} was complete ({held} of {pieces} pieces) before {last_name}'s edges"
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    server.stop().await;
+}

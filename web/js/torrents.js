@@ -143,12 +143,17 @@ function createCard(hash) {
     type: 'checkbox', class: 'sequential',
     onchange: () => patchTorrent(card, { sequential: card.sequential.checked }),
   });
+  card.edges = h('input', {
+    type: 'checkbox', class: 'edges',
+    onchange: () => patchTorrent(card, { firstLastPiecesFirst: card.edges.checked }),
+  });
   card.counters = h('p', { class: 'counters hint' });
   card.details = h('div', { class: 'details', hidden: true },
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
     card.counters,
     h('label', { class: 'check' }, card.force, ' Force start (ignore the queue and seeding limits)'),
     h('label', { class: 'check' }, card.sequential, ' Download in order (for previews while it downloads)'),
+    h('label', { class: 'check' }, card.edges, ' First and last pieces of each file first'),
     queueButtons(card),
     limitsForm(card),
     h('p', { class: 'torrent-links' }, card.playlist),
@@ -176,6 +181,7 @@ function renderOptions(card, t) {
     + ` · seeding ${duration(t.seedingTime)} · active ${duration(t.activeTime)}`);
   if (document.activeElement !== card.force) card.force.checked = t.forceStart;
   if (document.activeElement !== card.sequential) card.sequential.checked = t.sequential;
+  if (document.activeElement !== card.edges) card.edges.checked = t.firstLastPiecesFirst;
   card.queue.hidden = t.queuePosition === null || t.queuePosition === undefined;
   if (!card.limitsDirty) {
     for (const name of ['seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit']) {

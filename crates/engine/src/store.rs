@@ -57,6 +57,9 @@ pub(crate) struct TorrentRecord {
     /// Download the pieces in order.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sequential: bool,
+    /// Fetch the first and last pieces of the files first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub first_last_pieces_first: bool,
     /// This torrent's own download limit, bytes per second (0: only the global one).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub download_limit: u64,
@@ -370,6 +373,7 @@ mod tests {
                 force_start: false,
                 queue_order: 3,
                 sequential: true,
+                first_last_pieces_first: false,
                 download_limit: 0,
                 upload_limit: 65536,
                 folder: Some("x".into()),

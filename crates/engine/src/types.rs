@@ -94,6 +94,8 @@ pub struct Torrent {
     pub queue_position: Option<u32>,
     /// Downloads its pieces in order.
     pub sequential: bool,
+    /// Fetches the first and last pieces of its files first (for previews).
+    pub first_last_pieces_first: bool,
     /// Its own download limit, bytes per second (0: only the global limit applies).
     pub download_limit: u64,
     /// Its own upload limit, bytes per second (0: only the global limit applies).

@@ -43,6 +43,8 @@ pub struct AddTorrentJson {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// Fetch the first and last pieces of the files first (for previews).
+    pub first_last_pieces_first: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
     #[schema(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
@@ -75,6 +77,8 @@ pub struct AddTorrentQuery {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// Fetch the first and last pieces of the files first (for previews).
+    pub first_last_pieces_first: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
     #[param(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
@@ -99,6 +103,7 @@ impl AddTorrentQuery {
                 },
                 force_start: self.force_start,
                 sequential: self.sequential,
+                first_last_pieces_first: self.first_last_pieces_first,
                 download_limit: self.download_limit,
                 upload_limit: self.upload_limit,
             },
@@ -112,6 +117,7 @@ struct TorrentOptions {
     seed_limits: TorrentSeedLimits,
     force_start: Option<bool>,
     sequential: Option<bool>,
+    first_last_pieces_first: Option<bool>,
     download_limit: Option<u64>,
     upload_limit: Option<u64>,
 }
@@ -127,6 +133,7 @@ fn add_options(files: Option<Vec<usize>>, o: TorrentOptions) -> ApiResult<AddOpt
         seed_limits: o.seed_limits,
         force_start: o.force_start.unwrap_or(false),
         sequential: o.sequential.unwrap_or(false),
+        first_last_pieces_first: o.first_last_pieces_first.unwrap_or(false),
         download_limit: o.download_limit.unwrap_or(0),
         upload_limit: o.upload_limit.unwrap_or(0),
     })
@@ -153,6 +160,8 @@ pub struct TorrentPatchJson {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// Fetch the first and last pieces of the files first (for previews).
+    pub first_last_pieces_first: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
     #[schema(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
@@ -268,6 +277,7 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                     },
                     force_start: json.force_start,
                     sequential: json.sequential,
+                    first_last_pieces_first: json.first_last_pieces_first,
                     download_limit: json.download_limit,
                     upload_limit: json.upload_limit,
                 },
@@ -308,8 +318,14 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOp
                 let text = field.text().await.map_err(bad)?;
                 let text = match (name.as_str(), text.trim()) {
                     // A checkbox: on/off, or a value left empty.
-                    ("paused" | "forceStart" | "sequential", "on" | "1") => "true",
-                    ("paused" | "forceStart" | "sequential", "off" | "0" | "") => "false",
+                    (
+                        "paused" | "forceStart" | "sequential" | "firstLastPiecesFirst",
+                        "on" | "1",
+                    ) => "true",
+                    (
+                        "paused" | "forceStart" | "sequential" | "firstLastPiecesFirst",
+                        "off" | "0" | "",
+                    ) => "false",
                     (_, text) => text,
                 };
                 fields.push((name, text.to_owned()));
@@ -343,6 +359,7 @@ pub async fn update_torrent(
         seed_idle_limit: json.seed_idle_limit,
         force_start: json.force_start,
         sequential: json.sequential,
+        first_last_pieces_first: json.first_last_pieces_first,
         download_limit: json.download_limit,
         upload_limit: json.upload_limit,
     };

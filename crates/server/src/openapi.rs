@@ -161,6 +161,9 @@ pub(crate) struct AddTorrentForm {
     force_start: Option<String>,
     /// `true` or `false`: download the pieces in order.
     sequential: Option<String>,
+    /// `true` or `false`: fetch the first and last pieces of the files first.
+    #[schema(rename = "firstLastPiecesFirst")]
+    first_last_pieces_first: Option<String>,
     /// This torrent's download limit, bytes per second (0: only the global one).
     #[schema(rename = "downloadLimit")]
     download_limit: Option<u64>,

@@ -24,6 +24,7 @@ impl Engine {
             force_start: options.force_start,
             queue_order: 0,
             sequential: options.sequential,
+            first_last_pieces_first: options.first_last_pieces_first,
             download_limit: options.download_limit,
             upload_limit: options.upload_limit,
             folder: None,

@@ -228,6 +228,9 @@ impl Engine {
             if let Some(sequential) = update.sequential {
                 record.sequential = sequential;
             }
+            if let Some(edges) = update.first_last_pieces_first {
+                record.first_last_pieces_first = edges;
+            }
             let limits = (
                 update.download_limit.unwrap_or(record.download_limit),
                 update.upload_limit.unwrap_or(record.upload_limit),
@@ -272,7 +275,7 @@ impl Engine {
         };
         if let Some(entry) = self.lock().get_mut(hash) {
             entry.handle = None;
-            entry.order_stream = None;
+            entry.order_streams.clear();
             entry.seen = Default::default();
         }
         self.inner

@@ -72,6 +72,8 @@ pub struct AddOptions {
     pub force_start: bool,
     /// Download the pieces in order.
     pub sequential: bool,
+    /// Fetch the first and last pieces of the files first.
+    pub first_last_pieces_first: bool,
     /// This torrent's download limit, bytes per second (0: only the global one).
     pub download_limit: u64,
     /// This torrent's upload limit, bytes per second (0: only the global one).
@@ -92,6 +94,8 @@ pub struct TorrentUpdate {
     pub force_start: Option<bool>,
     /// Download the pieces in order.
     pub sequential: Option<bool>,
+    /// Fetch the first and last pieces of the files first.
+    pub first_last_pieces_first: Option<bool>,
     /// This torrent's download limit, bytes per second (0: only the global one).
     pub download_limit: Option<u64>,
     /// This torrent's upload limit, bytes per second (0: only the global one).
@@ -144,8 +148,8 @@ struct Entry {
     queue_position: Option<u32>,
     /// Since when it has run below the queue's slow rates.
     slow_since: Option<tokio::time::Instant>,
-    /// For a sequential torrent: the stream that keeps its pieces in order.
-    order_stream: Option<sequential::OrderStream>,
+    /// The streams that steer its piece order (see `sequential.rs`).
+    order_streams: Vec<sequential::OrderStream>,
 }
 
 impl Entry {
@@ -163,7 +167,7 @@ impl Entry {
             queued: false,
             queue_position: None,
             slow_since: None,
-            order_stream: None,
+            order_streams: Vec::new(),
         }
     }
 }
@@ -434,9 +438,12 @@ impl Engine {
             // the same moment get the same id and the second add returns the
             // *first* torrent. We hand out unique ids instead.
             preferred_id: Some(self.inner.next_id.fetch_add(1, Ordering::Relaxed)),
-            // With the queue on, the ticker decides whether it may run; a sequential
-            // torrent gets its order stream before it fetches anything.
-            paused: record.paused || self.settings().queue.enabled || record.sequential,
+            // With the queue on, the ticker decides whether it may run; a torrent
+            // with a piece order gets its order streams before it fetches anything.
+            paused: record.paused
+                || self.settings().queue.enabled
+                || record.sequential
+                || record.first_last_pieces_first,
             only_files: record.selected.clone(),
             // Needed to resume or seed data already on disk.
             overwrite: true,

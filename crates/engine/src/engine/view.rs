@@ -95,6 +95,7 @@ impl Engine {
             force_start: record.force_start,
             queue_position: None,
             sequential: record.sequential,
+            first_last_pieces_first: record.first_last_pieces_first,
             download_limit: record.download_limit,
             upload_limit: record.upload_limit,
             download_rate: 0,

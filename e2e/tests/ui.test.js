@@ -227,6 +227,12 @@ describe('web UI', () => {
     const c = card(movie.hash);
     await c.locator('button.expand').click();
     await c.locator('.counters', { hasText: 'ratio' }).waitFor();
+    // The pieces bar: every piece of a seeding torrent is held.
+    const bar = c.locator('canvas.pieces');
+    await bar.waitFor();
+    await waitFor('the pieces bar', 5000, async () => (await bar.getAttribute('data-count')) !== null);
+    assert.equal(await bar.getAttribute('data-held'), await bar.getAttribute('data-count'));
+    assert.ok(Number(await bar.getAttribute('data-count')) > 0);
     await c.locator('input[name="seedRatioLimit"]').fill('-1');
     await c.locator('input[name="seedTimeLimit"]').fill('600');
     await c.locator('.limits input[name="uploadLimit"]').fill('50');

@@ -148,8 +148,10 @@ function createCard(hash) {
     onchange: () => patchTorrent(card, { firstLastPiecesFirst: card.edges.checked }),
   });
   card.counters = h('p', { class: 'counters hint' });
+  card.pieces = h('canvas', { class: 'pieces', height: '10', role: 'img', 'aria-label': 'Pieces held', hidden: true });
   card.details = h('div', { class: 'details', hidden: true },
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
+    card.pieces,
     card.counters,
     h('label', { class: 'check' }, card.force, ' Force start (ignore the queue and seeding limits)'),
     h('label', { class: 'check' }, card.sequential, ' Download in order (for previews while it downloads)'),
@@ -173,7 +175,52 @@ function toggle(card) {
   const open = card.details.hidden;
   card.details.hidden = !open;
   setAttr(card.expand, 'aria-expanded', String(open));
-  if (open) renderFiles(card, card.torrent, true);
+  if (open) {
+    renderFiles(card, card.torrent, true);
+    drawPieces(card);
+    card.piecesTimer = setInterval(() => drawPieces(card), 2000);
+  } else {
+    clearInterval(card.piecesTimer);
+  }
+}
+
+/** Draws which pieces the torrent holds: each column is as dark as the share of its pieces held. */
+async function drawPieces(card) {
+  if (card.details.hidden || !card.el.isConnected) {
+    clearInterval(card.piecesTimer);
+    return;
+  }
+  let pieces;
+  try {
+    pieces = await api('GET', torrentPath(card.hash, 'pieces'));
+  } catch {
+    card.pieces.hidden = true; // no metadata yet, or checking
+    return;
+  }
+  const bits = Uint8Array.from(atob(pieces.have), (c) => c.charCodeAt(0));
+  const has = (i) => (bits[i >> 3] & (0x80 >> (i & 7))) !== 0;
+  const canvas = card.pieces;
+  canvas.hidden = false;
+  const width = canvas.clientWidth || 600;
+  canvas.width = width;
+  const ctx = canvas.getContext('2d');
+  const color = getComputedStyle(canvas).color;
+  ctx.clearRect(0, 0, width, canvas.height);
+  let held = 0;
+  for (let i = 0; i < pieces.count; i++) if (has(i)) held++;
+  for (let x = 0; x < width; x++) {
+    const from = Math.floor((x * pieces.count) / width);
+    const to = Math.max(from + 1, Math.floor(((x + 1) * pieces.count) / width));
+    let n = 0;
+    for (let i = from; i < to && i < pieces.count; i++) if (has(i)) n++;
+    if (n === 0) continue;
+    ctx.globalAlpha = n / (to - from);
+    ctx.fillStyle = color;
+    ctx.fillRect(x, 0, 1, canvas.height);
+  }
+  canvas.dataset.held = String(held);
+  canvas.dataset.count = String(pieces.count);
+  setAttr(canvas, 'aria-label', `${held} of ${pieces.count} pieces held`);
 }
 
 function renderOptions(card, t) {

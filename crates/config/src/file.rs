@@ -88,39 +88,10 @@ pub fn edit(path: &Path, existing: &str, entries: &[(&str, Value)]) -> Option<St
     }
     let mut doc: toml_edit::DocumentMut = existing.parse().ok()?;
     for (key, value) in entries {
-        let mut new = match value {
-            Value::Bool(b) => toml_edit::Value::from(*b),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => toml_edit::Value::from(i),
-                None => toml_edit::Value::from(n.as_f64().unwrap_or_default()),
-            },
-            Value::String(s) => toml_edit::Value::from(s.as_str()),
-            Value::Array(items) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<toml_edit::Array>()
-                .into(),
-            Value::Object(fields) => {
-                let mut table = toml_edit::InlineTable::new();
-                for (name, field) in fields {
-                    let field = match field {
-                        Value::Bool(b) => toml_edit::Value::from(*b),
-                        Value::String(s) => toml_edit::Value::from(s.as_str()),
-                        Value::Array(items) => items
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .collect::<toml_edit::Array>()
-                            .into(),
-                        _ => continue,
-                    };
-                    table.insert(name, field);
-                }
-                table.into()
-            }
-            Value::Null => {
-                doc.remove(key);
-                continue;
-            }
+        // Null: the setting goes back to its default.
+        let Some(mut new) = toml_value(value) else {
+            doc.remove(key);
+            continue;
         };
         match doc.get_mut(key).and_then(|item| item.as_value_mut()) {
             Some(old) => {
@@ -134,6 +105,29 @@ pub fn edit(path: &Path, existing: &str, entries: &[(&str, Value)]) -> Option<St
         }
     }
     Some(doc.to_string())
+}
+
+/// A setting's JSON value as a TOML value (an object as an inline table); `None` for null.
+fn toml_value(value: &Value) -> Option<toml_edit::Value> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(b) => toml_edit::Value::from(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => toml_edit::Value::from(i),
+            None => toml_edit::Value::from(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => toml_edit::Value::from(s.as_str()),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<toml_edit::Array>()
+            .into(),
+        Value::Object(fields) => fields
+            .iter()
+            .filter_map(|(name, field)| Some((name.as_str(), toml_value(field)?)))
+            .collect::<toml_edit::InlineTable>()
+            .into(),
+    })
 }
 
 #[cfg(test)]

@@ -103,6 +103,11 @@ impl Store {
     }
 
     /// librqbit's persistence folder (fast-resume bitfields).
+    /// Where librqbit's fast resume reads a torrent's verified pieces.
+    pub fn resume_file(&self, hash: &InfoHash) -> PathBuf {
+        self.librqbit_dir().join(format!("{hash}.bitv"))
+    }
+
     pub fn librqbit_dir(&self) -> PathBuf {
         self.dir.join("librqbit")
     }

@@ -136,7 +136,6 @@ impl Engine {
     /// write whole snapshots, and a stale one only costs a re-download, since
     /// librqbit re-verifies a sample of pieces at start-up.
     pub(super) async fn save_resume_data(&self, only_changed: bool) {
-        let api = librqbit::Api::new(self.inner.session.clone(), None);
         let mut snapshots = Vec::new();
         {
             let mut map = self.lock();
@@ -148,28 +147,47 @@ impl Engine {
                 if only_changed && verified == entry.resume_saved {
                     continue;
                 }
-                if let Ok((haves, _)) = api.api_dump_haves(TorrentIdOrHash::Hash(id20(hash))) {
+                if let Some((bits, _)) = self.verified_pieces(hash) {
                     entry.resume_saved = verified;
-                    snapshots.push((*hash, haves.as_raw_slice().to_vec()));
+                    snapshots.push((*hash, bits));
                 }
             }
         }
+        self.write_resume_data(snapshots).await;
+    }
+
+    /// Writes verified-pieces bitfields where librqbit's fast resume reads them.
+    /// Returns whether every one was written.
+    pub(super) async fn write_resume_data(&self, snapshots: Vec<(InfoHash, Vec<u8>)>) -> bool {
         if snapshots.is_empty() {
-            return;
+            return true;
         }
-        let dir = self.inner.store.librqbit_dir();
+        let store = self.inner.store.clone();
         let result = tokio::task::spawn_blocking(move || {
+            let mut all = true;
             for (hash, bytes) in snapshots {
-                let path = dir.join(format!("{hash}.bitv"));
-                if let Err(e) = write_in_place(&path, &bytes) {
+                if let Err(e) = write_in_place(&store.resume_file(&hash), &bytes) {
                     warn!(%hash, "cannot save resume data: {e}");
+                    all = false;
                 }
             }
+            all
         })
         .await;
-        if let Err(e) = result {
+        result.unwrap_or_else(|e| {
             warn!("cannot save resume data: {e}");
-        }
+            false
+        })
+    }
+
+    /// The torrent's verified pieces as librqbit holds them (one bit per piece,
+    /// BitTorrent's order, see [`has_piece`]) and the piece count; `None` while it
+    /// has no metadata or checks its data.
+    pub(super) fn verified_pieces(&self, hash: &InfoHash) -> Option<(Vec<u8>, u32)> {
+        librqbit::Api::new(self.inner.session.clone(), None)
+            .api_dump_haves(TorrentIdOrHash::Hash(id20(hash)))
+            .ok()
+            .map(|(bits, count)| (bits.as_raw_slice().to_vec(), count))
     }
 
     /// Once a second: notes completions, applies the seeding policy and keeps
@@ -414,8 +432,14 @@ impl Engine {
     }
 }
 
+/// Whether piece `index` is set in a bitfield of [`Engine::verified_pieces`].
+pub(super) fn has_piece(bits: &[u8], index: u32) -> bool {
+    bits.get(index as usize / 8)
+        .is_some_and(|byte| byte & (0x80 >> (index % 8)) != 0)
+}
+
 /// Overwrites `path` with `bytes` without replacing the file (see `save_resume_data`).
-pub(super) fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -427,4 +451,16 @@ pub(super) fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     file.write_all(bytes)?;
     file.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_piece;
+
+    #[test]
+    fn piece_bits_are_read_high_bit_first() {
+        let bits = [0b1000_0001, 0b0100_0000];
+        let set: Vec<u32> = (0..20).filter(|&i| has_piece(&bits, i)).collect();
+        assert_eq!(set, [0, 7, 9]);
+    }
 }

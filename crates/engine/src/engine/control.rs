@@ -260,11 +260,7 @@ impl Engine {
     async fn readd(&self, hash: &InfoHash) -> Result<()> {
         // librqbit's counters of this run end with it.
         self.account_transfers(Duration::ZERO);
-        let api = librqbit::Api::new(self.inner.session.clone(), None);
-        let haves = api
-            .api_dump_haves(TorrentIdOrHash::Hash(id20(hash)))
-            .map(|(bits, _)| bits.as_raw_slice().to_vec())
-            .ok();
+        let haves = self.verified_pieces(hash);
         let bytes = self
             .inner
             .store
@@ -283,13 +279,10 @@ impl Engine {
             .delete(TorrentIdOrHash::Hash(id20(hash)), false)
             .await
             .map_err(|e| EngineError::internal("cannot change the torrent", format!("{e:#}")))?;
-        if let Some(haves) = haves {
-            let path = self.inner.store.librqbit_dir().join(format!("{hash}.bitv"));
-            let write =
-                tokio::task::spawn_blocking(move || background::write_in_place(&path, &haves));
-            if !matches!(write.await, Ok(Ok(()))) {
-                warn!(%hash, "cannot keep the resume data: the torrent checks its data again");
-            }
+        if let Some((bits, _)) = haves
+            && !self.write_resume_data(vec![(*hash, bits)]).await
+        {
+            warn!(%hash, "cannot keep the resume data: the torrent checks its data again");
         }
         let result = self
             .add_to_session(hash, AddTorrent::from_bytes(Bytes::from(bytes)), &record)

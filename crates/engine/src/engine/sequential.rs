@@ -109,16 +109,19 @@ impl Engine {
     /// opening and closing streams as needed. Called every tick, before the queue
     /// and the policy start anything.
     pub(super) async fn steer_sequential(&self) {
-        let api = librqbit::Api::new(self.inner.session.clone(), None);
         let mut work = Vec::new();
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
-                let Some(handle) = &entry.handle else {
+                let record = &entry.record;
+                let Some(handle) = entry
+                    .handle
+                    .as_ref()
+                    .filter(|_| record.sequential || record.first_last_pieces_first)
+                else {
                     entry.order_streams.clear();
                     continue;
                 };
-                let record = &entry.record;
                 let stats = handle.stats();
                 // Also while paused, so that the streams are there before the first
                 // piece is asked for.
@@ -128,11 +131,11 @@ impl Engine {
                 ) && !stats.finished
                     && !record.paused
                     && !entry.queued;
-                if !(record.sequential || record.first_last_pieces_first) || !to_download {
+                if !to_download {
                     entry.order_streams.clear();
                     continue;
                 }
-                let Ok((have, _)) = api.api_dump_haves(TorrentIdOrHash::Hash(id20(hash))) else {
+                let Some((have, _)) = self.verified_pieces(hash) else {
                     continue;
                 };
                 let targets = handle
@@ -148,7 +151,7 @@ impl Engine {
                                 })
                             })
                             .collect();
-                        let held = |p: u32| have.get(p as usize).is_some_and(|b| *b);
+                        let held = |p: u32| background::has_piece(&have, p);
                         let selected = record.selected.as_deref();
                         let mut targets = Vec::new();
                         if record.first_last_pieces_first {

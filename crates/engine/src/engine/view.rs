@@ -34,16 +34,13 @@ impl Engine {
         let piece_length = handle
             .with_metadata(|m| m.info.lengths().default_piece_length())
             .map_err(|_| EngineError::MetadataPending)?;
-        let api = librqbit::Api::new(self.inner.session.clone(), None);
-        let (have, count) = api
-            .api_dump_haves(TorrentIdOrHash::Hash(id20(hash)))
-            .map_err(|_| {
-                EngineError::Conflict("the torrent is still checking its data; try again".into())
-            })?;
+        let (have, count) = self.verified_pieces(hash).ok_or_else(|| {
+            EngineError::Conflict("the torrent is still checking its data; try again".into())
+        })?;
         Ok(Pieces {
             piece_length,
             count,
-            have: have.as_raw_slice().to_vec(),
+            have,
         })
     }
 

@@ -21,6 +21,7 @@ mod hostile_torrents;
 mod interop;
 mod layout;
 mod live_config;
+mod organise;
 mod queue;
 mod restart;
 mod search;

@@ -133,6 +133,98 @@ pub(crate) fn remove_empty_dir(root: &impl AsFd, path: &Path) -> Result<bool> {
     }
 }
 
+/// How [`move_file`] moved a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Moved {
+    /// Renamed in place (same filesystem).
+    Renamed,
+    /// Copied to the other filesystem, synced, checked and the original removed.
+    Copied,
+}
+
+/// Moves the regular file `from` to `to`, both beneath `root`, creating the
+/// folders on the way to `to`. Never replaces anything at `to` (an error says what
+/// is there), never follows a link. Across filesystems the file is copied, synced
+/// and its size checked before the original is removed; a failure removes the
+/// partial copy and leaves the original as it was.
+pub(crate) fn move_file(root: &impl AsFd, from: &Path, to: &Path) -> Result<Moved> {
+    move_file_with(root, from, to, true)
+}
+
+/// [`move_file`], copying at once when `rename` is false (to test the copy).
+fn move_file_with(root: &impl AsFd, from: &Path, to: &Path, rename: bool) -> Result<Moved> {
+    let (from_dir, from_name) = walk_to_parent(root, from, false)?;
+    let stat = rustix::fs::statat(&from_dir, from_name, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(|e| BeneathError::of(from, e))?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        return Err(BeneathError::NotAFile(from.display().to_string()));
+    }
+    let (to_dir, to_name) = walk_to_parent(root, to, true)?;
+    let taken = || BeneathError::Io {
+        path: to.display().to_string(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "something is already there, and is never replaced",
+        ),
+    };
+    let renamed = match rename {
+        true => rustix::fs::renameat_with(
+            &from_dir,
+            from_name,
+            &to_dir,
+            to_name,
+            rustix::fs::RenameFlags::NOREPLACE,
+        ),
+        false => Err(Errno::XDEV),
+    };
+    match renamed {
+        Ok(()) => return Ok(Moved::Renamed),
+        Err(Errno::EXIST) => return Err(taken()),
+        Err(Errno::XDEV) => {}
+        Err(e) => return Err(BeneathError::of(to, e)),
+    }
+    let source = rustix::fs::openat(
+        &from_dir,
+        from_name,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .map_err(|e| BeneathError::of(from, e))?;
+    let target = match rustix::fs::openat(
+        &to_dir,
+        to_name,
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(stat.st_mode & 0o777),
+    ) {
+        Ok(fd) => fd,
+        Err(Errno::EXIST) => return Err(taken()),
+        Err(e) => return Err(BeneathError::of(to, e)),
+    };
+    let copied = (|| -> std::io::Result<()> {
+        let mut source = File::from(source);
+        let mut target = File::from(target);
+        let n = std::io::copy(&mut source, &mut target)?;
+        target.sync_all()?;
+        let expected = u64::try_from(stat.st_size).unwrap_or(0);
+        if n != expected || target.metadata()?.len() != expected {
+            return Err(std::io::Error::other(format!(
+                "the copy holds {n} bytes, the original {expected}"
+            )));
+        }
+        Ok(())
+    })();
+    if let Err(source) = copied {
+        let _ = rustix::fs::unlinkat(&to_dir, to_name, AtFlags::empty());
+        return Err(BeneathError::Io {
+            path: to.display().to_string(),
+            source,
+        });
+    }
+    rustix::fs::unlinkat(&from_dir, from_name, AtFlags::empty())
+        .map_err(|e| BeneathError::of(from, e))?;
+    Ok(Moved::Copied)
+}
+
 /// Opens the folder holding `path`'s last component, one component at a time,
 /// refusing links; creates missing folders when `create_dirs`. Returns it with
 /// the last component's name.
@@ -283,5 +375,54 @@ mod tests {
         );
         assert!(file_type(&fd, Path::new("dirlink/secret.txt")).is_err());
         assert_eq!(file_type(&fd, Path::new("nothing/here")).unwrap(), None);
+    }
+
+    #[test]
+    fn moves_files_without_replacing_or_following_links() {
+        let (_tmp, root, outside) = setup();
+        let fd = open_root(&root).unwrap();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/f.bin"), b"data").unwrap();
+        assert_eq!(
+            move_file(&fd, Path::new("a/f.bin"), Path::new("b/c/f.bin")).unwrap(),
+            Moved::Renamed
+        );
+        assert_eq!(std::fs::read(root.join("b/c/f.bin")).unwrap(), b"data");
+        assert!(!root.join("a/f.bin").exists());
+        // Something at the destination stays, and so does the source.
+        std::fs::write(root.join("a/g.bin"), b"new").unwrap();
+        std::fs::write(root.join("b/c/g.bin"), b"theirs").unwrap();
+        let err = move_file(&fd, Path::new("a/g.bin"), Path::new("b/c/g.bin")).unwrap_err();
+        assert!(err.to_string().contains("b/c/g.bin"), "{err}");
+        assert_eq!(std::fs::read(root.join("b/c/g.bin")).unwrap(), b"theirs");
+        assert_eq!(std::fs::read(root.join("a/g.bin")).unwrap(), b"new");
+        // A link on the way to the destination is refused.
+        symlink(&outside, root.join("out")).unwrap();
+        let err = move_file(&fd, Path::new("a/g.bin"), Path::new("out/g.bin")).unwrap_err();
+        assert!(matches!(err, BeneathError::Link(_)), "{err}");
+        assert!(!outside.join("g.bin").exists());
+        // A link as the source is not moved.
+        symlink(outside.join("secret.txt"), root.join("a/s.txt")).unwrap();
+        assert!(move_file(&fd, Path::new("a/s.txt"), Path::new("b/s.txt")).is_err());
+        assert!(outside.join("secret.txt").exists());
+    }
+
+    #[test]
+    fn a_move_across_filesystems_copies_then_removes() {
+        let (_tmp, root, _) = setup();
+        let fd = open_root(&root).unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(root.join("f.bin"), &data).unwrap();
+        assert_eq!(
+            move_file_with(&fd, Path::new("f.bin"), Path::new("x/f.bin"), false).unwrap(),
+            Moved::Copied
+        );
+        assert_eq!(std::fs::read(root.join("x/f.bin")).unwrap(), data);
+        assert!(!root.join("f.bin").exists());
+        std::fs::write(root.join("g.bin"), b"g").unwrap();
+        std::fs::write(root.join("x/g.bin"), b"theirs").unwrap();
+        assert!(move_file_with(&fd, Path::new("g.bin"), Path::new("x/g.bin"), false).is_err());
+        assert_eq!(std::fs::read(root.join("x/g.bin")).unwrap(), b"theirs");
+        assert_eq!(std::fs::read(root.join("g.bin")).unwrap(), b"g");
     }
 }

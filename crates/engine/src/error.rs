@@ -19,6 +19,9 @@ pub enum EngineError {
     /// No torrent with this info hash.
     #[error("no torrent with info hash {0}")]
     NotFound(String),
+    /// No category of this name.
+    #[error("no category named {0:?}")]
+    UnknownCategory(String),
     /// The info hash is not 40 hexadecimal characters.
     #[error("invalid info hash {0:?}: expected 40 hexadecimal characters")]
     InvalidInfoHash(String),

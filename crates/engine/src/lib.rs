@@ -8,6 +8,7 @@
 
 pub mod bencode;
 mod beneath;
+mod category;
 mod config;
 mod counters;
 mod engine;
@@ -24,6 +25,7 @@ mod store;
 pub mod torrent_guard;
 mod types;
 
+pub use category::{Category, SavePaths, check_category_name, check_tag};
 pub use config::EngineConfig;
 pub use engine::{
     AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, MIN_ENGINE_LIMIT,

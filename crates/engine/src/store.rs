@@ -4,7 +4,7 @@
 //! added with, the time it was added and what it uploaded. This file is the
 //! source of truth; librqbit's folder only lends us its fast-resume bitfields.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::category::Category;
 use crate::counters::Counters;
 use crate::info_hash::InfoHash;
 use crate::seeding::TorrentSeedLimits;
@@ -66,17 +67,46 @@ pub(crate) struct TorrentRecord {
     /// This torrent's own upload limit, bytes per second (0: only the global one).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub upload_limit: u64,
-    /// The torrent's folder relative to the download folder ("" for the folder
-    /// itself). `None` until the metadata is known, and in records written before
-    /// it was kept (those keep the folder they had, see `Layout::Legacy`).
+    /// The torrent's folder relative to the storage root (see `category.rs`; the
+    /// download folder in files of version 1). `None` until the metadata is known,
+    /// and in records written before it was kept (those keep the folder they had,
+    /// see `Layout::Legacy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<PathBuf>,
+    /// The folder its content goes in (`folder` is this, or a folder of the
+    /// torrent's name in it), relative to the storage root. `None` only in files of
+    /// version 1, where it was the download folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_path: Option<PathBuf>,
+    /// Its category's name, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Its tags, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
+
+/// The state file's format: 1 kept folders relative to the download folder, 2
+/// relative to the storage root, with save paths, categories and tags.
+const STATE_VERSION: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StateFile {
     version: u32,
     torrents: BTreeMap<InfoHash, TorrentRecord>,
+    #[serde(default)]
+    categories: BTreeMap<String, Category>,
+    #[serde(default)]
+    tags: BTreeSet<String>,
+}
+
+/// What the state file holds.
+#[derive(Debug, Default)]
+pub(crate) struct Saved {
+    pub torrents: BTreeMap<InfoHash, TorrentRecord>,
+    pub categories: BTreeMap<String, Category>,
+    /// Tags known even without a torrent (a torrent's own tags are known too).
+    pub tags: BTreeSet<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -114,11 +144,25 @@ impl Store {
 
     /// Reads all records; a missing file is an empty state. A corrupt or empty file is
     /// moved aside to `torrents.json.corrupt-<unix time>.bak`, logged, and read as an
-    /// empty state, so that the server still starts.
-    pub fn load(&self) -> std::io::Result<BTreeMap<InfoHash, TorrentRecord>> {
+    /// empty state, so that the server still starts. Records of an older format are
+    /// brought to the current one; `download_dir` is the download folder relative
+    /// to the storage root.
+    pub fn load(&self, download_dir: &Path) -> std::io::Result<Saved> {
         match std::fs::read(self.state_file()) {
             Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
-                Ok(file) => Ok(file.torrents),
+                Ok(mut file) => {
+                    if file.version < 2 {
+                        for record in file.torrents.values_mut() {
+                            record.folder = record.folder.take().map(|f| download_dir.join(f));
+                            record.save_path = Some(download_dir.to_path_buf());
+                        }
+                    }
+                    Ok(Saved {
+                        torrents: file.torrents,
+                        categories: file.categories,
+                        tags: file.tags,
+                    })
+                }
                 Err(e) => {
                     let backup = self.keep_corrupt_state()?;
                     tracing::error!(
@@ -126,10 +170,10 @@ impl Store {
                          and the server starts with no torrents",
                         backup.file_name().unwrap_or_default().to_string_lossy()
                     );
-                    Ok(BTreeMap::new())
+                    Ok(Saved::default())
                 }
             },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Saved::default()),
             Err(e) => Err(e),
         }
     }
@@ -155,16 +199,24 @@ impl Store {
         }
     }
 
-    /// Serializes the records (call with the lock held), to be written by [`Store::write`].
-    pub fn serialize(records: &BTreeMap<InfoHash, TorrentRecord>) -> Vec<u8> {
+    /// Serializes the records, categories and tags, to be written by [`Store::write_state`].
+    pub fn serialize(
+        records: &BTreeMap<InfoHash, TorrentRecord>,
+        categories: &BTreeMap<String, Category>,
+        tags: &BTreeSet<String>,
+    ) -> Vec<u8> {
         #[derive(Serialize)]
         struct Borrowed<'a> {
             version: u32,
             torrents: &'a BTreeMap<InfoHash, TorrentRecord>,
+            categories: &'a BTreeMap<String, Category>,
+            tags: &'a BTreeSet<String>,
         }
         serde_json::to_vec_pretty(&Borrowed {
-            version: 1,
+            version: STATE_VERSION,
             torrents: records,
+            categories,
+            tags,
         })
         .unwrap_or_default()
     }
@@ -351,7 +403,7 @@ mod tests {
     fn records_round_trip_and_writes_are_atomic() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path().to_owned());
-        assert!(store.load().unwrap().is_empty());
+        assert!(store.load(Path::new("")).unwrap().torrents.is_empty());
         let hash: InfoHash = "aa".repeat(20).parse().unwrap();
         let mut records = BTreeMap::new();
         records.insert(
@@ -381,17 +433,38 @@ mod tests {
                 first_last_pieces_first: false,
                 download_limit: 0,
                 upload_limit: 65536,
-                folder: Some("x".into()),
+                folder: Some("tv/x".into()),
+                save_path: Some("tv".into()),
+                category: Some("tv".into()),
+                tags: vec!["a".into()],
             },
         );
-        store.write_state(&Store::serialize(&records)).unwrap();
-        let back = store.load().unwrap();
+        let category = Category {
+            name: "tv".into(),
+            save_path: String::new(),
+            seed_ratio_limit: Some(1.5),
+            seed_time_limit: None,
+            seed_idle_limit: Some(-1),
+        };
+        let categories = BTreeMap::from([("tv".to_string(), category.clone())]);
+        let tags = BTreeSet::from(["spare".to_string()]);
+        store
+            .write_state(&Store::serialize(&records, &categories, &tags))
+            .unwrap();
+        let saved = store.load(Path::new("dl")).unwrap();
+        assert_eq!(saved.categories["tv"], category);
+        assert_eq!(saved.tags, tags);
+        let back = saved.torrents;
         assert_eq!(back[&hash].selected, Some(vec![1]));
         assert_eq!(back[&hash].counters.uploaded, 7);
         assert_eq!(back[&hash].counters.seeding_ms, 1500);
         assert_eq!(back[&hash].seed_limits.ratio, Some(2.5));
         assert!(back[&hash].seed_limit_reached);
-        assert_eq!(back[&hash].folder, Some("x".into()));
+        // Version 2 keeps folders as they are.
+        assert_eq!(back[&hash].folder, Some("tv/x".into()));
+        assert_eq!(back[&hash].save_path, Some("tv".into()));
+        assert_eq!(back[&hash].category.as_deref(), Some("tv"));
+        assert_eq!(back[&hash].tags, vec!["a".to_string()]);
         assert!(back[&hash].paused);
         // no temporary file is left behind
         let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -399,6 +472,30 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("torrents.json")]);
+    }
+
+    #[test]
+    fn version_1_folders_are_read_as_inside_the_download_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let hash = "bb".repeat(20);
+        let v1 = format!(
+            r#"{{"version": 1, "torrents": {{"{hash}": {{"magnet": "magnet:?xt=urn:btih:{hash}",
+            "paused": false, "addedAt": "2026-01-01T00:00:00Z", "folder": "name"}},
+            "{other}": {{"magnet": "magnet:?xt=urn:btih:{other}", "paused": true,
+            "addedAt": "2026-01-01T00:00:00Z"}}}}}}"#,
+            other = "cc".repeat(20)
+        );
+        std::fs::write(dir.path().join("torrents.json"), v1).unwrap();
+        let saved = Store::new(dir.path().to_owned())
+            .load(Path::new("downloads"))
+            .unwrap();
+        let record = &saved.torrents[&hash.parse().unwrap()];
+        assert_eq!(record.folder, Some("downloads/name".into()));
+        assert_eq!(record.save_path, Some("downloads".into()));
+        let other = &saved.torrents[&"cc".repeat(20).parse().unwrap()];
+        assert_eq!(other.folder, None);
+        assert_eq!(other.save_path, Some("downloads".into()));
+        assert!(saved.categories.is_empty());
     }
 
     #[test]
@@ -448,8 +545,10 @@ mod tests {
         for (i, bad) in [&b"{not json"[..], b"", b"\0\0\0"].into_iter().enumerate() {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("torrents.json"), bad).unwrap();
-            let records = Store::new(dir.path().to_owned()).load().unwrap();
-            assert!(records.is_empty(), "case {i}");
+            let records = Store::new(dir.path().to_owned())
+                .load(Path::new(""))
+                .unwrap();
+            assert!(records.torrents.is_empty(), "case {i}");
             assert!(!dir.path().join("torrents.json").exists());
             let backups: Vec<_> = std::fs::read_dir(dir.path())
                 .unwrap()

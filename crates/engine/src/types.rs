@@ -1,10 +1,10 @@
 //! The public view of torrents: what the API returns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Where a torrent is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum TorrentState {
     /// A magnet whose metadata (file list) is being fetched from peers.
@@ -21,6 +21,8 @@ pub enum TorrentState {
     Error,
     /// Waiting for a download or seeding slot of the queue.
     Queued,
+    /// Its data is moving to another folder (after a change of category or save path).
+    Moving,
 }
 
 /// The pieces a torrent holds ([`crate::Engine::pieces`]).
@@ -40,7 +42,8 @@ pub struct Pieces {
 pub struct TorrentFile {
     /// Index of the file in the torrent, as used by file selection.
     pub index: usize,
-    /// Path relative to the download folder, with `/` separators.
+    /// Path relative to the download folder, with `/` separators (absolute when
+    /// its save path is outside the download folder).
     pub path: String,
     /// Size in bytes.
     pub size: u64,
@@ -114,6 +117,19 @@ pub struct Torrent {
     pub completed_at: Option<String>,
     /// What went wrong, when `state` is `error`.
     pub error: Option<String>,
+    /// Why the last move of its data failed (its data stayed where it was); null
+    /// otherwise.
+    pub move_error: Option<String>,
+    /// Its category, or null.
+    pub category: Option<String>,
+    /// Its tags, sorted.
+    pub tags: Vec<String>,
+    /// The folder its content is in: relative to the download folder ("" for the
+    /// folder itself) when inside it, else absolute.
+    pub save_path: String,
+    /// Its content: the file of a single-file torrent, the torrent's folder
+    /// otherwise; shown like `savePath`.
+    pub content_path: String,
     /// Magnet link of the torrent.
     pub magnet: String,
     /// The files (empty until metadata is known).

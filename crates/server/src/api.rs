@@ -8,8 +8,8 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{
-    AddOptions, AddSource, InfoHash, QueueMove, Torrent, TorrentSeedLimits, TorrentUpdate,
-    check_speed_limit,
+    AddOptions, AddSource, InfoHash, QueueMove, Torrent, TorrentSeedLimits, TorrentState,
+    TorrentUpdate, check_speed_limit,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -53,6 +53,13 @@ pub struct AddTorrentJson {
     #[schema(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
+    /// Its category (created when there is none of that name).
+    pub category: Option<String>,
+    /// Its tags.
+    pub tags: Option<Vec<String>>,
+    /// Where its content goes: relative to the download folder, or absolute inside
+    /// `downloadRoot` (default: its category's folder, else the download folder).
+    pub save_path: Option<String>,
 }
 
 /// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent
@@ -87,6 +94,13 @@ pub struct AddTorrentQuery {
     #[param(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
+    /// Its category (created when there is none of that name).
+    pub category: Option<String>,
+    /// Comma-separated tags.
+    pub tags: Option<String>,
+    /// Where its content goes: relative to the download folder, or absolute inside
+    /// `downloadRoot` (default: its category's folder, else the download folder).
+    pub save_path: Option<String>,
 }
 
 impl AddTorrentQuery {
@@ -106,9 +120,21 @@ impl AddTorrentQuery {
                 first_last_pieces_first: self.first_last_pieces_first,
                 download_limit: self.download_limit,
                 upload_limit: self.upload_limit,
+                category: self.category,
+                tags: self.tags.as_deref().map(parse_tag_list),
+                save_path: self.save_path,
             },
         )
     }
+}
+
+/// Parses `"a,b"` into tags (spaces around each are dropped).
+pub(crate) fn parse_tag_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The options of an add besides its files, as any form of the request gives them.
@@ -120,6 +146,9 @@ struct TorrentOptions {
     first_last_pieces_first: Option<bool>,
     download_limit: Option<u64>,
     upload_limit: Option<u64>,
+    category: Option<String>,
+    tags: Option<Vec<String>>,
+    save_path: Option<String>,
 }
 
 /// The options of an add, checked.
@@ -136,6 +165,9 @@ fn add_options(files: Option<Vec<usize>>, o: TorrentOptions) -> ApiResult<AddOpt
         first_last_pieces_first: o.first_last_pieces_first.unwrap_or(false),
         download_limit: o.download_limit.unwrap_or(0),
         upload_limit: o.upload_limit.unwrap_or(0),
+        category: o.category,
+        tags: o.tags.unwrap_or_default(),
+        save_path: o.save_path,
     })
 }
 
@@ -170,6 +202,15 @@ pub struct TorrentPatchJson {
     #[schema(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
+    /// Its category (null or "": none). Its data moves to the category's folder
+    /// (none: the download folder) unless `savePath` is given too.
+    #[serde(default, deserialize_with = "extract::present")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    /// Its tags (all of them: the list replaces the current one).
+    pub tags: Option<Vec<String>>,
+    /// Where its content goes; its data moves there (state `moving`).
+    pub save_path: Option<String>,
 }
 
 /// Body of `PUT /api/v1/torrents/{infoHash}/files`.
@@ -218,11 +259,47 @@ pub(crate) fn added_response(added: cloud_torrent_engine::Added) -> Response {
     (status, Json(added.torrent)).into_response()
 }
 
-/// Lists every torrent.
+/// Query of `GET /api/v1/torrents`: each given filter must match.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TorrentFilter {
+    /// Only torrents of this category ("": only those without one).
+    pub category: Option<String>,
+    /// Only torrents with this tag.
+    pub tag: Option<String>,
+    /// Only torrents in this state.
+    pub state: Option<TorrentState>,
+}
+
+impl TorrentFilter {
+    fn matches(&self, torrent: &Torrent) -> bool {
+        let category = match self.category.as_deref() {
+            None => true,
+            Some("") => torrent.category.is_none(),
+            Some(name) => torrent.category.as_deref() == Some(name),
+        };
+        category
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|tag| torrent.tags.contains(tag))
+            && self.state.is_none_or(|state| torrent.state == state)
+    }
+}
+
+/// Lists the torrents, all or those matching the filters.
 #[utoipa::path(get, path = "/api/v1/torrents", tag = "torrents",
-    responses((status = 200, description = "All torrents, oldest first", body = [Torrent])))]
-pub async fn list_torrents(State(state): State<AppState>) -> Json<Vec<Torrent>> {
-    Json(state.engine.list())
+    params(TorrentFilter),
+    responses((status = 200, description = "The torrents, oldest first", body = [Torrent]),
+        (status = 400, body = ErrorBody)))]
+pub async fn list_torrents(
+    State(state): State<AppState>,
+    Query(filter): Query<TorrentFilter>,
+) -> Json<Vec<Torrent>> {
+    let mut torrents = state.engine.list();
+    torrents.retain(|t| filter.matches(t));
+    Json(torrents)
 }
 
 /// One torrent.
@@ -280,6 +357,9 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                     first_last_pieces_first: json.first_last_pieces_first,
                     download_limit: json.download_limit,
                     upload_limit: json.upload_limit,
+                    category: json.category,
+                    tags: json.tags,
+                    save_path: json.save_path,
                 },
             )?;
             (source, options)
@@ -341,7 +421,8 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOp
     Ok((AddSource::TorrentFile(torrent), options))
 }
 
-/// Changes a torrent's options: its seeding limits and force start.
+/// Changes a torrent's options: seeding and speed limits, force start, piece
+/// order, category, tags and save path (the last two move its data).
 #[utoipa::path(patch, path = "/api/v1/torrents/{infoHash}", tag = "torrents",
     params(InfoHashParam),
     request_body = TorrentPatchJson,
@@ -362,6 +443,9 @@ pub async fn update_torrent(
         first_last_pieces_first: json.first_last_pieces_first,
         download_limit: json.download_limit,
         upload_limit: json.upload_limit,
+        category: json.category,
+        tags: json.tags,
+        save_path: json.save_path,
     };
     Ok(Json(state.engine.update_torrent(&hash, update).await?))
 }

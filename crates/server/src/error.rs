@@ -93,7 +93,7 @@ impl ApiError {
                 | EngineError::InvalidFileSelection(_)
                 | EngineError::InvalidValue(_) => StatusCode::BAD_REQUEST,
                 EngineError::Fetch(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                EngineError::NotFound(_) => StatusCode::NOT_FOUND,
+                EngineError::NotFound(_) | EngineError::UnknownCategory(_) => StatusCode::NOT_FOUND,
                 EngineError::MetadataPending | EngineError::Conflict(_) => StatusCode::CONFLICT,
                 EngineError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
                 EngineError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,6 +5,7 @@
 
 mod api;
 pub mod auth;
+mod categories;
 mod error;
 mod events;
 mod extract;
@@ -213,6 +214,10 @@ routes! {
     PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,
     GET "/api/v1/torrents/{info_hash}/files/{index}/stream" => files::stream,
     GET "/api/v1/torrents/{info_hash}/playlist.m3u" => files::playlist,
+    GET "/api/v1/categories" => categories::list,
+    PUT "/api/v1/categories/{*name}" => categories::put,
+    DELETE "/api/v1/categories/{*name}" => categories::delete,
+    GET "/api/v1/tags" => categories::tags,
     GET "/api/v1/downloads" => files::list_downloads,
     GET "/api/v1/events" => sse::events,
     GET "/api/v1/stats" => stats::get_stats,

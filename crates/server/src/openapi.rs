@@ -17,7 +17,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use crate::api;
 use crate::error::ErrorBody;
 use crate::search;
-use crate::{files, settings, sse, stats};
+use crate::{categories, files, settings, sse, stats};
 
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
@@ -44,6 +44,10 @@ use crate::{files, settings, sse, stats};
         api::move_in_queue,
         api::pieces,
         api::delete_torrent,
+        categories::list,
+        categories::put,
+        categories::delete,
+        categories::tags,
         files::list_downloads,
         doc::download,
         files::delete,
@@ -73,6 +77,8 @@ use crate::{files, settings, sse, stats};
         api::TorrentPatchJson,
         api::QueueMoveJson,
         api::PiecesView,
+        categories::CategoryJson,
+        cloud_torrent_engine::Category,
         cloud_torrent_engine::QueueMove,
         cloud_torrent_engine::SeedLimitAction,
         stats::StatsView,
@@ -170,6 +176,13 @@ pub(crate) struct AddTorrentForm {
     /// This torrent's upload limit, bytes per second (0: only the global one).
     #[schema(rename = "uploadLimit")]
     upload_limit: Option<u64>,
+    /// Its category (created when there is none of that name).
+    category: Option<String>,
+    /// Comma-separated tags.
+    tags: Option<String>,
+    /// Where its content goes: relative to the download folder, or absolute inside `downloadRoot`.
+    #[schema(rename = "savePath")]
+    save_path: Option<String>,
 }
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each

@@ -8,8 +8,14 @@ use librqbit::AddTorrentResponse;
 use super::*;
 
 impl Engine {
-    pub(super) fn new_record(&self, magnet: &Magnet, options: &AddOptions) -> TorrentRecord {
-        TorrentRecord {
+    /// A new torrent's record. Creates its category when it does not exist yet.
+    pub(super) fn new_record(
+        &self,
+        magnet: &Magnet,
+        options: &AddOptions,
+    ) -> Result<TorrentRecord> {
+        let placement = self.placement(options)?;
+        Ok(TorrentRecord {
             magnet: magnet.to_uri(),
             name: magnet.name.clone(),
             paused: options.paused.unwrap_or(!self.settings().auto_start),
@@ -28,7 +34,10 @@ impl Engine {
             download_limit: options.download_limit,
             upload_limit: options.upload_limit,
             folder: None,
-        }
+            save_path: Some(placement.save_path),
+            category: placement.category,
+            tags: placement.tags,
+        })
     }
 
     pub(super) async fn add_magnet(&self, uri: &str, options: AddOptions) -> Result<Added> {
@@ -40,7 +49,7 @@ impl Engine {
             }
         }
         let hash = magnet.info_hash;
-        let record = self.new_record(&magnet, &options);
+        let record = self.new_record(&magnet, &options)?;
         let paused = record.paused;
         {
             let mut map = self.lock();
@@ -124,6 +133,9 @@ impl Engine {
         let Some(mut record) = self.record(hash) else {
             return Ok(None);
         };
+        let save_path = self.save_path_of(&record);
+        let folder = save_path.join(folder);
+        let files: Vec<PathBuf> = files.iter().map(|f| save_path.join(f)).collect();
         record.folder = Some(folder.clone());
         // The peers that gave the metadata are the first to ask for the data.
         record.peers.extend(
@@ -154,7 +166,7 @@ impl Engine {
     }
 
     /// Hands checked .torrent bytes to librqbit, unless its `files` (relative to
-    /// the download folder) overlap another torrent's. When the add fails, removes
+    /// the storage root) overlap another torrent's. When the add fails, removes
     /// the files and folders of `files` that it created.
     async fn add_checked(
         &self,
@@ -165,7 +177,7 @@ impl Engine {
     ) -> Result<Handle> {
         let _adding = self.inner.adding.lock().await;
         self.check_overlap(hash, files)?;
-        let created = cleanup::NewPaths::before(&self.inner.config.download_dir, files);
+        let created = cleanup::NewPaths::before(&self.inner.paths.root, files);
         let result = self
             .add_to_session(hash, AddTorrent::from_bytes(bytes), record)
             .await;
@@ -175,10 +187,19 @@ impl Engine {
         result
     }
 
-    /// Refuses `files` (relative to the download folder) when one of them is a
+    /// Refuses `files` (relative to the storage root) when one of them is a
     /// file of another torrent, or a folder holding one, or inside one: two
-    /// torrents writing the same path would corrupt each other's data.
-    fn check_overlap(&self, hash: &InfoHash, files: &[PathBuf]) -> Result<()> {
+    /// torrents writing the same path would corrupt each other's data. Nothing
+    /// goes into the state folder either.
+    pub(super) fn check_overlap(&self, hash: &InfoHash, files: &[PathBuf]) -> Result<()> {
+        if let Some(state) = &self.inner.paths.state_dir
+            && let Some(file) = files.iter().find(|f| f.starts_with(state))
+        {
+            return Err(EngineError::Conflict(format!(
+                "its file {} would be inside the server's state folder",
+                self.inner.paths.show(file)
+            )));
+        }
         let mut theirs: HashMap<PathBuf, InfoHash> = HashMap::new();
         let mut their_dirs: HashMap<PathBuf, InfoHash> = HashMap::new();
         let names: HashMap<InfoHash, String> = {
@@ -189,7 +210,7 @@ impl Engine {
                 };
                 let folder = handle
                     .output_folder()
-                    .strip_prefix(&self.inner.config.download_dir)
+                    .strip_prefix(&self.inner.paths.root)
                     .unwrap_or(Path::new(""));
                 let _ = handle.with_metadata(|m| {
                     for info in m.file_infos.iter().filter(|i| !i.attrs.padding) {
@@ -215,8 +236,8 @@ impl Engine {
             if let Some(other) = clash {
                 let name = names.get(other).map(String::as_str).unwrap_or_default();
                 return Err(EngineError::Conflict(format!(
-                    "its file {} would overlap the files of the torrent \"{name}\" ({other}) in the download folder",
-                    file.display()
+                    "its file {} would overlap the files of the torrent \"{name}\" ({other})",
+                    self.inner.paths.show(file)
                 )));
             }
         }
@@ -313,10 +334,9 @@ impl Engine {
             peers: vec![],
             peer_hosts: vec![],
         };
-        let mut record = self.new_record(&magnet, &options);
+        let mut record = self.new_record(&magnet, &options)?;
         // trackers inside the .torrent are librqbit's to use; no need to repeat them.
         record.trackers.clear();
-        record.folder = Some(folder.clone());
         if let Some(entry) = self.lock().get_mut(&hash)
             && entry.handle.is_some()
         {
@@ -351,7 +371,6 @@ impl Engine {
                         record.selected = options.files.clone().map(normalize_selection);
                     }
                     record.name = magnet.name.clone();
-                    record.folder = Some(folder);
                 }
                 None => {
                     record = queued_last(&map, record);
@@ -359,6 +378,10 @@ impl Engine {
                 }
             }
         }
+        // Its folder and files beneath the storage root, in its save path.
+        let save_path = self.save_path_of(&record);
+        record.folder = Some(save_path.join(&folder));
+        let files: Vec<PathBuf> = files.iter().map(|f| save_path.join(f)).collect();
         match self.add_checked(&hash, bytes, &files, &record).await {
             Ok(handle) => {
                 if let Some(entry) = self.lock().get_mut(&hash) {
@@ -399,7 +422,7 @@ struct Resolved {
     handle: Handle,
     /// The .torrent built from the metadata, kept for the next start.
     bytes: Bytes,
-    /// The torrent's folder, relative to the download folder.
+    /// The torrent's folder, relative to the storage root.
     folder: PathBuf,
 }
 
@@ -414,8 +437,8 @@ pub(super) enum Layout {
     Legacy,
 }
 
-/// The folder of the torrent in `bytes` under `layout`, relative to the download
-/// folder ("" for the folder itself).
+/// The folder of the torrent in `bytes` under `layout`, relative to its save
+/// path ("" for the save path itself).
 pub(super) fn torrent_folder(bytes: &[u8], layout: Layout) -> Result<PathBuf> {
     let checked = crate::torrent_guard::check(bytes)
         .map_err(|e| EngineError::InvalidTorrent(e.to_string()))?;
@@ -447,9 +470,9 @@ fn folder_of(
 /// .torrent bytes that passed [`validate_torrent`].
 struct Valid<'a> {
     parsed: librqbit::TorrentMetaV1Borrowed<'a>,
-    /// The torrent's folder ([`Layout::Original`]), relative to the download folder.
+    /// The torrent's folder ([`Layout::Original`]), relative to its save path.
     folder: PathBuf,
-    /// Where each file but padding goes, relative to the download folder.
+    /// Where each file but padding goes, relative to its save path.
     files: Vec<PathBuf>,
 }
 

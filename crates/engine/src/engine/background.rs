@@ -96,7 +96,8 @@ impl Engine {
             let map = self.lock();
             let records: BTreeMap<InfoHash, TorrentRecord> =
                 map.iter().map(|(h, e)| (*h, e.record.clone())).collect();
-            Store::serialize(&records)
+            let (categories, tags) = self.organisation_snapshot();
+            Store::serialize(&records, &categories, &tags)
         };
         let store = self.inner.store.clone();
         match tokio::task::spawn_blocking(move || store.write_state(&bytes)).await {
@@ -307,6 +308,7 @@ impl Engine {
         self.apply_queue(&live, instant);
         // The download folder's free space, read once a tick and only for a full disk.
         let mut free: Option<Option<u64>> = None;
+        let category_limits = self.category_seed_limits();
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
@@ -326,7 +328,15 @@ impl Engine {
                     && !entry.record.force_start
                     && matches!(stats.state, TorrentStatsState::Live)
                 {
-                    let limits = entry.record.seed_limits.over(&live.seed_limits);
+                    // The torrent's own limits, over its category's, over the global ones.
+                    let limits = entry.record.seed_limits.over(
+                        &entry
+                            .record
+                            .category
+                            .as_ref()
+                            .and_then(|c| category_limits.get(c))
+                            .map_or(live.seed_limits, |c| c.over(&live.seed_limits)),
+                    );
                     let counters = entry.record.counters.with_unseen(&entry.seen, &stats);
                     let since = entry.record.completed_at.unwrap_or(entry.record.added_at);
                     let reached = crate::seeding::limit_reached(

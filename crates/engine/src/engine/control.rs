@@ -19,7 +19,9 @@ impl Engine {
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
             entry.record.paused = false;
-            let needs_resolver = entry.handle.is_none() && entry.resolver.is_none();
+            // A moving torrent goes back to librqbit, running, when its move ends.
+            let needs_resolver =
+                entry.handle.is_none() && entry.resolver.is_none() && !entry.moving;
             if needs_resolver {
                 entry.error = None;
             }
@@ -191,6 +193,24 @@ impl Engine {
     /// Changes a torrent's own options (seeding limits, force start). A force start
     /// starts it and keeps it running past its seeding limits.
     pub async fn update_torrent(&self, hash: &InfoHash, update: TorrentUpdate) -> Result<Torrent> {
+        for (key, limit) in [
+            ("downloadLimit", update.download_limit),
+            ("uploadLimit", update.upload_limit),
+        ] {
+            check_speed_limit(key, limit)?;
+        }
+        if let Some(ratio) = update.seed_ratio_limit {
+            crate::TorrentSeedLimits {
+                ratio,
+                ..Default::default()
+            }
+            .check()
+            .map_err(EngineError::InvalidValue)?;
+        }
+        // Category, tags and save path next: a refused move changes nothing else.
+        if update.category.is_some() || update.tags.is_some() || update.save_path.is_some() {
+            self.organise(hash, &update).await?;
+        }
         let mut readd = false;
         {
             let mut map = self.lock();
@@ -206,13 +226,6 @@ impl Engine {
             }
             if let Some(minutes) = update.seed_idle_limit {
                 limits.idle_minutes = minutes;
-            }
-            limits.check().map_err(EngineError::InvalidValue)?;
-            for (key, limit) in [
-                ("downloadLimit", update.download_limit),
-                ("uploadLimit", update.upload_limit),
-            ] {
-                check_speed_limit(key, limit)?;
             }
             let record = &mut entry.record;
             record.seed_limits = limits.normalized();
@@ -240,7 +253,8 @@ impl Engine {
                 readd = entry.handle.is_some();
             }
         }
-        if readd {
+        // A moving torrent is handed back to librqbit with its new limits.
+        if readd && !self.lock().get(hash).is_some_and(|e| e.moving) {
             self.readd(hash).await?;
         }
         if update.force_start == Some(true) {
@@ -258,17 +272,17 @@ impl Engine {
     /// verified pieces are written where librqbit's fast resume reads them, so it
     /// checks a sample, not everything, and downloads nothing again.
     async fn readd(&self, hash: &InfoHash) -> Result<()> {
+        self.take_from_session(hash).await?;
+        self.give_to_session(hash).await;
+        Ok(())
+    }
+
+    /// Takes a torrent from librqbit, keeping its verified pieces as fast-resume
+    /// data (the first half of [`Engine::readd`]; a move of its data goes between).
+    pub(super) async fn take_from_session(&self, hash: &InfoHash) -> Result<()> {
         // librqbit's counters of this run end with it.
         self.account_transfers(Duration::ZERO);
         let haves = self.verified_pieces(hash);
-        let bytes = self
-            .inner
-            .store
-            .read_torrent(hash)
-            .ok_or_else(|| EngineError::Internal("the torrent's .torrent is missing".into()))?;
-        let Some(record) = self.record(hash) else {
-            return Err(EngineError::NotFound(hash.to_hex()));
-        };
         if let Some(entry) = self.lock().get_mut(hash) {
             entry.handle = None;
             entry.order_streams.clear();
@@ -284,6 +298,17 @@ impl Engine {
         {
             warn!(%hash, "cannot keep the resume data: the torrent checks its data again");
         }
+        Ok(())
+    }
+
+    /// Hands a torrent taken by [`Engine::take_from_session`] back to librqbit,
+    /// with its record as it is now. A failure is the torrent's error.
+    pub(super) async fn give_to_session(&self, hash: &InfoHash) {
+        let (Some(bytes), Some(record)) = (self.inner.store.read_torrent(hash), self.record(hash))
+        else {
+            self.set_error(hash, "the torrent's .torrent is missing".into());
+            return;
+        };
         let result = self
             .add_to_session(hash, AddTorrent::from_bytes(Bytes::from(bytes)), &record)
             .await;
@@ -297,7 +322,6 @@ impl Engine {
                 Err(e) => entry.error = Some(e.to_string()),
             }
         }
-        Ok(())
     }
 
     /// Removes a torrent, and its files when `delete_files`.
@@ -311,6 +335,11 @@ impl Engine {
     /// [`Engine::delete`] without the queue's turn (the ticker itself removes
     /// torrents at their seeding limit).
     pub(super) async fn remove(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
+        if self.lock().get(hash).is_some_and(|e| e.moving) {
+            return Err(EngineError::Conflict(
+                "its data is moving; remove it when the move has ended".into(),
+            ));
+        }
         let entry = self
             .lock()
             .remove(hash)

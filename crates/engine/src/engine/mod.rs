@@ -20,6 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::category::SavePaths;
 use crate::config::EngineConfig;
 use crate::error::{EngineError, Result};
 use crate::fetch::fetch_torrent;
@@ -35,6 +36,7 @@ mod background;
 mod cleanup;
 mod control;
 mod interface;
+mod organise;
 mod sequential;
 mod settings;
 mod storage;
@@ -78,11 +80,18 @@ pub struct AddOptions {
     pub download_limit: u64,
     /// This torrent's upload limit, bytes per second (0: only the global one).
     pub upload_limit: u64,
+    /// Its category (created when it does not exist yet).
+    pub category: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Where its content goes: relative to the download folder or absolute inside
+    /// the root. `None`: its category's folder, or the download folder.
+    pub save_path: Option<String>,
 }
 
 /// A change to one torrent's options ([`Engine::update_torrent`]); `None` keeps a
 /// value as it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TorrentUpdate {
     /// Share ratio limit: `Some(None)` follows the global value, -1 is none.
     pub seed_ratio_limit: Option<Option<f64>>,
@@ -100,6 +109,13 @@ pub struct TorrentUpdate {
     pub download_limit: Option<u64>,
     /// This torrent's upload limit, bytes per second (0: only the global one).
     pub upload_limit: Option<u64>,
+    /// Its category: `Some(None)` removes it. Its data moves to the category's
+    /// folder (or the download folder) unless `save_path` says where.
+    pub category: Option<Option<String>>,
+    /// Its tags (all of them).
+    pub tags: Option<Vec<String>>,
+    /// Where its content goes (its data moves there).
+    pub save_path: Option<String>,
 }
 
 /// The result of [`Engine::add`].
@@ -150,6 +166,10 @@ struct Entry {
     slow_since: Option<tokio::time::Instant>,
     /// The streams that steer its piece order (see `sequential.rs`).
     order_streams: Vec<sequential::OrderStream>,
+    /// Its data is being moved to another folder (see `organise.rs`).
+    moving: bool,
+    /// Why its last move failed (cleared by the next move).
+    move_error: Option<String>,
 }
 
 impl Entry {
@@ -168,6 +188,8 @@ impl Entry {
             queue_position: None,
             slow_since: None,
             order_streams: Vec::new(),
+            moving: false,
+            move_error: None,
         }
     }
 }
@@ -202,6 +224,10 @@ struct Inner {
     /// The most files one torrent may hold: the configured cap lowered to what the
     /// open file limit allows, read once at start (after raising that limit).
     max_files: usize,
+    /// The storage root and the folders save paths are read against.
+    paths: SavePaths,
+    /// Categories and tags (see `organise.rs`).
+    organisation: Mutex<organise::Organisation>,
 }
 
 /// The torrent engine. Cheap to clone.
@@ -238,9 +264,17 @@ impl Engine {
         crate::store::create_private_dir(&config.state_dir)
             .and_then(|()| std::fs::create_dir_all(store.librqbit_dir()))
             .map_err(|e| EngineError::internal("cannot create the state folder", e))?;
-        let records = store
-            .load()
+        // Every torrent's data stays beneath the root (`downloadRoot`, which holds
+        // the download folder); records keep their folders relative to it.
+        let root = config
+            .download_root
+            .clone()
+            .unwrap_or_else(|| config.download_dir.clone());
+        let paths = SavePaths::new(&root, &config.download_dir, &config.state_dir);
+        let saved = store
+            .load(&paths.download_dir)
             .map_err(|e| EngineError::internal("cannot read the saved torrents", e))?;
+        let records = saved.torrents;
         store.remove_stale_temp_files();
         store
             .reset_librqbit_session()
@@ -302,7 +336,7 @@ impl Engine {
             // Files beneath the download folder only, written whole (see `storage.rs`).
             default_storage_factory: Some(librqbit::storage::StorageFactoryExt::boxed(
                 storage::TorrentFilesFactory {
-                    download_dir: config.download_dir.clone(),
+                    root: paths.root.clone(),
                     folders: folders.clone(),
                 },
             )),
@@ -331,6 +365,11 @@ impl Engine {
                 max_files,
                 folders,
                 adding: tokio::sync::Mutex::new(()),
+                organisation: Mutex::new(organise::Organisation {
+                    categories: saved.categories,
+                    tags: saved.tags,
+                }),
+                paths,
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
@@ -389,6 +428,7 @@ impl Engine {
                     // Recorded before folders were: keep the folder it was written to.
                     match add::torrent_folder(&bytes, Layout::Legacy) {
                         Ok(folder) => {
+                            let folder = self.save_path_of(&record).join(folder);
                             record.folder = Some(folder.clone());
                             if let Some(entry) = self.lock().get_mut(&hash) {
                                 entry.record.folder = Some(folder);
@@ -426,7 +466,7 @@ impl Engine {
             .folder
             .as_ref()
             .ok_or_else(|| EngineError::Internal("the torrent's folder is not known".into()))?;
-        let output_folder = self.inner.config.download_dir.join(folder);
+        let output_folder = self.inner.paths.absolute(folder);
         let output_folder = output_folder
             .to_str()
             .ok_or_else(|| EngineError::Internal("the torrent's folder is not UTF-8".into()))?

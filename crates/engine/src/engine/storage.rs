@@ -31,7 +31,7 @@ use librqbit::{ManagedTorrentShared, TorrentMetadata};
 
 use crate::beneath;
 
-/// Each torrent's folder, relative to the download folder ("" for the folder
+/// Each torrent's folder, relative to the storage root ("" for the folder
 /// itself), by info hash. The engine records it before handing a torrent to
 /// librqbit, which does not show the folder it was given to storage.
 #[derive(Clone, Default)]
@@ -64,8 +64,8 @@ impl TorrentFolders {
 /// Creates a torrent's storage: [`ConfinedFiles`] wrapped in [`WholeWrites`].
 #[derive(Clone)]
 pub(super) struct TorrentFilesFactory {
-    /// The download folder: no torrent file is ever opened outside it.
-    pub(super) download_dir: PathBuf,
+    /// The storage root (`downloadRoot`): no torrent file is ever opened outside it.
+    pub(super) root: PathBuf,
     pub(super) folders: TorrentFolders,
 }
 
@@ -81,7 +81,7 @@ impl StorageFactory for TorrentFilesFactory {
             .folders
             .get(shared.info_hash)
             .context("the torrent's folder is not known")?;
-        let root = beneath::open_root(&self.download_dir)
+        let root = beneath::open_root(&self.root)
             .map_err(|e| anyhow::anyhow!("cannot open the download folder: {e}"))?;
         Ok(WholeWrites {
             inner: Box::new(ConfinedFiles {
@@ -106,9 +106,9 @@ impl StorageFactory for TorrentFilesFactory {
 /// A torrent's files, each opened beneath the download folder without following
 /// links (see [`crate::beneath`]).
 pub(super) struct ConfinedFiles {
-    /// The download folder.
+    /// The storage root (`downloadRoot`).
     root: Arc<OwnedFd>,
-    /// The torrent's folder, relative to the download folder ("" for the folder itself).
+    /// The torrent's folder, relative to the storage root ("" for the folder itself).
     folder: PathBuf,
     /// One per file of the torrent, `None` for padding files.
     files: Arc<Vec<Option<File>>>,

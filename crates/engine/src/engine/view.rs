@@ -102,11 +102,25 @@ impl Engine {
             added_at: rfc3339(record.added_at),
             completed_at: record.completed_at.map(rfc3339),
             error: entry.error.clone(),
+            move_error: entry.move_error.clone(),
+            category: record.category.clone(),
+            tags: record.tags.clone(),
+            save_path: String::new(),
+            content_path: String::new(),
             magnet: record.magnet.clone(),
             files: Vec::new(),
         };
+        let save_path = self.save_path_of(record);
+        torrent.save_path = self.inner.paths.show(&save_path);
+        // The folder of its own when it has one; before the metadata, a guess by name.
+        torrent.content_path = self.inner.paths.show(&match &record.folder {
+            Some(folder) if *folder != save_path => folder.clone(),
+            _ => save_path.join(&torrent.name),
+        });
         let Some(handle) = &entry.handle else {
-            torrent.state = if entry.error.is_some() {
+            torrent.state = if entry.moving {
+                TorrentState::Moving
+            } else if entry.error.is_some() {
                 TorrentState::Error
             } else if record.paused {
                 TorrentState::Paused
@@ -118,6 +132,11 @@ impl Engine {
         let stats = handle.stats();
         torrent.name = handle.name().unwrap_or(torrent.name);
         torrent.files = self.files_of(handle, &stats, record.selected.as_deref());
+        if record.folder.as_ref() == Some(&save_path)
+            && let [file] = torrent.files.as_slice()
+        {
+            torrent.content_path = file.path.clone();
+        }
         // librqbit counts whole pieces; a user counts the bytes of the chosen files.
         let chosen = torrent.files.iter().filter(|f| f.selected);
         torrent.size = chosen.clone().map(|f| f.size).sum();
@@ -194,40 +213,26 @@ impl Engine {
         stats: &TorrentStats,
         selected: Option<&[usize]>,
     ) -> Vec<TorrentFile> {
-        let folder = relative_to(handle.output_folder(), &self.inner.config.download_dir);
+        let folder = handle
+            .output_folder()
+            .strip_prefix(&self.inner.paths.root)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
         handle
             .with_metadata(|m| {
                 m.file_infos
                     .iter()
                     .enumerate()
                     .filter(|(_, fi)| !fi.attrs.padding)
-                    .map(|(index, fi)| {
-                        let mut path = folder.clone();
-                        for part in fi.relative_filename.iter() {
-                            if !path.is_empty() {
-                                path.push('/');
-                            }
-                            path.push_str(&part.to_string_lossy());
-                        }
-                        TorrentFile {
-                            index,
-                            path,
-                            size: fi.len,
-                            completed: stats.file_progress.get(index).copied().unwrap_or(0),
-                            selected: selected.is_none_or(|o| o.contains(&index)),
-                        }
+                    .map(|(index, fi)| TorrentFile {
+                        index,
+                        path: self.inner.paths.show(&folder.join(&fi.relative_filename)),
+                        size: fi.len,
+                        completed: stats.file_progress.get(index).copied().unwrap_or(0),
+                        selected: selected.is_none_or(|o| o.contains(&index)),
                     })
                     .collect()
             })
             .unwrap_or_default()
     }
-}
-
-/// `path` relative to `base` with `/` separators; empty when it is `base`.
-fn relative_to(path: &Path, base: &Path) -> String {
-    let rel = path.strip_prefix(base).unwrap_or(Path::new(""));
-    rel.iter()
-        .map(|p| p.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }

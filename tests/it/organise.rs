@@ -440,3 +440,61 @@ async fn category_seeding_limits_sit_between_the_torrent_and_the_global_ones() {
     assert_eq!(t2["seedLimitReached"], false);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_an_incomplete_folder_files_reach_their_folder_only_when_complete() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, e) = server
+        .patch_json("/api/v1/config", json!({"incompleteDir": "/etc/partial"}))
+        .await;
+    assert_eq!(status, 400, "{e}");
+    let (status, c) = server
+        .patch_json("/api/v1/config", json!({"incompleteDir": ".partial"}))
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["incompleteDir"], ".partial");
+
+    let size = 1_500_007usize;
+    let data = make_payload(
+        &dirs.data,
+        "show",
+        &[("s01e01.mkv", size), ("sample.txt", 10_007)],
+    )
+    .await;
+    let hash = data.info_hash.clone();
+    // Slow enough to look at it half-way.
+    let seeder = Seeder::start(&data, "127.0.0.64", Some(400 * 1024), &[]).await;
+    let (status, _) = put_category(&server, "tv", json!({})).await;
+    assert_eq!(status, 201);
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({"magnet": seeder.magnet(&data), "category": "tv"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let partial = dirs.downloads.join(".partial/show/s01e01.mkv");
+    let last = dirs.downloads.join("tv/show/s01e01.mkv");
+    let seen_partial = std::cell::Cell::new(false);
+    let t = server
+        .wait_torrent(&hash, "seeding", TIMEOUT, |t| {
+            if t["state"] == "downloading" && t["completed"].as_u64().unwrap_or(0) > 0 {
+                seen_partial.set(seen_partial.get() | partial.is_file());
+            }
+            assert!(
+                t["state"] == "seeding" || !last.exists(),
+                "a file still downloading is in the final folder: {t:#}"
+            );
+            t["state"] == "seeding" && t["savePath"] == "tv"
+        })
+        .await;
+    assert!(
+        seen_partial.get(),
+        "the download never showed in the incomplete folder"
+    );
+    assert_eq!(t["contentPath"], "tv/show", "{t:#}");
+    assert_same_file(&last, &data.root.join("s01e01.mkv"));
+    assert!(!dirs.downloads.join(".partial/show").exists());
+    server.stop().await;
+}

@@ -186,6 +186,10 @@ settings! {
             "where files go: `<dir>/<torrent name>`")
             .flag(Flag::new("download-dir", "DOWNLOAD_DIR").short('d')),
         check any;
+    incomplete_dir: Option<String> = None,
+        Setting::new("incompleteDir", Api::Live, "none",
+            "where torrents download before they move to their final folder (their category's, or `downloadDir`) when complete: relative to `downloadDir`, or absolute inside `downloadRoot`; unset or empty = download in place"),
+        check any;
     download_root: Option<PathBuf> = None,
         Setting::new("downloadRoot", Api::ReadOnly, "the download folder",
             "the folder `PATCH /api/v1/config` may move `downloadDir` within (so by default only to a subfolder); must contain `downloadDir`; never settable over the API")

@@ -32,6 +32,9 @@ pub struct EngineConfig {
     pub speed: crate::SpeedLimits,
     /// How many torrents may run at once.
     pub queue: crate::QueueLimits,
+    /// Where torrents download before they move to their final folder (see
+    /// [`crate::LiveSettings::incomplete_dir`]).
+    pub incomplete_dir: Option<String>,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -58,6 +61,7 @@ impl EngineConfig {
             seed_limits: crate::SeedLimits::default(),
             speed: crate::SpeedLimits::default(),
             queue: crate::QueueLimits::default(),
+            incomplete_dir: None,
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }

@@ -78,6 +78,13 @@ pub(crate) struct TorrentRecord {
     /// version 1, where it was the download folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_path: Option<PathBuf>,
+    /// Where its data moves when complete, relative to the storage root, while it
+    /// downloads in the incomplete folder (`incompleteDir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_save_path: Option<PathBuf>,
+    /// The `finished` event was announced (it is announced once per torrent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub finished_announced: bool,
     /// Its category's name, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -155,6 +162,8 @@ impl Store {
                         for record in file.torrents.values_mut() {
                             record.folder = record.folder.take().map(|f| download_dir.join(f));
                             record.save_path = Some(download_dir.to_path_buf());
+                            // Complete before events existed: not announced again.
+                            record.finished_announced = record.completed_at.is_some();
                         }
                     }
                     Ok(Saved {
@@ -435,6 +444,8 @@ mod tests {
                 upload_limit: 65536,
                 folder: Some("tv/x".into()),
                 save_path: Some("tv".into()),
+                final_save_path: None,
+                finished_announced: true,
                 category: Some("tv".into()),
                 tags: vec!["a".into()],
             },

@@ -107,6 +107,7 @@ impl ServerConfig {
         engine.seed_limits = live.seed_limits;
         engine.speed = live.speed;
         engine.queue = live.queue;
+        engine.incomplete_dir = live.incomplete_dir;
         engine.upload = v.upload;
         engine.auto_start = live.auto_start;
         engine.max_files_per_torrent =
@@ -147,6 +148,7 @@ pub fn live_settings(v: &ConfigValues) -> LiveSettings {
     LiveSettings {
         queue,
         speed,
+        incomplete_dir: v.incomplete_dir.clone().filter(|d| !d.trim().is_empty()),
         seeding: v.seeding,
         auto_start: v.auto_start,
         seed_limits: SeedLimits {

@@ -272,6 +272,15 @@ impl LiveConfig {
             values
                 .set_json(key, value)
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            if s.key == "incompleteDir"
+                && let Some(raw) = values.incomplete_dir.as_deref().filter(|d| !d.is_empty())
+            {
+                self.inner
+                    .engine
+                    .save_paths()
+                    .parse(raw)
+                    .map_err(|why| bad(key, &why))?;
+            }
             if s.key == "downloadDir" {
                 let state = &self.inner.engine.config().state_dir;
                 let raw = values.download_dir.to_string_lossy().into_owned();

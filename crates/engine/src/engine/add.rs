@@ -35,6 +35,8 @@ impl Engine {
             upload_limit: options.upload_limit,
             folder: None,
             save_path: Some(placement.save_path),
+            final_save_path: placement.final_save_path,
+            finished_announced: false,
             category: placement.category,
             tags: placement.tags,
         })

@@ -306,6 +306,7 @@ impl Engine {
         let wall_clock = now();
         let instant = tokio::time::Instant::now();
         self.apply_queue(&live, instant);
+        self.finish_downloads();
         // The download folder's free space, read once a tick and only for a full disk.
         let mut free: Option<Option<u64>> = None;
         let category_limits = self.category_seed_limits();

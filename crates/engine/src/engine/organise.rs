@@ -26,7 +26,10 @@ pub(super) struct Organisation {
 /// Where a new torrent goes, from its add options.
 pub(super) struct Placement {
     pub category: Option<String>,
+    /// Where it downloads.
     pub save_path: PathBuf,
+    /// Where it moves when complete, when it downloads in the incomplete folder.
+    pub final_save_path: Option<PathBuf>,
     pub tags: Vec<String>,
 }
 
@@ -101,11 +104,73 @@ impl Engine {
                 .map_err(EngineError::InvalidValue)?,
             None => category_path.unwrap_or_else(|| self.inner.paths.download_dir.clone()),
         };
-        Ok(Placement {
-            category,
-            save_path,
-            tags,
+        Ok(match self.incomplete_dir() {
+            Some(incomplete) if incomplete != save_path => Placement {
+                category,
+                save_path: incomplete,
+                final_save_path: Some(save_path),
+                tags,
+            },
+            _ => Placement {
+                category,
+                save_path,
+                final_save_path: None,
+                tags,
+            },
         })
+    }
+
+    /// The incomplete folder relative to the root, if one is set (and valid: the
+    /// setting was checked when made, but the root may have changed since).
+    fn incomplete_dir(&self) -> Option<PathBuf> {
+        let raw = self.settings().incomplete_dir?;
+        match self.inner.paths.parse(&raw) {
+            Ok(dir) => Some(dir),
+            Err(why) => {
+                warn!("incompleteDir is not used: {why}");
+                None
+            }
+        }
+    }
+
+    /// Moves each complete torrent that downloaded in the incomplete folder to its
+    /// final folder (called by the ticker). A move that failed is not tried again
+    /// on its own: its `moveError` says why, and a new save path retries.
+    pub(super) fn finish_downloads(&self) {
+        let ready: Vec<(InfoHash, TorrentRecord)> = self
+            .lock()
+            .iter()
+            .filter(|(_, e)| {
+                e.record.final_save_path.is_some()
+                    && !e.moving
+                    && e.move_error.is_none()
+                    && e.handle.as_ref().is_some_and(|h| h.stats().finished)
+            })
+            .map(|(h, e)| (*h, e.record.clone()))
+            .collect();
+        for (hash, record) in ready {
+            let Some(to) = record.final_save_path.clone() else {
+                continue;
+            };
+            let planned = self.plan_move(&hash, &record, &to);
+            let mut map = self.lock();
+            let Some(entry) = map.get_mut(&hash) else {
+                continue;
+            };
+            match planned {
+                Ok(Some(planned)) => {
+                    entry.moving = true;
+                    drop(map);
+                    let engine = self.clone();
+                    tokio::spawn(async move { engine.run_move(planned).await });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(%hash, "cannot move the complete torrent to its folder: {e}");
+                    entry.move_error = Some(format!("its data could not be moved: {e}"));
+                }
+            }
+        }
     }
 
     /// Each category's seeding limits, by name.
@@ -204,16 +269,16 @@ impl Engine {
             None => category_path,
         };
         let _adding = self.inner.adding.lock().await;
-        let planned = {
-            let record = self
-                .record(hash)
-                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-            match &save_path {
-                Some(to) if *to != self.save_path_of(&record) => {
-                    self.plan_move(hash, &record, to)?
-                }
-                _ => None,
+        let record = self
+            .record(hash)
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+        // Still downloading in the incomplete folder: only where it goes changes.
+        let downloading_aside = record.final_save_path.is_some();
+        let planned = match &save_path {
+            Some(to) if !downloading_aside && *to != self.save_path_of(&record) => {
+                self.plan_move(hash, &record, to)?
             }
+            _ => None,
         };
         {
             let mut map = self.lock();
@@ -229,6 +294,11 @@ impl Engine {
             match (&planned, save_path) {
                 (Some(_), _) => {
                     entry.moving = true;
+                    entry.move_error = None;
+                }
+                (None, Some(to)) if downloading_aside => {
+                    entry.record.final_save_path = Some(to);
+                    // A failed move to the old place is retried to the new one.
                     entry.move_error = None;
                 }
                 // No data yet (a magnet without metadata): only the record changes.
@@ -337,6 +407,7 @@ impl Engine {
                     Ok(()) => {
                         entry.record.folder = Some(planned.to_folder.clone());
                         entry.record.save_path = Some(planned.to_save.clone());
+                        entry.record.final_save_path = None;
                     }
                     Err(why) => {
                         warn!(%hash, "cannot move the torrent's data: {why}");

@@ -9,7 +9,7 @@ use super::*;
 use crate::SeedLimits;
 
 /// The options of the engine that apply at once when changed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveSettings {
     /// Keep uploading after the selected files are complete.
     pub seeding: bool,
@@ -21,6 +21,9 @@ pub struct LiveSettings {
     pub speed: SpeedLimits,
     /// How many torrents may run at once.
     pub queue: crate::QueueLimits,
+    /// Where torrents download before they move to their final folder, as the
+    /// user wrote it (see [`crate::SavePaths::parse`]); `None`: in place.
+    pub incomplete_dir: Option<String>,
 }
 
 /// The global speed limits in force, in bytes per second (0: unlimited).
@@ -56,6 +59,7 @@ impl LiveSettings {
             seed_limits: config.seed_limits,
             speed: config.speed,
             queue: config.queue,
+            incomplete_dir: config.incomplete_dir.clone(),
         }
     }
 }
@@ -63,7 +67,11 @@ impl LiveSettings {
 impl Engine {
     /// The live options as they are now.
     pub fn settings(&self) -> LiveSettings {
-        *self.inner.live.read().unwrap_or_else(|p| p.into_inner())
+        self.inner
+            .live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sets librqbit's session-wide limiters to `speed` (they change at once, for
@@ -78,8 +86,8 @@ impl Engine {
     /// and limits are applied at once (turning seeding off stops complete torrents,
     /// turning it on resumes them unless the user stopped them).
     pub async fn update_settings(&self, settings: LiveSettings) -> LiveSettings {
-        *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = settings;
         self.apply_speed(settings.speed);
+        *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = settings.clone();
         if self.tick().await {
             self.persist().await;
         }

@@ -194,6 +194,15 @@ impl SavePaths {
         }
     }
 
+    /// The absolute form of a path as [`SavePaths::show`] shows it.
+    pub fn absolute_shown(&self, shown: &str) -> PathBuf {
+        let path = Path::new(shown);
+        match path.is_absolute() {
+            true => path.to_path_buf(),
+            false => self.root.join(&self.download_dir).join(path),
+        }
+    }
+
     /// The absolute form of a path relative to the root.
     pub fn absolute(&self, relative: &Path) -> PathBuf {
         self.root.join(relative)

@@ -29,7 +29,7 @@ pub use category::{Category, SavePaths, check_category_name, check_tag};
 pub use config::EngineConfig;
 pub use engine::{
     AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, MIN_ENGINE_LIMIT,
-    OpenFile, SpeedLimits, TorrentUpdate, check_speed_limit,
+    OpenFile, SpeedLimits, TorrentEvent, TorrentEventKind, TorrentUpdate, check_speed_limit,
 };
 pub use error::{EngineError, Result};
 pub use fetch::MAX_TORRENT_BYTES;

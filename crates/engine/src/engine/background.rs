@@ -301,6 +301,7 @@ impl Engine {
         let mut to_select = Vec::new();
         let mut to_restart = Vec::new();
         let mut to_remove = Vec::new();
+        let mut seeding_done = Vec::new();
         let live = self.settings();
         let seeding = live.seeding;
         let wall_clock = now();
@@ -349,6 +350,7 @@ impl Engine {
                     );
                     if reached {
                         info!(%hash, action = ?limits.action, "the torrent reached a seeding limit");
+                        seeding_done.push(*hash);
                         match limits.action {
                             SeedLimitAction::Stop => {
                                 entry.record.paused = true;
@@ -413,6 +415,10 @@ impl Engine {
                 }
             }
         }
+        // Announced as they are now: stopped, or about to be removed.
+        for hash in &seeding_done {
+            self.announce(crate::TorrentEventKind::SeedingDone, hash);
+        }
         for (hash, with_files) in to_remove {
             if let Err(e) = self.remove(&hash, with_files).await {
                 warn!(%hash, "cannot remove the torrent at its seeding limit: {e}");
@@ -439,6 +445,7 @@ impl Engine {
                 warn!(%hash, "{e}");
             }
         }
+        dirty |= self.announce_changes();
         dirty
     }
 }

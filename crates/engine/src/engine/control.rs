@@ -340,6 +340,7 @@ impl Engine {
                 "its data is moving; remove it when the move has ended".into(),
             ));
         }
+        let view = self.get(hash)?;
         let entry = self
             .lock()
             .remove(hash)
@@ -349,6 +350,7 @@ impl Engine {
         }
         self.inner.store.remove_torrent(hash);
         self.persist().await;
+        self.announce_view(TorrentEventKind::Removed, view);
         if entry.handle.is_some() {
             self.inner
                 .session

@@ -32,6 +32,7 @@ use crate::store::{Store, TorrentRecord};
 use crate::types::{Torrent, TorrentFile, TorrentState};
 
 mod add;
+mod announce;
 mod background;
 mod cleanup;
 mod control;
@@ -43,6 +44,7 @@ mod storage;
 mod stream;
 
 use add::Layout;
+pub use announce::{TorrentEvent, TorrentEventKind};
 pub use control::check_speed_limit;
 pub use settings::{LiveSettings, MIN_ENGINE_LIMIT, SpeedLimits};
 pub use stream::{FileReader, OpenFile};
@@ -170,6 +172,8 @@ struct Entry {
     moving: bool,
     /// Why its last move failed (cleared by the next move).
     move_error: Option<String>,
+    /// Its failure was announced (see `announce.rs`).
+    error_announced: bool,
 }
 
 impl Entry {
@@ -190,6 +194,7 @@ impl Entry {
             order_streams: Vec::new(),
             moving: false,
             move_error: None,
+            error_announced: false,
         }
     }
 }
@@ -228,6 +233,8 @@ struct Inner {
     paths: SavePaths,
     /// Categories and tags (see `organise.rs`).
     organisation: Mutex<organise::Organisation>,
+    /// What happens to torrents (see `announce.rs`).
+    events: tokio::sync::broadcast::Sender<TorrentEvent>,
 }
 
 /// The torrent engine. Cheap to clone.
@@ -370,6 +377,7 @@ impl Engine {
                     tags: saved.tags,
                 }),
                 paths,
+                events: tokio::sync::broadcast::channel(announce::EVENT_BACKLOG).0,
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };
@@ -531,6 +539,14 @@ impl Engine {
 
     /// Adds a torrent. Returns at once; a magnet's metadata is fetched in the background.
     pub async fn add(&self, source: AddSource, options: AddOptions) -> Result<Added> {
+        let added = self.add_from(source, options).await?;
+        if added.created {
+            self.announce_view(TorrentEventKind::Added, added.torrent.clone());
+        }
+        Ok(added)
+    }
+
+    async fn add_from(&self, source: AddSource, options: AddOptions) -> Result<Added> {
         match source {
             AddSource::Magnet(uri) => self.add_magnet(&uri, options).await,
             AddSource::TorrentFile(bytes) => self.add_torrent_file(bytes, options).await,

@@ -1,0 +1,126 @@
+//! What happens to torrents, told to whoever automates on it (event programs and
+//! webhooks, in the server): added, finished (after any move to its final
+//! folder), a seeding limit acted, removed, failed.
+//!
+//! Each event goes out once: `finished` is remembered in the torrent's record, so
+//! a restart does not announce it again; `error` is announced when a torrent
+//! enters its error state, and again only after it left it.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::*;
+
+/// The kinds of [`TorrentEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TorrentEventKind {
+    /// A new torrent was added.
+    Added,
+    /// Its selected files are complete (and in their final folder).
+    Finished,
+    /// A seeding limit acted on it (stopped or removed it).
+    SeedingDone,
+    /// It was removed.
+    Removed,
+    /// It failed (state `error`).
+    Error,
+}
+
+impl TorrentEventKind {
+    /// The name used in settings and messages (`seedingDone`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TorrentEventKind::Added => "added",
+            TorrentEventKind::Finished => "finished",
+            TorrentEventKind::SeedingDone => "seedingDone",
+            TorrentEventKind::Removed => "removed",
+            TorrentEventKind::Error => "error",
+        }
+    }
+}
+
+/// Something that happened to a torrent.
+#[derive(Debug, Clone)]
+pub struct TorrentEvent {
+    pub kind: TorrentEventKind,
+    /// The torrent as it was then.
+    pub torrent: Torrent,
+    /// The folder its content is in, absolute.
+    pub save_path: PathBuf,
+    /// Its content (the file of a single-file torrent, else its folder), absolute.
+    pub content_path: PathBuf,
+}
+
+/// How many events may wait for a slow listener before the oldest are dropped.
+pub(super) const EVENT_BACKLOG: usize = 1024;
+
+impl Engine {
+    /// Events from now on. A listener that falls more than a thousand events
+    /// behind loses the oldest.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<TorrentEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Announces `kind` for a torrent as it is now.
+    pub(super) fn announce(&self, kind: TorrentEventKind, hash: &InfoHash) {
+        if let Ok(torrent) = self.get(hash) {
+            self.announce_view(kind, torrent);
+        }
+    }
+
+    /// Announces `kind` for a torrent as `torrent` shows it.
+    pub(super) fn announce_view(&self, kind: TorrentEventKind, torrent: Torrent) {
+        let paths = &self.inner.paths;
+        let event = TorrentEvent {
+            kind,
+            save_path: paths.absolute_shown(&torrent.save_path),
+            content_path: paths.absolute_shown(&torrent.content_path),
+            torrent,
+        };
+        debug!(hash = %event.torrent.info_hash, event = kind.as_str(), "torrent event");
+        // No listener is not an error.
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Finds the torrents to announce as finished or failed (called by the
+    /// ticker) and announces them. Returns whether a record changed.
+    pub(super) fn announce_changes(&self) -> bool {
+        let mut finished = Vec::new();
+        let mut failed = Vec::new();
+        {
+            let mut map = self.lock();
+            for (hash, entry) in map.iter_mut() {
+                let stats = entry.handle.as_ref().map(|h| h.stats());
+                let complete = stats.as_ref().is_some_and(|s| s.finished);
+                // After its move to the final folder, if it has one to make.
+                if complete
+                    && !entry.record.finished_announced
+                    && entry.record.final_save_path.is_none()
+                    && !entry.moving
+                {
+                    entry.record.finished_announced = true;
+                    finished.push(*hash);
+                }
+                let in_error = !entry.record.paused
+                    && (entry.error.is_some()
+                        || stats
+                            .as_ref()
+                            .is_some_and(|s| matches!(s.state, TorrentStatsState::Error)));
+                if in_error && !entry.error_announced {
+                    failed.push(*hash);
+                }
+                entry.error_announced = in_error;
+            }
+        }
+        for hash in &finished {
+            self.announce(TorrentEventKind::Finished, hash);
+        }
+        for hash in &failed {
+            self.announce(TorrentEventKind::Error, hash);
+        }
+        !finished.is_empty()
+    }
+}

@@ -29,3 +29,4 @@ mod security;
 mod swarm;
 mod tls;
 mod transfer;
+mod watch;

@@ -119,7 +119,7 @@ fn toml_value(value: &Value) -> Option<toml_edit::Value> {
         Value::String(s) => toml_edit::Value::from(s.as_str()),
         Value::Array(items) => items
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(toml_value)
             .collect::<toml_edit::Array>()
             .into(),
         Value::Object(fields) => fields
@@ -157,6 +157,21 @@ mod tests {
         let mut values = ConfigValues::default();
         read(&path, &mut values).unwrap();
         assert_eq!(values.get_json("altSpeedSchedule"), Some(schedule));
+    }
+
+    #[test]
+    fn a_list_of_objects_is_an_array_of_inline_tables_that_reads_back() {
+        let folders = json!([
+            {"path": "/w", "category": "tv", "tags": ["a", "b"], "paused": true, "recursive": false},
+            {"path": "/x", "paused": false, "recursive": true}
+        ]);
+        let text = edited("c.toml", "", &[("watchFolders", folders.clone())]).expect("edited");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, &text).unwrap();
+        let mut values = ConfigValues::default();
+        read(&path, &mut values).unwrap();
+        assert_eq!(values.get_json("watchFolders"), Some(folders), "{text}");
     }
 
     #[test]

@@ -14,13 +14,15 @@ mod registry;
 pub mod schedule;
 pub mod table;
 mod value;
+pub mod watch;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 pub use registry::{Api, Flag, Setting};
 pub use schedule::AltSpeedSchedule;
-pub use value::SettingValue;
+pub use value::{ListItem, SettingValue};
+pub use watch::WatchFolder;
 
 use registry::{Input, settings};
 
@@ -189,6 +191,10 @@ settings! {
     incomplete_dir: Option<String> = None,
         Setting::new("incompleteDir", Api::Live, "none",
             "where torrents download before they move to their final folder (their category's, or `downloadDir`) when complete: relative to `downloadDir`, or absolute inside `downloadRoot`; unset or empty = download in place"),
+        check any;
+    watch_folders: Vec<WatchFolder> = Vec::new(),
+        Setting::new("watchFolders", Api::Live, "none",
+            "folders whose `.torrent` and `.magnet` files are added (then renamed `.added`, or `.invalid`): `[{\"path\", \"category\"?, \"savePath\"?, \"tags\"?, \"paused\"?, \"recursive\"?}]`; `path` absolute"),
         check any;
     download_root: Option<PathBuf> = None,
         Setting::new("downloadRoot", Api::ReadOnly, "the download folder",

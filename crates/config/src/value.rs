@@ -187,6 +187,45 @@ impl SettingValue for Vec<String> {
     }
 }
 
+/// An entry of a list setting made of objects (watch folders, webhooks...): read
+/// and written with serde, checked by [`ListItem::check`].
+pub trait ListItem: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq {
+    /// What one entry looks like, for messages (`{"path", ...}`).
+    const SHAPE: &'static str;
+    /// Checks one entry; the error names what is wrong.
+    fn check(&self) -> Result<(), String>;
+}
+
+/// A list of objects: a JSON array (also as the text of a flag or variable).
+impl<T: ListItem> SettingValue for Vec<T> {
+    const JSON_TYPE: &'static str = "array";
+    fn from_text(text: &str) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON array: {e}"))?;
+        Self::from_json(&value)
+    }
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let items = value
+            .as_array()
+            .ok_or_else(|| format!("must be an array of {}", T::SHAPE))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let entry: T = serde_json::from_value(item.clone())
+                    .map_err(|e| format!("entry {}: {e}; expected {}", i + 1, T::SHAPE))?;
+                entry
+                    .check()
+                    .map_err(|why| format!("entry {}: {why}", i + 1))?;
+                Ok(entry)
+            })
+            .collect()
+    }
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Array(Vec::new()))
+    }
+}
+
 /// An optional setting: empty text (or an empty string in the file) means unset.
 impl<T: SettingValue> SettingValue for Option<T> {
     const JSON_TYPE: &'static str = T::JSON_TYPE;

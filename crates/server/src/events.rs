@@ -1,7 +1,7 @@
 //! The live state and its versions: what `GET /api/v1/events` pushes.
 //!
 //! The state is one JSON object: `title`, `version`, `torrents` (keyed by info hash, so
-//! patches stay small), `stats`, `config` and `downloads.version` (bumped when the
+//! patches stay small), `stats`, `config`, `notices` and `downloads.version` (bumped when the
 //! download folder changed). A producer task snapshots it every `min_interval` while
 //! clients are connected, at once after a change made through the API, and refreshes
 //! the stats every `stats_interval`. Each snapshot that differs from the previous one
@@ -21,6 +21,7 @@ use cloud_torrent_engine::Engine;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
 
+use crate::notices::Notices;
 use crate::settings::LiveConfig;
 use crate::stats::Stats;
 
@@ -99,6 +100,7 @@ struct Inner {
     engine: Engine,
     settings: LiveConfig,
     stats: Stats,
+    notices: Notices,
     config: EventsConfig,
     current: Mutex<Current>,
     /// Held while a snapshot is taken, so snapshots are applied in order.
@@ -116,7 +118,13 @@ pub struct Hub {
 
 impl Hub {
     /// A hub over the engine; call [`Hub::spawn`] to start its producer.
-    pub fn new(engine: Engine, settings: LiveConfig, stats: Stats, config: EventsConfig) -> Hub {
+    pub fn new(
+        engine: Engine,
+        settings: LiveConfig,
+        stats: Stats,
+        notices: Notices,
+        config: EventsConfig,
+    ) -> Hub {
         let start = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
@@ -140,6 +148,7 @@ impl Hub {
                 engine,
                 settings,
                 stats,
+                notices,
                 config,
             }),
         };
@@ -212,6 +221,7 @@ impl Hub {
             "torrents": torrents,
             "stats": cur.stats,
             "config": config,
+            "notices": serde_json::to_value(self.inner.notices.list()).unwrap_or(Value::Null),
             "downloads": { "version": cur.downloads_version },
         });
         if cur.state == state {

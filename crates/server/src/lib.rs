@@ -13,6 +13,7 @@ mod files;
 mod legacy;
 mod listen;
 mod live;
+mod notices;
 mod openapi;
 mod schedule;
 mod search;
@@ -21,6 +22,7 @@ mod sse;
 mod stats;
 pub mod tls;
 mod ui;
+mod watch;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -220,6 +222,7 @@ routes! {
     PUT "/api/v1/categories/{*name}" => categories::put,
     DELETE "/api/v1/categories/{*name}" => categories::delete,
     GET "/api/v1/tags" => categories::tags,
+    GET "/api/v1/notices" => notices::list,
     GET "/api/v1/downloads" => files::list_downloads,
     GET "/api/v1/events" => sse::events,
     GET "/api/v1/stats" => stats::get_stats,

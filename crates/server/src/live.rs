@@ -5,6 +5,7 @@ use cloud_torrent_engine::Engine;
 
 use crate::ServerConfig;
 use crate::events::Hub;
+use crate::notices::Notices;
 use crate::settings::LiveConfig;
 use crate::stats::Stats;
 
@@ -17,6 +18,8 @@ pub struct Live {
     pub stats: Stats,
     /// `GET /api/v1/events`.
     pub hub: Hub,
+    /// `GET /api/v1/notices`.
+    pub notices: Notices,
 }
 
 impl Live {
@@ -29,18 +32,22 @@ impl Live {
             config.command_line.clone(),
         );
         let stats = Stats::new(engine.clone());
+        let notices = Notices::default();
         let hub = Hub::new(
-            engine,
+            engine.clone(),
             settings.clone(),
             stats.clone(),
+            notices.clone(),
             config.events.clone(),
         );
         hub.spawn();
         crate::schedule::spawn(&settings);
+        crate::watch::spawn(&settings, engine, notices.clone());
         Live {
             settings,
             stats,
             hub,
+            notices,
         }
     }
 }

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use crate::api;
 use crate::error::ErrorBody;
 use crate::search;
-use crate::{categories, files, settings, sse, stats};
+use crate::{categories, files, notices, settings, sse, stats};
 
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
@@ -48,6 +48,7 @@ use crate::{categories, files, settings, sse, stats};
         categories::put,
         categories::delete,
         categories::tags,
+        notices::list,
         files::list_downloads,
         doc::download,
         files::delete,
@@ -79,6 +80,7 @@ use crate::{categories, files, settings, sse, stats};
         api::PiecesView,
         categories::CategoryJson,
         cloud_torrent_engine::Category,
+        notices::Notice,
         cloud_torrent_engine::QueueMove,
         cloud_torrent_engine::SeedLimitAction,
         stats::StatsView,

@@ -1,5 +1,8 @@
-//! The crate's errors: [`ConfigError`] (a hook's settings cannot work). Each
-//! message is a sentence for the person who configured the hook.
+//! The crate's errors: [`ConfigError`] (a hook's settings cannot work) and
+//! [`WebhookError`] (a webhook could not be delivered). Each message is a
+//! sentence for the person who configured the hook.
+
+use cloud_torrent_outbound::FetchError;
 
 /// Why a configured event program or webhook cannot work. `entry` names it
 /// (`event program on finished (/opt/notify.sh)`, `webhook to https://host/path`).
@@ -48,5 +51,31 @@ pub enum ConfigError {
         entry: String,
         /// The header's name.
         name: String,
+    },
+}
+
+/// Why a webhook was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No webhook has this index.
+    #[error("there is no webhook number {index} (there are {count})")]
+    NoSuchWebhook {
+        /// The index asked for, from 0.
+        index: usize,
+        /// How many webhooks there are.
+        count: usize,
+    },
+    /// The webhook's settings cannot work.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The request could not be made or its answer read (refused address,
+    /// connection failure, timeout...).
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The server answered with a status other than 2xx.
+    #[error("the server answered {status}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
     },
 }

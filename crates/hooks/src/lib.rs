@@ -17,6 +17,13 @@
 //!   `max_concurrent` run at a time; the last 100 runs are kept as
 //!   [`ProgramRun`]s with their exit code or signal, duration and the last
 //!   64 KiB of output.
+//! * **Webhooks** ([`Webhooks`], configured as [`Webhook`]s): a POST per event
+//!   in one of four [`Format`]s (our JSON, Discord, ntfy, Gotify), sent through
+//!   the process's one hardened [`cloud_torrent_outbound::OutboundClient`] (so
+//!   `allowPrivateUrls` applies), retried with exponential backoff when the
+//!   failure may pass ([`RetryPolicy`]), with a [`WebhookStatus`] per webhook.
+//!
+//! [`Hooks`] bundles both behind one [`Hooks::fire`].
 
 #![warn(missing_docs)]
 
@@ -24,12 +31,34 @@ mod error;
 mod event;
 mod facts;
 mod invocation;
+mod payload;
 mod process;
 mod programs;
+mod webhooks;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, WebhookError};
 pub use event::Event;
 pub use facts::TorrentFacts;
 pub use invocation::PLACEHOLDERS;
 pub use process::{KILL_GRACE, OUTPUT_GRACE, OUTPUT_LIMIT};
 pub use programs::{DEFAULT_TIMEOUT_SECONDS, EventProgram, ProgramRun, Programs, RUNS_KEPT};
+pub use webhooks::{Format, RetryPolicy, Webhook, WebhookStatus, Webhooks};
+
+/// Event programs and webhooks together. Cheap to clone.
+#[derive(Clone)]
+pub struct Hooks {
+    /// The event programs.
+    pub programs: Programs,
+    /// The webhooks.
+    pub webhooks: Webhooks,
+}
+
+impl Hooks {
+    /// Runs the programs and sends the webhooks configured for `event` on the
+    /// torrent `facts` tells of. Returns at once; must be called within a Tokio
+    /// runtime.
+    pub fn fire(&self, event: Event, facts: TorrentFacts) {
+        self.webhooks.fire(event, &facts.json);
+        self.programs.fire(event, facts);
+    }
+}

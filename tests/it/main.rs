@@ -10,6 +10,7 @@
 
 mod support;
 
+mod automation;
 mod bad_input;
 mod cli;
 mod crash_loop;

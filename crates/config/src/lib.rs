@@ -192,6 +192,15 @@ settings! {
         Setting::new("incompleteDir", Api::Live, "none",
             "where torrents download before they move to their final folder (their category's, or `downloadDir`) when complete: relative to `downloadDir`, or absolute inside `downloadRoot`; unset or empty = download in place"),
         check any;
+    event_programs: Vec<cloud_torrent_hooks::EventProgram> = Vec::new(),
+        Setting::new("eventPrograms", Api::ReadOnly, "none",
+            "programs run on torrent events, never through a shell: `[{\"event\": \"added\" | \"finished\" | \"seedingDone\" | \"removed\" | \"error\", \"argv\": [\"/abs/prog\", \"{name}\", ...], \"timeoutSeconds\"?: 600}]` (see Scripts); only in the config file or by flag, since whoever sets it runs code on the host")
+            .flag(Flag::new("event-programs", "EVENT_PROGRAMS")),
+        check any;
+    webhooks: Vec<cloud_torrent_hooks::Webhook> = Vec::new(),
+        Setting::new("webhooks", Api::Live, "none",
+            "POSTs on torrent events: `[{\"url\", \"events\"?: [...], \"headers\"?: {...}, \"format\"?: \"json\" | \"discord\" | \"ntfy\" | \"gotify\"}]` (see Notifications); private addresses only with `allowPrivateUrls`"),
+        check any;
     watch_folders: Vec<WatchFolder> = Vec::new(),
         Setting::new("watchFolders", Api::Live, "none",
             "folders whose `.torrent` and `.magnet` files are added (then renamed `.added`, or `.invalid`): `[{\"path\", \"category\"?, \"savePath\"?, \"tags\"?, \"paused\"?, \"recursive\"?}]`; `path` absolute"),

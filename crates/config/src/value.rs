@@ -226,6 +226,20 @@ impl<T: ListItem> SettingValue for Vec<T> {
     }
 }
 
+impl ListItem for cloud_torrent_hooks::EventProgram {
+    const SHAPE: &'static str = "{\"event\", \"argv\": [\"/path/prog\", ...], \"timeoutSeconds\"?}";
+    fn check(&self) -> Result<(), String> {
+        cloud_torrent_hooks::EventProgram::check(self).map_err(|e| e.to_string())
+    }
+}
+
+impl ListItem for cloud_torrent_hooks::Webhook {
+    const SHAPE: &'static str = "{\"url\", \"events\"?, \"headers\"?, \"format\"?: \"json\" | \"discord\" | \"ntfy\" | \"gotify\"}";
+    fn check(&self) -> Result<(), String> {
+        cloud_torrent_hooks::Webhook::check(self).map_err(|e| e.to_string())
+    }
+}
+
 /// An optional setting: empty text (or an empty string in the file) means unset.
 impl<T: SettingValue> SettingValue for Option<T> {
     const JSON_TYPE: &'static str = T::JSON_TYPE;

@@ -22,6 +22,11 @@ use crate::seeding::TorrentSeedLimits;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TorrentRecord {
+    /// A number of its own, given in the order torrents were added (Transmission
+    /// scripts and clients know torrents by such a number). 0 in records from
+    /// before it was kept; the engine numbers those at start.
+    #[serde(default)]
+    pub id: u64,
     /// Magnet link (with name, trackers and peer hints).
     pub magnet: String,
     /// Name, once known.
@@ -418,6 +423,7 @@ mod tests {
         records.insert(
             hash,
             TorrentRecord {
+                id: 1,
                 magnet: "magnet:?xt=urn:btih:aa".into(),
                 name: Some("x".into()),
                 paused: true,

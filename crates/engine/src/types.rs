@@ -57,6 +57,9 @@ pub struct TorrentFile {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Torrent {
+    /// A number of its own, given in the order torrents were added (Transmission
+    /// scripts know torrents by such a number).
+    pub id: u64,
     /// 40 lowercase hexadecimal characters.
     #[schema(value_type = String, example = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a")]
     pub info_hash: String,

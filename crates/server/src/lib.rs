@@ -5,6 +5,7 @@
 
 mod api;
 pub mod auth;
+mod automation;
 mod categories;
 mod error;
 mod events;
@@ -223,6 +224,9 @@ routes! {
     DELETE "/api/v1/categories/{*name}" => categories::delete,
     GET "/api/v1/tags" => categories::tags,
     GET "/api/v1/notices" => notices::list,
+    GET "/api/v1/event-runs" => automation::runs,
+    GET "/api/v1/webhooks" => automation::webhooks,
+    POST "/api/v1/webhooks/{index}/test" => automation::test_webhook,
     GET "/api/v1/downloads" => files::list_downloads,
     GET "/api/v1/events" => sse::events,
     GET "/api/v1/stats" => stats::get_stats,
@@ -279,8 +283,8 @@ pub async fn serve(
         config.settings.search_config.clone(),
         outbound.clone(),
     )?;
-    let engine = Engine::start(config.engine_config(), outbound).await?;
-    let live = Live::start(engine.clone(), &config);
+    let engine = Engine::start(config.engine_config(), outbound.clone()).await?;
+    let live = Live::start(engine.clone(), &config, outbound);
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();
     let tls = config.tls.as_ref().map(TlsConfig::acceptor);

@@ -2,6 +2,8 @@
 //! event hub, created together when the server starts.
 
 use cloud_torrent_engine::Engine;
+use cloud_torrent_hooks::{Hooks, Programs, Webhooks};
+use cloud_torrent_outbound::OutboundClient;
 
 use crate::ServerConfig;
 use crate::events::Hub;
@@ -20,11 +22,14 @@ pub struct Live {
     pub hub: Hub,
     /// `GET /api/v1/notices`.
     pub notices: Notices,
+    /// Event programs and webhooks (`GET /api/v1/event-runs`, `/api/v1/webhooks`).
+    pub hooks: Hooks,
 }
 
 impl Live {
-    /// Creates them and starts the hub's producer task (needs a Tokio runtime).
-    pub fn start(engine: Engine, config: &ServerConfig) -> Live {
+    /// Creates them and starts the hub's producer task, the watch folders and the
+    /// hooks (needs a Tokio runtime). Webhooks are sent with `outbound`.
+    pub fn start(engine: Engine, config: &ServerConfig, outbound: OutboundClient) -> Live {
         let settings = LiveConfig::new(
             engine.clone(),
             config.settings.clone(),
@@ -42,12 +47,21 @@ impl Live {
         );
         hub.spawn();
         crate::schedule::spawn(&settings);
-        crate::watch::spawn(&settings, engine, notices.clone());
+        crate::watch::spawn(&settings, engine.clone(), notices.clone());
+        let hooks = Hooks {
+            programs: Programs::new(
+                config.settings.event_programs.clone(),
+                crate::automation::PROGRAMS_AT_ONCE,
+            ),
+            webhooks: Webhooks::new(outbound, config.settings.webhooks.clone()),
+        };
+        crate::automation::spawn(&engine, hooks.clone(), &settings, notices.clone());
         Live {
             settings,
             stats,
             hub,
             notices,
+            hooks,
         }
     }
 }

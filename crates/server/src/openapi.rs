@@ -17,7 +17,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use crate::api;
 use crate::error::ErrorBody;
 use crate::search;
-use crate::{categories, files, notices, settings, sse, stats};
+use crate::{automation, categories, files, notices, settings, sse, stats};
 
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
@@ -49,6 +49,9 @@ use crate::{categories, files, notices, settings, sse, stats};
         categories::delete,
         categories::tags,
         notices::list,
+        automation::runs,
+        automation::webhooks,
+        automation::test_webhook,
         files::list_downloads,
         doc::download,
         files::delete,
@@ -81,6 +84,10 @@ use crate::{categories, files, notices, settings, sse, stats};
         categories::CategoryJson,
         cloud_torrent_engine::Category,
         notices::Notice,
+        automation::WebhookTestView,
+        cloud_torrent_hooks::ProgramRun,
+        cloud_torrent_hooks::WebhookStatus,
+        cloud_torrent_hooks::Event,
         cloud_torrent_engine::QueueMove,
         cloud_torrent_engine::SeedLimitAction,
         stats::StatsView,

@@ -129,6 +129,8 @@ struct Inner {
     saved: Mutex<ConfigValues>,
     /// Serializes PATCHes so two writers never interleave file writes.
     writing: tokio::sync::Mutex<()>,
+    /// The saved values after each change, for the tasks that follow them.
+    changes: tokio::sync::watch::Sender<ConfigValues>,
 }
 
 /// The live configuration. Cheap to clone.
@@ -183,11 +185,17 @@ impl LiveConfig {
                 file,
                 command_line,
                 saved: Mutex::new(running.clone()),
+                changes: tokio::sync::watch::channel(running.clone()).0,
                 running,
                 engine,
                 writing: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// The values as saved, now and after each change.
+    pub(crate) fn changes(&self) -> tokio::sync::watch::Receiver<ConfigValues> {
+        self.inner.changes.subscribe()
     }
 
     /// A handle that does not keep the configuration alive (for background tasks).
@@ -317,6 +325,7 @@ impl LiveConfig {
         if live != crate::live_settings(&before) {
             self.inner.engine.update_settings(live).await;
         }
+        self.inner.changes.send_replace(values);
         Ok(self.view())
     }
 }

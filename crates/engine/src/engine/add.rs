@@ -16,6 +16,7 @@ impl Engine {
     ) -> Result<TorrentRecord> {
         let placement = self.placement(options)?;
         Ok(TorrentRecord {
+            id: 0,
             magnet: magnet.to_uri(),
             name: magnet.name.clone(),
             paused: options.paused.unwrap_or(!self.settings().auto_start),
@@ -408,7 +409,7 @@ impl Engine {
     }
 }
 
-/// `record` placed after every torrent of `map` in the queue.
+/// `record` placed after every torrent of `map` in the queue, with the next id.
 fn queued_last(map: &BTreeMap<InfoHash, Entry>, mut record: TorrentRecord) -> TorrentRecord {
     record.queue_order = map
         .values()
@@ -416,6 +417,7 @@ fn queued_last(map: &BTreeMap<InfoHash, Entry>, mut record: TorrentRecord) -> To
         .max()
         .unwrap_or(0)
         + 1;
+    record.id = map.values().map(|e| e.record.id).max().unwrap_or(0) + 1;
     record
 }
 

@@ -8,39 +8,9 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+pub use cloud_torrent_hooks::Event as TorrentEventKind;
 
 use super::*;
-
-/// The kinds of [`TorrentEvent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum TorrentEventKind {
-    /// A new torrent was added.
-    Added,
-    /// Its selected files are complete (and in their final folder).
-    Finished,
-    /// A seeding limit acted on it (stopped or removed it).
-    SeedingDone,
-    /// It was removed.
-    Removed,
-    /// It failed (state `error`).
-    Error,
-}
-
-impl TorrentEventKind {
-    /// The name used in settings and messages (`seedingDone`...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TorrentEventKind::Added => "added",
-            TorrentEventKind::Finished => "finished",
-            TorrentEventKind::SeedingDone => "seedingDone",
-            TorrentEventKind::Removed => "removed",
-            TorrentEventKind::Error => "error",
-        }
-    }
-}
 
 /// Something that happened to a torrent.
 #[derive(Debug, Clone)]
@@ -80,7 +50,7 @@ impl Engine {
             content_path: paths.absolute_shown(&torrent.content_path),
             torrent,
         };
-        debug!(hash = %event.torrent.info_hash, event = kind.as_str(), "torrent event");
+        debug!(hash = %event.torrent.info_hash, event = %kind, "torrent event");
         // No listener is not an error.
         let _ = self.inner.events.send(event);
     }

@@ -393,9 +393,24 @@ impl Engine {
             .enumerate()
             .map(|(i, (hash, _))| (**hash, i as u64 + 1))
             .collect();
+        // Records from before ids were kept are numbered after the others, by age.
+        let mut next_id = records.values().map(|r| r.id).max().unwrap_or(0);
+        let mut ids: HashMap<InfoHash, u64> = HashMap::new();
+        let mut by_age: Vec<(&InfoHash, &TorrentRecord)> = records.iter().collect();
+        by_age.sort_by_key(|(hash, r)| (r.added_at, **hash));
+        for (hash, record) in by_age {
+            if record.id == 0 {
+                next_id += 1;
+                ids.insert(*hash, next_id);
+                engine.inner.needs_save.store(true, Ordering::Relaxed);
+            }
+        }
         engine.lock().extend(records.iter().map(|(hash, record)| {
             let mut record = record.clone();
             record.queue_order = places[hash];
+            if let Some(id) = ids.get(hash) {
+                record.id = *id;
+            }
             (*hash, Entry::new(record))
         }));
         for (hash, record) in records {

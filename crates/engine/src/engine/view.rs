@@ -73,6 +73,7 @@ impl Engine {
         }
         let record = &entry.record;
         let mut torrent = Torrent {
+            id: record.id,
             info_hash: hash.to_hex(),
             name: record.name.clone().unwrap_or_else(|| hash.to_hex()),
             state: TorrentState::Metadata,

@@ -97,11 +97,23 @@ async fn dropped_torrent_and_magnet_files_are_added_and_renamed() {
     wait_file(&watch.join("one.torrent.added.1")).await;
     assert_eq!(torrents(&server).await.len(), 2);
 
-    // The setting survives a restart.
+    // The settings of this area survive a restart (through the config file).
+    let webhooks = json!([{"url": "https://example.invalid/hook", "events": ["finished"],
+        "headers": {"Priority": "high"}, "format": "ntfy"}]);
+    let (status, c) = server
+        .patch_json(
+            "/api/v1/config",
+            json!({"incompleteDir": ".partial", "webhooks": webhooks}),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
     server.terminate();
     let server = Binary::start(&dirs, http_port, incoming, &[]).await;
     let (_, c) = server.get_json("/api/v1/config").await;
     assert_eq!(c["watchFolders"][0]["category"], "tv", "{c}");
+    assert_eq!(c["watchFolders"][0]["tags"], json!(["blackhole"]), "{c}");
+    assert_eq!(c["incompleteDir"], ".partial", "{c}");
+    assert_eq!(c["webhooks"], webhooks, "{c}");
     std::fs::write(watch.join("again.torrent"), &two.torrent).unwrap();
     wait_file(&watch.join("again.torrent.added")).await;
     server.terminate();

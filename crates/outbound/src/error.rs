@@ -57,6 +57,16 @@ impl FetchError {
         if err.is_timeout() {
             return FetchError::Timeout;
         }
+        // A name of private addresses only is a refused URL, not a connection failure.
+        let mut source: Option<&dyn std::error::Error> = Some(err);
+        while let Some(cause) = source {
+            if let Some(private) = cause.downcast_ref::<crate::resolver::PrivateName>() {
+                return FetchError::PrivateAddress {
+                    host: private.host.clone(),
+                };
+            }
+            source = cause.source();
+        }
         let text = causes(err).unwrap_or_else(|| "no details".to_owned());
         if err.is_connect() {
             FetchError::Connect(text)

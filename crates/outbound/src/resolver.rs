@@ -8,6 +8,13 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::address::is_private;
 
+/// A name that resolves only to addresses the request may not reach.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves only to private or loopback addresses (allowPrivateUrls is off)")]
+pub(crate) struct PrivateName {
+    pub(crate) host: String,
+}
+
 /// Resolves names to their public addresses only.
 pub(crate) struct PublicOnlyResolver {
     /// The configured proxy's host name, which may be private (a proxy on the LAN).
@@ -27,10 +34,7 @@ impl Resolve for PublicOnlyResolver {
                 .filter(|a| is_proxy || !is_private(a.ip()))
                 .collect();
             if addrs.is_empty() {
-                return Err(format!(
-                    "{host} resolves only to private or loopback addresses (allowPrivateUrls is off)"
-                )
-                .into());
+                return Err(Box::new(PrivateName { host }) as _);
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)

@@ -335,10 +335,11 @@ async fn a_host_name_that_resolves_to_private_addresses_is_refused_even_after_a_
         .send(Request::get(by_name.clone()))
         .await
         .unwrap_err();
-    assert!(matches!(err, FetchError::Connect(_)), "{err}");
+    // A refused URL (not a connection failure that a caller might retry).
+    assert!(matches!(err, FetchError::PrivateAddress { .. }), "{err}");
+    assert!(err.is_refused_url());
     assert!(
-        err.to_string()
-            .contains("resolves only to private or loopback addresses"),
+        err.to_string().contains("private or loopback address"),
         "{err}"
     );
 
@@ -346,8 +347,7 @@ async fn a_host_name_that_resolves_to_private_addresses_is_refused_even_after_a_
     let redirect = format!("redirect?to={by_name}");
     let err = client().send(get_on(&base, &redirect)).await.unwrap_err();
     assert!(
-        err.to_string()
-            .contains("resolves only to private or loopback addresses"),
+        err.to_string().contains("private or loopback address"),
         "{err}"
     );
 }

@@ -1,10 +1,15 @@
-// Unit tests of the UI's pure modules (no browser): JSON Patch, formatting, the omni bar.
+// Unit tests of the UI's pure modules (no browser): JSON Patch, formatting, the omni bar,
+// tags, filters, the list settings and event runs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, touchedTorrents } from '../../web/js/patch.js';
 import { bytes, duration, percent } from '../../web/js/format.js';
-import { omniKind } from '../../web/js/omni.js';
+import { addQuery, omniKind } from '../../web/js/omni.js';
+import { argvText, runResult } from '../../web/js/event-runs.js';
+import { matchesFilter } from '../../web/js/filters.js';
+import { parseTags, sameTags } from '../../web/js/organise.js';
+import { normalWatchFolder, normalWebhook, parseHeaders } from '../../web/js/settings-lists.js';
 import { resultKey, safeHttpUrl } from '../../web/js/search.js';
 
 test('JSON Patch: the RFC 6902 operations, in place', () => {
@@ -63,4 +68,51 @@ test('search results are told apart by info hash, else by provider and link', ()
   assert.equal(resultKey({ infohash: 'ABC', provider: 'a' }), resultKey({ infohash: 'abc', provider: 'b' }));
   assert.notEqual(resultKey({ provider: 'a', item: '/1' }), resultKey({ provider: 'b', item: '/1' }));
   assert.notEqual(resultKey({ provider: 'a', item: '/1' }), resultKey({ provider: 'a', item: '/2' }));
+});
+
+test('tags are read from comma-separated text, each once', () => {
+  assert.deepEqual(parseTags(' hd, weekly ,,hd , '), ['hd', 'weekly']);
+  assert.deepEqual(parseTags(''), []);
+  assert.ok(sameTags(['b', 'a'], ['a', 'b', 'a']));
+  assert.ok(!sameTags(['a'], ['a', 'b']));
+});
+
+test('a raw .torrent upload sends its category and tags in the query', () => {
+  assert.equal(addQuery({}), '');
+  assert.equal(addQuery({ category: 'tv/anime', tags: ['a b', 'c&d'] }), '?category=tv%2Fanime&tags=a+b%2Cc%26d');
+});
+
+test('the list filters: state, no category, a category, a tag, all at once', () => {
+  const t = { state: 'seeding', category: 'tv', tags: ['hd'] };
+  const none = { state: '', category: '', tag: '' };
+  assert.ok(matchesFilter(t, none));
+  assert.ok(matchesFilter(t, { ...none, state: 'seeding', category: '=tv', tag: '=hd' }));
+  assert.ok(!matchesFilter(t, { ...none, state: 'paused' }));
+  assert.ok(!matchesFilter(t, { ...none, category: 'none' }));
+  assert.ok(matchesFilter({ ...t, category: null }, { ...none, category: 'none' }));
+  assert.ok(!matchesFilter(t, { ...none, category: '=t' }));
+  assert.ok(!matchesFilter(t, { ...none, tag: '=sd' }));
+  // A category literally named "none" is told apart from no category.
+  assert.ok(matchesFilter({ ...t, category: 'none' }, { ...none, category: '=none' }));
+  assert.ok(!matchesFilter({ ...t, category: 'none' }, { ...none, category: 'none' }));
+});
+
+test('watch folders and webhooks compare as the server shows them', () => {
+  assert.deepEqual(normalWatchFolder({ path: ' /w ', category: '', tags: [], paused: undefined }),
+    { path: '/w', paused: false, recursive: false });
+  assert.deepEqual(normalWebhook({ url: 'https://x/', events: ['error', 'added'], headers: { b: '2', a: '1' } }),
+    { url: 'https://x/', events: ['added', 'error'], headers: { a: '1', b: '2' }, format: 'json' });
+  assert.deepEqual(parseHeaders('X-Token: a:b\n\n Priority :5 '), { 'X-Token': 'a:b', Priority: '5' });
+  assert.throws(() => parseHeaders('no colon here'), /line 1/);
+  assert.throws(() => parseHeaders(': value'), /line 1/);
+});
+
+test('event runs: the program line and how a run ended', () => {
+  assert.equal(argvText(['/bin/echo', 'added x', 'a"b', '{name}']), '/bin/echo "added x" "a\\"b" "{name}"');
+  assert.deepEqual(runResult({ startedAt: 'x', finishedAt: 'y', exitCode: 0 }), { text: 'Exit 0', ok: true });
+  assert.deepEqual(runResult({ startedAt: 'x', finishedAt: 'y', exitCode: 3 }), { text: 'Exit 3', ok: false });
+  assert.deepEqual(runResult({ startedAt: 'x', finishedAt: 'y', timedOut: true, signal: 'SIGKILL' }), { text: 'Timed out (SIGKILL)', ok: false });
+  assert.deepEqual(runResult({ error: 'no such file' }), { text: 'Could not start: no such file', ok: false });
+  assert.deepEqual(runResult({ startedAt: 'x', finishedAt: null }), { text: 'Running', ok: null });
+  assert.deepEqual(runResult({ startedAt: null }), { text: 'Waiting', ok: null });
 });

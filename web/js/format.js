@@ -51,6 +51,7 @@ const STATES = {
   paused: 'Stopped',
   completed: 'Completed',
   queued: 'Queued',
+  moving: 'Moving',
   error: 'Error',
 };
 

@@ -3,13 +3,15 @@
 import { checkSession } from './api.js';
 import { setText } from './dom.js';
 import { renderDownloads } from './downloads.js';
+import { renderNotices, setupNotices } from './notices.js';
 import { setupOmni } from './omni.js';
+import { loadCategories, renderOrganise } from './organise.js';
 import { setupSession } from './session.js';
 import { renderSettings, setupSettings } from './settings.js';
 import { renderStats } from './stats.js';
 import { connect } from './sync.js';
 import { setupTheme } from './theme.js';
-import { renderTorrents } from './torrents.js';
+import { renderTorrents, setupTorrents } from './torrents.js';
 
 const STATUS = {
   connecting: 'Connecting…',
@@ -32,7 +34,11 @@ function onState(state, touched) {
     setText(document.getElementById('title'), state.title);
     if (document.title !== state.title) document.title = state.title;
   }
+  // A whole state (after a reconnect) may follow changes of the categories.
+  if (touched === null) loadCategories();
+  renderOrganise(state);
   renderTorrents(state, touched);
+  renderNotices(state);
   renderStats(state);
   renderSettings(state);
   renderDownloads(state);
@@ -42,6 +48,8 @@ setupTheme();
 setupOmni();
 setupSettings();
 setupSession();
+setupNotices();
+setupTorrents();
 document.getElementById('message-close').addEventListener('click', () => {
   document.getElementById('message').hidden = true;
 });

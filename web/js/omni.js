@@ -1,8 +1,10 @@
 // The omni bar: a magnet link or a .torrent URL is added, other text is a search.
-// .torrent files are added from the picker or by dropping them anywhere.
+// .torrent files are added from the picker or by dropping them anywhere. The
+// category and tags beside it go with every torrent added these ways.
 
 import { api } from './api.js';
 import { setText, showMessage } from './dom.js';
+import { parseTags, tagSuggestions } from './organise.js';
 import { search, setupSearch } from './search.js';
 
 /** What the text in the omni bar is: 'magnet', 'url', 'search' or 'empty'. */
@@ -22,11 +24,31 @@ const HINTS = {
   empty: 'Tip: drop .torrent files anywhere on this page.',
 };
 
+/** The category and tags chosen beside the omni bar: `{category?, tags?}`. */
+function addOptions() {
+  const options = {};
+  const category = document.getElementById('add-category').value.trim();
+  if (category) options.category = category;
+  const tags = parseTags(document.getElementById('add-tags').value);
+  if (tags.length) options.tags = tags;
+  return options;
+}
+
+/** The query string of a raw .torrent upload for `options` (tags comma-separated). */
+export function addQuery(options) {
+  const query = new URLSearchParams();
+  if (options.category) query.set('category', options.category);
+  if (options.tags?.length) query.set('tags', options.tags.join(','));
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
 async function addFiles(files) {
+  const query = addQuery(addOptions());
   for (const file of files) {
     try {
       const bytes = await file.arrayBuffer();
-      await api('POST', 'api/v1/torrents', bytes, 'application/x-bittorrent');
+      await api('POST', `api/v1/torrents${query}`, bytes, 'application/x-bittorrent');
       showMessage(`Added ${file.name}`, 'info');
     } catch (error) {
       showMessage(`${file.name}: ${error.message}`);
@@ -51,11 +73,15 @@ export function setupOmni() {
     form.dataset.kind = kind;
   };
   input.addEventListener('input', update);
+  const tags = document.getElementById('add-tags');
+  tags.after(tagSuggestions(tags));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     const kind = omniKind(text);
     if (kind === 'empty') {
+      // Enter in the category or tags field only confirms that field.
+      if (document.activeElement?.closest('.add-options')) return;
       document.getElementById('file-input').click();
       return;
     }
@@ -70,7 +96,8 @@ export function setupOmni() {
     }
     go.disabled = true;
     try {
-      await api('POST', 'api/v1/torrents', kind === 'magnet' ? { magnet: text } : { url: text });
+      const source = kind === 'magnet' ? { magnet: text } : { url: text };
+      await api('POST', 'api/v1/torrents', { ...source, ...addOptions() });
       input.value = '';
       update();
     } catch (error) {

@@ -1,14 +1,20 @@
 // The settings panel and the alternative-speed toggle: GET/PATCH api/v1/config
-// through the live state.
+// through the live state. The panel's lists, categories and event programs are
+// in their own modules; this one opens and closes the panel and saves the form.
 
 import { api } from './api.js';
+import { resetCategorySettings, setupCategorySettings } from './category-settings.js';
 import { setText, showMessage } from './dom.js';
+import { renderEventPrograms, setupEventRuns, watchEventRuns } from './event-runs.js';
 import { rate } from './format.js';
+import { loadCategories } from './organise.js';
+import { fillLists, listChanges, loadWebhookStatus, resetLists, setupLists } from './settings-lists.js';
 
 // Plain fields, by config key. A number input with `data-unit` shows the value
-// divided by it (KiB/s); one with `data-optional` shows null as empty.
+// divided by it (KiB/s); one with `data-optional` shows null as empty (and an
+// empty one is read as null).
 const FIELDS = [
-  'title', 'seeding', 'autoStart', 'downloadDir', 'incomingPort', 'dht', 'upload',
+  'title', 'seeding', 'autoStart', 'downloadDir', 'incomingPort', 'dht', 'upload', 'incompleteDir',
   'downloadLimit', 'uploadLimit', 'altDownloadLimit', 'altUploadLimit',
   'seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit', 'seedLimitAction',
   'queueing', 'maxActiveDownloads', 'maxActiveSeeds', 'maxActiveTorrents', 'slowTorrentsExempt',
@@ -24,8 +30,8 @@ let savedNote = '';
 
 function readInput(input) {
   if (input.type === 'checkbox') return input.checked;
-  if (input.type !== 'number') return input.value;
   if (input.value.trim() === '' && 'optional' in input.dataset) return null;
+  if (input.type !== 'number') return input.value;
   const unit = Number(input.dataset.unit ?? 1);
   return Math.round(Number(input.value) * unit * 100) / 100;
 }
@@ -66,6 +72,7 @@ function fill(form, config) {
   form.elements.scheduleFrom.value = schedule.from ?? '';
   form.elements.scheduleTo.value = schedule.to ?? '';
   for (const d of DAYS) form.elements[`day-${d}`].checked = (schedule.days ?? []).includes(d);
+  fillLists(config);
 }
 
 function statusText(config) {
@@ -88,6 +95,7 @@ export function renderSettings(state) {
   current = state.config;
   if (!current) return;
   renderAltSpeed(current);
+  renderEventPrograms(current);
   const form = document.getElementById('settings-form');
   if (!editing) {
     fill(form, current);
@@ -106,9 +114,14 @@ export function setupSettings() {
     toggle.setAttribute('aria-expanded', String(open));
     if (open) {
       editing = false;
+      resetLists();
       if (current) fill(form, current);
+      resetCategorySettings();
+      loadCategories();
+      loadWebhookStatus();
       form.elements.title.focus();
     }
+    watchEventRuns(open);
   };
   toggle.addEventListener('click', () => show(panel.hidden));
   document.getElementById('settings-cancel').addEventListener('click', () => {
@@ -128,7 +141,16 @@ export function setupSettings() {
       alt.disabled = false;
     }
   });
-  form.addEventListener('input', () => { editing = true; savedNote = ''; });
+  // An edit makes "Saved." stale: the status keeps only what waits for a restart.
+  const edited = () => {
+    editing = true;
+    savedNote = '';
+    setText(status, current ? statusText(current) : '');
+  };
+  form.addEventListener('input', edited);
+  setupLists({ onEdit: edited, saved: () => current });
+  setupCategorySettings();
+  setupEventRuns();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!current) return;
@@ -141,6 +163,12 @@ export function setupSettings() {
     }
     const schedule = readSchedule(form, current.altSpeedSchedule ?? {});
     if (!sameSchedule(schedule, current.altSpeedSchedule)) change.altSpeedSchedule = schedule;
+    try {
+      Object.assign(change, listChanges(current));
+    } catch (error) {
+      setText(status, error.message);
+      return;
+    }
     if (Object.keys(change).length === 0) {
       setText(status, 'Nothing to save.');
       return;
@@ -152,6 +180,7 @@ export function setupSettings() {
       fill(form, config);
       savedNote = 'Saved.';
       setText(status, statusText(config));
+      if ('webhooks' in change) loadWebhookStatus();
     } catch (error) {
       setText(status, error.message);
       showMessage(error.message);

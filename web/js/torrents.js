@@ -1,13 +1,18 @@
 // The torrent list: one card per torrent, keyed by info hash and updated in place,
-// so expanded cards, focus and checkboxes survive updates.
+// so expanded cards, focus and checkboxes survive updates; the filters hide the
+// cards they do not match.
 
 import { api, torrentPath } from './api.js';
 import { h, setAttr, setText, showMessage } from './dom.js';
+import { countText, matches, renderFilters, setupFilters } from './filters.js';
 import { bytes, duration, percent, rate, stateLabel } from './format.js';
 import { playButton } from './media.js';
+import { onCategories } from './organise.js';
+import { placementChips, placementForm, renderPlacement } from './placement.js';
 
 const cards = new Map();
 const list = () => document.getElementById('torrents');
+let lastState = null;
 
 async function run(button, work) {
   button.disabled = true;
@@ -153,6 +158,7 @@ function createCard(hash) {
     h('div', { class: 'magnet-row' }, card.magnet, card.copy),
     card.pieces,
     card.counters,
+    placementForm(card),
     h('label', { class: 'check' }, card.force, ' Force start (ignore the queue and seeding limits)'),
     h('label', { class: 'check' }, card.sequential, ' Download in order (for previews while it downloads)'),
     h('label', { class: 'check' }, card.edges, ' First and last pieces of each file first'),
@@ -162,7 +168,7 @@ function createCard(hash) {
     card.filesNote,
     card.files);
   card.el = h('li', { class: 'torrent', 'data-hash': hash },
-    h('div', { class: 'head' }, card.expand, card.name, card.badge),
+    h('div', { class: 'head' }, card.expand, card.name, placementChips(card), card.badge),
     card.progress,
     h('div', { class: 'meta' }, card.pct, card.size, card.down, card.up, card.peers, card.eta),
     card.error,
@@ -308,18 +314,23 @@ function renderCard(card, t) {
   const running = t.state !== 'paused' && t.state !== 'error' && t.state !== 'completed';
   card.start.hidden = running;
   card.stop.hidden = !running;
+  // A torrent whose data is moving cannot be removed meanwhile.
+  card.remove.disabled = t.state === 'moving';
   if (card.magnet.value !== t.magnet) card.magnet.value = t.magnet;
   renderOptions(card, t);
+  renderPlacement(card, t);
   renderFiles(card, t);
 }
 
 /** Renders the torrents of `state`; `touched` (a Set of hashes) limits the work. */
 export function renderTorrents(state, touched) {
+  lastState = state;
   const torrents = Object.values(state.torrents ?? {});
   torrents.sort((a, b) => (a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.infoHash < b.infoHash ? -1 : 1));
   const ul = list();
   const keep = new Set();
   let previous = null;
+  let shown = 0;
   for (const t of torrents) {
     keep.add(t.infoHash);
     let card = cards.get(t.infoHash);
@@ -329,6 +340,8 @@ export function renderTorrents(state, touched) {
       cards.set(t.infoHash, card);
     }
     if (isNew || touched === null || touched.has(t.infoHash)) renderCard(card, t);
+    card.el.hidden = !matches(t);
+    if (!card.el.hidden) shown += 1;
     const expected = previous ? previous.nextSibling : ul.firstChild;
     if (expected !== card.el) ul.insertBefore(card.el, expected);
     previous = card.el;
@@ -339,6 +352,18 @@ export function renderTorrents(state, touched) {
       cards.delete(hash);
     }
   }
+  renderFilters(torrents);
   document.getElementById('empty').hidden = torrents.length > 0;
-  setText(document.getElementById('torrent-count'), torrents.length ? `(${torrents.length})` : '');
+  document.getElementById('no-match').hidden = torrents.length === 0 || shown > 0;
+  setText(document.getElementById('torrent-count'), countText(shown, torrents.length));
+}
+
+/** Wires the filters above the list: a choice shows or hides the cards at once. */
+export function setupTorrents() {
+  const refilter = () => {
+    if (lastState) renderTorrents(lastState, new Set());
+  };
+  setupFilters(refilter);
+  // The category filter lists every category, even those no torrent is in.
+  onCategories(refilter);
 }

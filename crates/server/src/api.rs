@@ -15,6 +15,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::categories::{CategoryOrNone, Tag, TagList};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{self, Multipart, Query, RawBody};
 use crate::openapi::{AddTorrentForm, Binary, InfoHashParam};
@@ -53,9 +54,11 @@ pub struct AddTorrentJson {
     #[schema(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
-    /// Its category (created when there is none of that name).
+    /// Its category (created when there is none of that name; "": none).
+    #[schema(value_type = Option<CategoryOrNone>)]
     pub category: Option<String>,
     /// Its tags.
+    #[schema(value_type = Option<Vec<Tag>>)]
     pub tags: Option<Vec<String>>,
     /// Where its content goes: relative to the download folder, or absolute inside
     /// `downloadRoot` (default: its category's folder, else the download folder).
@@ -94,9 +97,11 @@ pub struct AddTorrentQuery {
     #[param(maximum = 4294967295_f64)]
     #[serde(default, deserialize_with = "extract::whole_u64")]
     pub upload_limit: Option<u64>,
-    /// Its category (created when there is none of that name).
+    /// Its category (created when there is none of that name; "": none).
+    #[param(value_type = Option<CategoryOrNone>)]
     pub category: Option<String>,
     /// Comma-separated tags.
+    #[param(value_type = Option<TagList>)]
     pub tags: Option<String>,
     /// Where its content goes: relative to the download folder, or absolute inside
     /// `downloadRoot` (default: its category's folder, else the download folder).
@@ -205,9 +210,10 @@ pub struct TorrentPatchJson {
     /// Its category (null or "": none). Its data moves to the category's folder
     /// (none: the download folder) unless `savePath` is given too.
     #[serde(default, deserialize_with = "extract::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CategoryOrNone>)]
     pub category: Option<Option<String>>,
     /// Its tags (all of them: the list replaces the current one).
+    #[schema(value_type = Option<Vec<Tag>>)]
     pub tags: Option<Vec<String>>,
     /// Where its content goes; its data moves there (state `moving`).
     pub save_path: Option<String>,

@@ -124,14 +124,20 @@ pub struct WebhookTestView {
 
 /// Sends a sample event to the webhook at `index` (from 0) now.
 #[utoipa::path(post, path = "/api/v1/webhooks/{index}/test", tag = "organise",
-    params(("index" = usize, Path, description = "The webhook's place in `webhooks`, from 0")),
+    params(("index" = u32, Path, minimum = 0, description = "The webhook's place in `webhooks`, from 0")),
     responses((status = 200, description = "It answered 2xx", body = WebhookTestView),
+        (status = 400, description = "The index is not a whole number", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 502, description = "It could not be reached or answered otherwise", body = ErrorBody)))]
 pub async fn test_webhook(
     State(state): State<AppState>,
-    Path(index): Path<usize>,
+    Path(index): Path<String>,
 ) -> ApiResult<Json<WebhookTestView>> {
+    let index: usize = index.parse().map_err(|_| {
+        ApiError::BadRequest(format!(
+            "webhook index {index:?} is not a whole number from 0"
+        ))
+    })?;
     match state.live.hooks.webhooks.test(index).await {
         Ok(status) => Ok(Json(WebhookTestView { status })),
         Err(e @ WebhookError::NoSuchWebhook { .. }) => Err(ApiError::NotFound(e.to_string())),

@@ -12,11 +12,40 @@ use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract;
 
+/// A category name as the engine accepts it (for the OpenAPI document): parts
+/// separated by single `/`, none `.` or `..`, with no backslash or control
+/// character and no spaces at either end; at most 200 bytes (50 characters
+/// always are).
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^(?=.{1,50}$)(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f-\x9f\s](?:[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\x00-\x1f\x7f-\x9f\s])?(?:/(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f-\x9f\s](?:[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\x00-\x1f\x7f-\x9f\s])?)*$")]
+#[allow(dead_code)]
+pub(crate) struct CategoryNameText(String);
+
+/// A category name, or "" for none (for the OpenAPI document).
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^(?=.{0,50}$)(?:(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f-\x9f\s](?:[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\x00-\x1f\x7f-\x9f\s])?(?:/(?!\.\.?(?:/|$))[^/\\\x00-\x1f\x7f-\x9f\s](?:[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\x00-\x1f\x7f-\x9f\s])?)*)?$")]
+#[allow(dead_code)]
+pub(crate) struct CategoryOrNone(String);
+
+/// A tag as the engine accepts it (for the OpenAPI document): no comma or control
+/// character, no spaces at either end; at most 200 bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^(?=.{1,50}$)[^,\x00-\x1f\x7f-\x9f\s](?:[^,\x00-\x1f\x7f-\x9f]*[^,\x00-\x1f\x7f-\x9f\s])?$")]
+#[allow(dead_code)]
+pub(crate) struct Tag(String);
+
+/// Comma-separated tags, in a query string or form field (for the OpenAPI document).
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+#[allow(dead_code)]
+pub(crate) struct TagList(String);
+
 /// The `{name}` of a category's routes.
 #[derive(IntoParams)]
 #[into_params(names("name"), parameter_in = Path)]
 pub(crate) struct CategoryName(
     /// The category's name; `/` separates sub-categories (`tv/anime`, also written `tv%2Fanime`).
+    #[param(value_type = CategoryNameText)]
     #[allow(dead_code)]
     String,
 );

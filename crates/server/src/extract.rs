@@ -66,6 +66,13 @@ impl<T: DeserializeOwned> Json<T> {
                 "the request body is empty; expected a JSON object".into(),
             ));
         }
+        // serde also reads a struct from an array of its fields in order; every
+        // body of this API is an object.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::BadRequest(
+                "invalid JSON body: expected a JSON object, not an array".into(),
+            ));
+        }
         serde_json::from_slice(body).map(Json).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Data => "wrong fields or types",

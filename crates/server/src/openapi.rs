@@ -82,6 +82,10 @@ use crate::{automation, categories, files, notices, settings, sse, stats};
         api::QueueMoveJson,
         api::PiecesView,
         categories::CategoryJson,
+        categories::Tag,
+        categories::TagList,
+        categories::CategoryOrNone,
+        categories::CategoryNameText,
         cloud_torrent_engine::Category,
         notices::Notice,
         automation::WebhookTestView,
@@ -185,9 +189,11 @@ pub(crate) struct AddTorrentForm {
     /// This torrent's upload limit, bytes per second (0: only the global one).
     #[schema(rename = "uploadLimit")]
     upload_limit: Option<u64>,
-    /// Its category (created when there is none of that name).
+    /// Its category (created when there is none of that name; "": none).
+    #[schema(value_type = Option<crate::categories::CategoryOrNone>)]
     category: Option<String>,
     /// Comma-separated tags.
+    #[schema(value_type = Option<crate::categories::TagList>)]
     tags: Option<String>,
     /// Where its content goes: relative to the download folder, or absolute inside `downloadRoot`.
     #[schema(rename = "savePath")]

@@ -29,6 +29,10 @@
 #   CARGO_TARGET_DIR     where the release build goes [cargo's default]
 #   SKIP_BUILD [0]       1 = use the existing release binary
 #   CLOUD_TORRENT        the binary to measure [<target dir>/release/cloud-torrent]
+#   CLOUD_TORRENT_BEFORE a second cloud-torrent binary (e.g. an older commit's
+#                        release build), measured as client "candidate-before"
+#                        beside "candidate" in the same rounds; name it in
+#                        CLIENTS, e.g. CLIENTS="candidate candidate-before qbittorrent"
 #   any parameter of bench/swarm.sh (SIZE_MIB, BASE_PORT, PIN, ...)
 set -u -o pipefail
 
@@ -71,6 +75,7 @@ fi
 have_client() {
   case $1 in
     candidate|cloud-torrent) return 0 ;;
+    candidate-before) [[ -n ${CLOUD_TORRENT_BEFORE:-} ]] ;;
     qbittorrent) command -v "${QBITTORRENT_NOX:-qbittorrent-nox}" ;;
     transmission) command -v "${TRANSMISSION_DAEMON:-transmission-daemon}" ;;
     aria2) command -v "${ARIA2C:-aria2c}" ;;
@@ -102,13 +107,19 @@ mkdir -p "$OUT"
 cp "$CLOUD_TORRENT" "$OUT/cloud-torrent" || die "cannot copy $CLOUD_TORRENT"
 export CLOUD_TORRENT="$OUT/cloud-torrent"
 export CANDIDATE_CMD="$here/candidate-cloud-torrent.sh"
+if [[ -n ${CLOUD_TORRENT_BEFORE:-} ]]; then
+  cp "$CLOUD_TORRENT_BEFORE" "$OUT/cloud-torrent-before" || die "cannot copy $CLOUD_TORRENT_BEFORE"
+  export CANDIDATE_BEFORE_CMD="env CLOUD_TORRENT=$OUT/cloud-torrent-before $here/candidate-cloud-torrent.sh"
+fi
 
 # ------------------------------------------------------------ run
 TSV="$OUT/results.tsv"
 {
   echo "date: $(date -Is)"
   echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (dirty)')"
-  echo "cloud-torrent: $("$CLOUD_TORRENT" --version 2>/dev/null)"
+  echo "cloud-torrent: $("$CLOUD_TORRENT" --version 2>/dev/null), sha256 $(sha256sum < "$CLOUD_TORRENT" | cut -c1-16)"
+  [[ -n ${CLOUD_TORRENT_BEFORE:-} ]] &&
+    echo "cloud-torrent (before): $("$OUT/cloud-torrent-before" --version 2>/dev/null), sha256 $(sha256sum < "$OUT/cloud-torrent-before" | cut -c1-16)"
   echo "nproc: $(nproc); cpu: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo); RAM: $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel: $(uname -r)"
   echo "qbittorrent-nox: $(qbittorrent-nox --version 2>/dev/null)"

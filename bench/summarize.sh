@@ -19,7 +19,7 @@ if [[ -s $out/results.tsv ]]; then
     function lo(s,   a, n, i, m) { n = split(s, a, " "); m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 < m) m = a[i] + 0; return m }
     function hi(s,   a, n, i, m) { n = split(s, a, " "); m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 > m) m = a[i] + 0; return m }
     {
-      c = ($2 == "candidate") ? "**cloud-torrent**" : $2
+      c = ($2 == "candidate") ? "**cloud-torrent**" : ($2 == "candidate-before") ? "cloud-torrent (before)" : $2
       k = $3 SUBSEP c
       if (!(k in seen)) { seen[k] = 1; order[++no] = k; if (!($3 in lay)) { lay[$3] = 1; lays[++nl] = $3 } }
       runs[k]++

@@ -4,8 +4,11 @@
 # Copied from the team's shared harness (shared/bench/swarm.sh) so that this
 # repository can reproduce BENCHMARKS.md on its own; bench/run.sh drives it.
 # Local changes: the `idle` sub-command also measures cloud-torrent (client
-# name "cloud-torrent", binary $CLOUD_TORRENT).  The RESULTS.md mentioned
-# below is the shared harness's notes, not a file of this repository.
+# name "cloud-torrent", binary $CLOUD_TORRENT); a second candidate, client
+# name "candidate-before", runs $CANDIDATE_BEFORE_CMD exactly as "candidate"
+# runs $CANDIDATE_CMD (two builds measured side by side in one run).  The
+# RESULTS.md mentioned below is the shared harness's notes, not a file of this
+# repository.
 #
 # Everything runs on the loopback interface: a local opentracker on 127.0.0.1,
 # one or more seeders and one leecher at a time.  DHT / LSD / PEX / UPnP /
@@ -134,6 +137,7 @@ MULTI_FILE_MIB=${MULTI_FILE_MIB:-5}
 PIECE_EXP=${PIECE_EXP:-auto}
 PRIVATE=${PRIVATE:-1}
 CANDIDATE_CMD=${CANDIDATE_CMD:-}
+CANDIDATE_BEFORE_CMD=${CANDIDATE_BEFORE_CMD:-}
 CANDIDATE_POLL_OUTPUT=${CANDIDATE_POLL_OUTPUT:-0}
 if [[ -z ${CLIENTS:-} ]]; then
   CLIENTS="aria2 transmission qbittorrent rqbit rtorrent"
@@ -774,13 +778,15 @@ run_leecher() {   # client run
         rt_args "$dir" "$peer" "$out" "$TORRENT" "$done" "$LEECH_IP"
         spawn_timed "$tag" "$cpus" "$dir/client.log" "$RTORRENT" "${RT_ARGS[@]}"
         ;;
-      candidate)
-        [[ -n $CANDIDATE_CMD ]] || { log "candidate: CANDIDATE_CMD not set"; status=fail; }
+      candidate|candidate-before)
+        local cand_cmd=$CANDIDATE_CMD
+        [[ $client == candidate-before ]] && cand_cmd=$CANDIDATE_BEFORE_CMD
+        [[ -n $cand_cmd ]] || { log "$client: its command (CANDIDATE_CMD / CANDIDATE_BEFORE_CMD) is not set"; status=fail; }
         if [[ $status == ok ]]; then
           spawn_timed "$tag" "$cpus" "$dir/client.log" env BT_BENCH_BIND="$LEECH_IP" \
             BT_BENCH_PEER_PORT="$peer" BT_BENCH_HTTP_PORT="$ctl" BT_BENCH_TRACKER="$ANNOUNCE" \
             BT_BENCH_DONE_FILE="$done" \
-            bash -c 'exec '"$CANDIDATE_CMD"' "$1" "$2"' candidate "$TORRENT" "$out"
+            bash -c 'exec '"$cand_cmd"' "$1" "$2"' candidate "$TORRENT" "$out"
         fi
         ;;
       *) log "unknown client $client"; status=fail ;;
@@ -800,7 +806,7 @@ run_leecher() {   # client run
       # repeated a few times (once a second): the leecher may still be
       # checking its (empty) files when the first dial arrives
       if (( dials > 0 )) && (( i % 10 == 0 )); then seeders_dial "$client" "$peer"; dials=$(( dials - 1 )); fi
-      if [[ $client == candidate ]]; then
+      if [[ $client == candidate* ]]; then
         # tree sampling forks; do it once a second only
         if (( i % 10 == 5 )) && read -r -a smp < <(tree_sample "$SPAWN_PID"); then
           (( smp[2] > peak_anon )) && peak_anon=${smp[2]}
@@ -808,7 +814,7 @@ run_leecher() {   # client run
       elif read -r -a smp < <(proc_sample "$SPAWN_PID"); then
         (( smp[2] > peak_anon )) && peak_anon=${smp[2]}
       fi
-      if [[ $client == candidate && $CANDIDATE_POLL_OUTPUT == 1 ]] && (( ${EPOCHSECONDS} - last_poll >= 2 )); then
+      if [[ $client == candidate* && $CANDIDATE_POLL_OUTPUT == 1 ]] && (( ${EPOCHSECONDS} - last_poll >= 2 )); then
         last_poll=$EPOCHSECONDS
         if output_sizes_complete "$out" && verify_output "$out"; then done_by=poll; break; fi
       fi
@@ -822,7 +828,7 @@ run_leecher() {   # client run
   local wall cpu hwm_kb rc=0
   if [[ $done_by == file || $done_by == poll ]]; then
     local s1=() sampler="proc_sample"
-    [[ $client == candidate ]] && sampler="tree_sample"
+    [[ $client == candidate* ]] && sampler="tree_sample"
     read -r -a s1 < <($sampler "$SPAWN_PID") || s1=("${s0[@]}")
     (( s1[2] > peak_anon )) && peak_anon=${s1[2]}
     wall=$(fsub "$t1" "$t0")

@@ -283,7 +283,9 @@ impl Engine {
         // librqbit's counters of this run end with it.
         self.account_transfers(Duration::ZERO);
         let haves = self.verified_pieces(hash);
+        let held = self.get(hash).ok().map(|t| view::Held::of(&t));
         if let Some(entry) = self.lock().get_mut(hash) {
+            entry.held = held;
             entry.handle = None;
             entry.order_streams.clear();
             entry.seen = Default::default();

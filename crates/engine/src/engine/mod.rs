@@ -174,6 +174,9 @@ struct Entry {
     move_error: Option<String>,
     /// Its failure was announced (see `announce.rs`).
     error_announced: bool,
+    /// What it held when it was taken from librqbit to be handed back (a move, a
+    /// new limit): shown until librqbit has checked its data again.
+    held: Option<view::Held>,
 }
 
 impl Entry {
@@ -195,6 +198,7 @@ impl Entry {
             moving: false,
             move_error: None,
             error_announced: false,
+            held: None,
         }
     }
 }

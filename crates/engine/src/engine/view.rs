@@ -3,6 +3,34 @@
 use super::*;
 use crate::Pieces;
 
+/// What a torrent held, shown while librqbit does not know it (its data moves)
+/// or checks it again after being handed the torrent anew.
+#[derive(Debug, Clone)]
+pub(super) struct Held {
+    size: u64,
+    completed: u64,
+    progress: f64,
+    files: Vec<TorrentFile>,
+}
+
+impl Held {
+    pub(super) fn of(torrent: &Torrent) -> Held {
+        Held {
+            size: torrent.size,
+            completed: torrent.completed,
+            progress: torrent.progress,
+            files: torrent.files.clone(),
+        }
+    }
+
+    fn show(&self, torrent: &mut Torrent) {
+        torrent.size = self.size;
+        torrent.completed = self.completed;
+        torrent.progress = self.progress;
+        torrent.files = self.files.clone();
+    }
+}
+
 impl Engine {
     /// All torrents, oldest first.
     pub fn list(&self) -> Vec<Torrent> {
@@ -119,6 +147,9 @@ impl Engine {
             _ => save_path.join(&torrent.name),
         });
         let Some(handle) = &entry.handle else {
+            if let Some(held) = &entry.held {
+                held.show(&mut torrent);
+            }
             torrent.state = if entry.moving {
                 TorrentState::Moving
             } else if entry.error.is_some() {
@@ -149,6 +180,13 @@ impl Engine {
         } else {
             (torrent.completed as f64 / torrent.size as f64).min(0.999_999)
         };
+        // Handed to librqbit anew, it checks its data before it knows what it holds.
+        match (&entry.held, &stats.state) {
+            (Some(held), TorrentStatsState::Initializing { .. }) => held.show(&mut torrent),
+            (Some(_), _) => entry.held = None,
+            _ => {}
+        }
+        let record = &entry.record;
         let counters = record.counters.with_unseen(&entry.seen, &stats);
         torrent.downloaded = counters.downloaded;
         torrent.uploaded = counters.uploaded;

@@ -268,6 +268,8 @@ struct RawItem {
     enclosures: Vec<Enclosure>,
     /// Torznab/Newznab `attr` values by lowercase name (the first of each name).
     attrs: HashMap<String, String>,
+    /// Whether the `<guid>` says `isPermaLink="false"` (it is no address of the item's page).
+    guid_is_no_page: bool,
 }
 
 #[derive(Debug, Default)]
@@ -430,6 +432,10 @@ impl FeedReader {
             }
             _ => {
                 if let Some(field) = TextField::of_item_child(vocabulary, &name) {
+                    if field == TextField::Guid && name == "guid" {
+                        item.guid_is_no_page |= attribute(e, "isPermaLink")
+                            .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+                    }
                     self.open(field);
                 }
             }
@@ -602,12 +608,15 @@ impl RawItem {
         .or_else(|| enclosure_urls(|e, _| e.mime.as_deref().is_none_or(|m| m.trim().is_empty())))
         .map(String::from);
 
-        // The page to show: a link that is not the torrent itself (Torznab's `<link>` is the
-        // download, its `<comments>` the page).
+        // The page to show: a link that is not the torrent itself (Torznab's and Nyaa's `<link>`
+        // is the download), else the guid when it is a permalink (RSS guids are unless they say
+        // otherwise), else the `<comments>` page.
+        let permalink = guid_text.filter(|_| !self.guid_is_no_page);
         let link = self
             .links
             .iter()
             .map(String::as_str)
+            .chain(permalink)
             .chain(text(TextField::Comments))
             .filter_map(links::http_url)
             .map(String::from)

@@ -62,7 +62,7 @@ fn ezrss_show_feed() {
         &Article {
             guid: "http://tv.example.org/ep/1/example-show-s03e07-hdtv-lol/".into(),
             title: "Example Show 3x07 [HDTV - LOL]".into(),
-            link: Some("http://tv.example.org/forum/1/".into()),
+            link: Some("http://tv.example.org/ep/1/example-show-s03e07-hdtv-lol/".into()),
             torrent_url: Some(
                 "http://torrents.example.org/Example.Show.S03E07.HDTV.x264-LOL.torrent".into()
             ),
@@ -142,7 +142,7 @@ fn jackett_torznab_feed() {
             "http://127.0.0.1:9117/dl/example/?jackett_apikey=abc&path=Q2ZESjhJ&file=Example+Show+S03E07"
         )
     );
-    // The `<link>` is the download itself, so the page shown is the `<comments>` one.
+    // The `<link>` is the download itself, so the page shown is the guid's.
     assert_eq!(
         article.link.as_deref(),
         Some("https://tracker.example.org/torrent/12345")
@@ -337,6 +337,37 @@ fn unsafe_links_are_dropped() {
 }
 
 #[test]
+fn the_page_link_skips_the_download_and_non_permalink_guids() {
+    let xml = r#"<rss version="2.0"><channel>
+  <item>
+    <title>Not a permalink</title>
+    <guid isPermaLink="false">https://tracker.example.org/internal/77</guid>
+    <comments>https://tracker.example.org/t/77</comments>
+    <enclosure url="https://tracker.example.org/dl/77" type="application/x-bittorrent"/>
+  </item>
+  <item>
+    <title>Download link only</title>
+    <link>https://tracker.example.org/dl/78</link>
+    <enclosure url="https://tracker.example.org/dl/78" type="application/x-bittorrent"/>
+  </item>
+</channel></rss>"#;
+    let feed = parse(xml);
+    let [first, second] = feed.articles.as_slice() else {
+        panic!("two articles: {:?}", feed.articles)
+    };
+    assert_eq!(first.guid, "https://tracker.example.org/internal/77");
+    assert_eq!(
+        first.link.as_deref(),
+        Some("https://tracker.example.org/t/77")
+    );
+    assert_eq!(second.link, None);
+    assert_eq!(
+        second.torrent_url.as_deref(),
+        Some("https://tracker.example.org/dl/78")
+    );
+}
+
+#[test]
 fn nyaa_feed() {
     let xml = format!(
         r#"<rss xmlns:atom="http://www.w3.org/2005/Atom" xmlns:nyaa="https://nyaa.si/xmlns/nyaa" version="2.0">
@@ -362,7 +393,11 @@ fn nyaa_feed() {
         article.torrent_url.as_deref(),
         Some("https://nyaa.si/download/1900000.torrent")
     );
-    assert_eq!(article.link, None, "the only link is the torrent itself");
+    assert_eq!(
+        article.link.as_deref(),
+        Some("https://nyaa.si/view/1900000"),
+        "the guid, as the link is the torrent itself"
+    );
     assert_eq!(article.info_hash.as_deref(), Some(HASH_A));
     assert_eq!((article.seeders, article.peers), (Some(812), Some(907)));
     assert_eq!(article.size, Some(1_503_238_554));

@@ -173,7 +173,9 @@ fn numbered(
     // `-1080p` is a resolution and `-03rd` a word, not episodes; numbers must also go up.
     while let Some(next) = more.captures(&title[end..]) {
         let after = end + next.get(0)?.end();
-        let number: u32 = next.get(1)?.as_str().parse().ok()?;
+        let Ok(number) = next.get(1)?.as_str().parse::<u32>() else {
+            break;
+        };
         if !ends_token(after, false) || number <= last || number > first + MAX_EPISODES_PER_RELEASE
         {
             break;
@@ -408,6 +410,20 @@ mod tests {
             "Example Show 1x02p",
             "MS1E2 is no token of its own",
         ] {
+            assert_eq!(episode(title), None, "{title}");
+        }
+    }
+
+    #[test]
+    fn other_scripts_around_and_inside_numbers() {
+        assert_eq!(episode("Сериал — S01E02 ✓ 1080p"), numbered(1, 2, 2));
+        assert_eq!(episode("番組 第1x02話"), None, "a letter before the season");
+        assert_eq!(episode("番組 1x02 話"), numbered(1, 2, 2));
+        // Non-ASCII digits match `\d` but are no numbers here.
+        assert_eq!(episode("Show S٠١E٠٢"), None);
+        assert_eq!(episode("Show ١x٢ and 2026.١١.29"), None);
+        assert_eq!(episode("Show S01E02-٠٣"), numbered(1, 2, 2));
+        for title in ["", "S", "Se", "x", "1x", "S01E", "2026.11.", "ÉÉÉ 2026-1É"] {
             assert_eq!(episode(title), None, "{title}");
         }
     }

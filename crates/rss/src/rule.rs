@@ -298,7 +298,9 @@ impl Serialize for RuleError {
     }
 }
 
-/// A rule with its expressions compiled, to decide on many articles; from [`Rule::compile`].
+/// A rule with its expressions compiled, to decide on many articles; from [`Rule::compile`]. A
+/// run calls [`decide`](Self::decide) and, for each article it adds, [`accept`](Self::accept) on
+/// it, then keeps [`rule()`](Self::rule)'s `last_match`.
 #[derive(Clone, Debug)]
 pub struct CompiledRule {
     rule: Rule,
@@ -389,7 +391,7 @@ impl Rule {
                 };
                 let decision = compiled.decide(article, feed_id, &history, now);
                 if let Decision::Take { episode } = &decision {
-                    compiled.rule.accept(article, *episode, &mut history, now);
+                    compiled.accept(article, *episode, &mut history, now);
                 }
                 decision
             })
@@ -412,6 +414,17 @@ impl CompiledRule {
     /// The rule this was compiled from.
     pub fn rule(&self) -> &Rule {
         &self.rule
+    }
+
+    /// [`Rule::accept`] on the compiled copy, so that its next decisions see the take.
+    pub fn accept(
+        &mut self,
+        article: &Article,
+        episode: Option<EpisodeId>,
+        history: &mut History,
+        now: OffsetDateTime,
+    ) {
+        self.rule.accept(article, episode, history, now);
     }
 
     /// [`Rule::decide`] without compiling again.

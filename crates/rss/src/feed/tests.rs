@@ -634,3 +634,40 @@ fn human_sizes() {
     assert_eq!(human_size("1 XB"), None);
     assert_eq!(human_size("99999999999 TiB"), None);
 }
+
+#[test]
+fn every_cut_and_damaged_feed_is_an_answer_not_a_panic() {
+    let samples = [
+        format!(
+            r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:tz="http://torznab.com/schemas/2015/feed">
+<channel><title>Mixed &amp; matched</title>
+<item><title><![CDATA[Show S01E02 & more]]></title><guid isPermaLink="false">g1</guid>
+<link>magnet:?xt=urn:btih:{HASH_B_BASE32}&amp;xl=10</link>
+<pubDate>Sun, 29 Nov 2026 20:15:00 +0000</pubDate>
+<enclosure url="https://example.org/1.torrent" type="application/x-bittorrent"/>
+<torrent xmlns="http://xmlns.ezrss.it/0.1/"><infoHash>{HASH_A}</infoHash></torrent>
+<tz:attr name="seeders" value="5"/><tz:attr name="size" value="123"/>
+</item></channel></rss>"#
+        ),
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</title>
+<entry><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">É <b>t</b></div></title>
+<id>e1</id><link rel="enclosure" href="https://example.org/e.torrent"/>
+<updated>2026-11-29T20:15:00Z</updated></entry></feed>"#
+            .to_owned(),
+    ];
+    for sample in &samples {
+        let whole = parse_feed(sample.as_bytes()).expect("the whole sample parses");
+        assert_eq!(whole.articles.len(), 1);
+        for (cut, _) in sample.char_indices() {
+            // Any answer will do; what matters is that there is one.
+            let _ = parse_feed(&sample.as_bytes()[..cut]);
+        }
+        for (at, _) in sample.char_indices().step_by(3) {
+            for damage in ["<", ">", "&", "\"", "]]>", "<![CDATA[", "</x>", "\u{0}"] {
+                let damaged = format!("{}{damage}{}", &sample[..at], &sample[at..]);
+                let _ = parse_feed(damaged.as_bytes());
+            }
+        }
+    }
+}

@@ -560,6 +560,23 @@ fn the_preview_replays_the_bookkeeping_of_a_run() {
     );
     assert_eq!(rule.last_match, Some(NOW));
     assert_eq!(history.guids.len(), 3);
+
+    // And so does a run with the rule compiled once.
+    let mut compiled = resting.compile().expect("compiles");
+    let mut history = History::default();
+    let mut run = Vec::new();
+    for article in &articles {
+        let decision = compiled.decide(article, FEED, &history, NOW);
+        if let Decision::Take { episode } = &decision {
+            compiled.accept(article, *episode, &mut history, NOW);
+        }
+        run.push(decision);
+    }
+    assert_eq!(
+        run,
+        resting.preview(articles.iter().map(|a| (FEED, a)), &History::default(), NOW)
+    );
+    assert_eq!(compiled.rule().last_match, Some(NOW));
 }
 
 #[test]

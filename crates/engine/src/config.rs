@@ -20,21 +20,11 @@ pub struct EngineConfig {
     pub lsd: bool,
     /// Talk to trackers.
     pub trackers: bool,
-    /// Keep uploading after the selected files are complete.
-    pub seeding: bool,
     /// Upload at all.
     pub upload: bool,
-    /// Start new torrents at once (else they are added stopped).
-    pub auto_start: bool,
-    /// When complete torrents stop seeding.
-    pub seed_limits: crate::SeedLimits,
-    /// The global speed limits.
-    pub speed: crate::SpeedLimits,
-    /// How many torrents may run at once.
-    pub queue: crate::QueueLimits,
-    /// Where torrents download before they move to their final folder (see
-    /// [`crate::LiveSettings::incomplete_dir`]).
-    pub incomplete_dir: Option<String>,
+    /// The options that can change later ([`crate::Engine::update_settings`]), as
+    /// the engine starts with them.
+    pub live: crate::LiveSettings,
     /// The folder that `PATCH /api/v1/config` may move `download_dir` within
     /// (canonical). `None`: `download_dir` itself, so the API may pick a subfolder.
     /// Never settable over the API.
@@ -55,13 +45,8 @@ impl EngineConfig {
             dht: true,
             lsd: true,
             trackers: true,
-            seeding: true,
             upload: true,
-            auto_start: true,
-            seed_limits: crate::SeedLimits::default(),
-            speed: crate::SpeedLimits::default(),
-            queue: crate::QueueLimits::default(),
-            incomplete_dir: None,
+            live: crate::LiveSettings::default(),
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
         }

@@ -105,14 +105,8 @@ impl ServerConfig {
         engine.listen_ip = v.incoming_host;
         engine.dht = v.dht;
         engine.lsd = v.dht;
-        let live = live_settings(v);
-        engine.seeding = live.seeding;
-        engine.seed_limits = live.seed_limits;
-        engine.speed = live.speed;
-        engine.queue = live.queue;
-        engine.incomplete_dir = live.incomplete_dir;
+        engine.live = live_settings(v);
         engine.upload = v.upload;
-        engine.auto_start = live.auto_start;
         engine.max_files_per_torrent =
             usize::try_from(v.max_files_per_torrent).unwrap_or(usize::MAX);
         engine

@@ -53,29 +53,32 @@ struct Watch {
 
 /// Follows `watchFolders` of `config` until the server stops.
 pub(crate) fn spawn(config: &LiveConfig, engine: Engine, notices: Notices) {
-    let weak = config.downgrade();
+    let mut changes = config.changes();
     tokio::spawn(async move {
         let (wake_tx, mut wake) = tokio::sync::mpsc::channel::<()>(1);
-        let mut watched: Vec<WatchFolder> = Vec::new();
-        let mut watcher: Option<notify::RecommendedWatcher> = None;
+        let mut folders = changes.borrow_and_update().watch_folders.clone();
+        let mut watcher = watch_folders(&folders, wake_tx.clone());
         let mut state = Watch::default();
         loop {
-            let Some(config) = weak.upgrade() else {
-                return;
-            };
-            let folders = config.values().watch_folders;
-            drop(config);
-            if folders != watched {
-                watcher = watch_folders(&folders, wake_tx.clone());
-                watched = folders.clone();
-                state = Watch::default();
-            }
             let waiting = state.scan(&folders, &engine, &notices).await;
             // Files not settled yet are looked at again soon; else at the rescan.
             let next = if waiting { SETTLED } else { RESCAN };
             tokio::select! {
                 _ = wake.recv() => tokio::time::sleep(Duration::from_millis(200)).await,
                 _ = tokio::time::sleep(next) => {}
+                changed = changes.changed() => {
+                    // The server stopped.
+                    if changed.is_err() {
+                        return;
+                    }
+                    let wanted = changes.borrow_and_update().watch_folders.clone();
+                    if wanted != folders {
+                        // The old watcher is dropped (and its inotify watches with it).
+                        watcher = watch_folders(&wanted, wake_tx.clone());
+                        folders = wanted;
+                        state = Watch::default();
+                    }
+                }
             }
             let _ = &watcher;
         }

@@ -55,42 +55,50 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
-    /// Finds the torrents to announce as finished or failed (called by the
-    /// ticker) and announces them. Returns whether a record changed.
-    pub(super) fn announce_changes(&self) -> bool {
-        let mut finished = Vec::new();
-        let mut failed = Vec::new();
-        {
-            let mut map = self.lock();
-            for (hash, entry) in map.iter_mut() {
-                let stats = entry.handle.as_ref().map(|h| h.stats());
-                let complete = stats.as_ref().is_some_and(|s| s.finished);
-                // After its move to the final folder, if it has one to make.
-                if complete
-                    && !entry.record.finished_announced
-                    && entry.record.final_save_path.is_none()
-                    && !entry.moving
-                {
-                    entry.record.finished_announced = true;
-                    finished.push(*hash);
-                }
-                let in_error = !entry.record.paused
-                    && (entry.error.is_some()
-                        || stats
-                            .as_ref()
-                            .is_some_and(|s| matches!(s.state, TorrentStatsState::Error)));
-                if in_error && !entry.error_announced {
-                    failed.push(*hash);
-                }
-                entry.error_announced = in_error;
-            }
+    /// Notes whether `entry` is to be announced as finished or failed now, given
+    /// librqbit's `stats` of it (`None` before librqbit has it); called by the
+    /// ticker for each torrent, with the stats it reads anyway. Returns whether its
+    /// record changed.
+    pub(super) fn note_changes(
+        hash: &InfoHash,
+        entry: &mut Entry,
+        stats: Option<&TorrentStats>,
+        due: &mut Announcements,
+    ) -> bool {
+        let complete = stats.is_some_and(|s| s.finished);
+        // After its move to the final folder, if it has one to make.
+        let finished = complete
+            && !entry.record.finished_announced
+            && entry.record.final_save_path.is_none()
+            && !entry.moving;
+        if finished {
+            entry.record.finished_announced = true;
+            due.finished.push(*hash);
         }
-        for hash in &finished {
+        let in_error = !entry.record.paused
+            && (entry.error.is_some()
+                || stats.is_some_and(|s| matches!(s.state, TorrentStatsState::Error)));
+        if in_error && !entry.error_announced {
+            due.failed.push(*hash);
+        }
+        entry.error_announced = in_error;
+        finished
+    }
+
+    /// Announces what [`Engine::note_changes`] found.
+    pub(super) fn announce_due(&self, due: Announcements) {
+        for hash in &due.finished {
             self.announce(TorrentEventKind::Finished, hash);
         }
-        for hash in &failed {
+        for hash in &due.failed {
             self.announce(TorrentEventKind::Error, hash);
         }
-        !finished.is_empty()
     }
+}
+
+/// The torrents a tick found to announce.
+#[derive(Default)]
+pub(super) struct Announcements {
+    finished: Vec<InfoHash>,
+    failed: Vec<InfoHash>,
 }

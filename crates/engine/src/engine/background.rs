@@ -302,6 +302,7 @@ impl Engine {
         let mut to_restart = Vec::new();
         let mut to_remove = Vec::new();
         let mut seeding_done = Vec::new();
+        let mut due = announce::Announcements::default();
         let live = self.settings();
         let seeding = live.seeding;
         let wall_clock = now();
@@ -314,13 +315,15 @@ impl Engine {
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
-                let Some(handle) = &entry.handle else {
+                let Some(handle) = entry.handle.clone() else {
+                    dirty |= Engine::note_changes(hash, entry, None, &mut due);
                     continue;
                 };
                 if entry.selection_pending {
                     to_select.push((*hash, handle.clone()));
                 }
                 let stats = handle.stats();
+                dirty |= Engine::note_changes(hash, entry, Some(&stats), &mut due);
                 if stats.finished && entry.record.completed_at.is_none() {
                     entry.record.completed_at = Some(now());
                     dirty = true;
@@ -445,7 +448,7 @@ impl Engine {
                 warn!(%hash, "{e}");
             }
         }
-        dirty |= self.announce_changes();
+        self.announce_due(due);
         dirty
     }
 }

@@ -340,8 +340,8 @@ impl Engine {
             runtime_worker_threads: Some(64),
             disable_upload: !config.upload,
             ratelimits: librqbit::limits::LimitsConfig {
-                download_bps: settings::engine_limit(config.speed.download),
-                upload_bps: settings::engine_limit(config.speed.upload),
+                download_bps: settings::engine_limit(config.live.speed.download),
+                upload_bps: settings::engine_limit(config.live.speed.upload),
             },
             cancellation_token: Some(shutdown.child_token()),
             // Files beneath the download folder only, written whole (see `storage.rs`).
@@ -361,7 +361,7 @@ impl Engine {
 
         let engine = Engine {
             inner: Arc::new(Inner {
-                live: std::sync::RwLock::new(LiveSettings::of(&config)),
+                live: std::sync::RwLock::new(config.live.clone()),
                 config,
                 session,
                 store,

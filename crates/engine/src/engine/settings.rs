@@ -50,16 +50,16 @@ pub(super) fn engine_limit(bytes_per_second: u64) -> Option<NonZeroU32> {
     NonZeroU32::new(u32::try_from(clamped).unwrap_or(u32::MAX))
 }
 
-impl LiveSettings {
-    /// The live part of a configuration.
-    pub fn of(config: &EngineConfig) -> Self {
+impl Default for LiveSettings {
+    /// Seeding and starting new torrents at once, with no limits.
+    fn default() -> Self {
         LiveSettings {
-            seeding: config.seeding,
-            auto_start: config.auto_start,
-            seed_limits: config.seed_limits,
-            speed: config.speed,
-            queue: config.queue,
-            incomplete_dir: config.incomplete_dir.clone(),
+            seeding: true,
+            auto_start: true,
+            seed_limits: SeedLimits::default(),
+            speed: SpeedLimits::default(),
+            queue: crate::QueueLimits::default(),
+            incomplete_dir: None,
         }
     }
 }

@@ -85,7 +85,14 @@ impl Binary {
         // Logs outlive the test's temporary folder, for post-mortems.
         let log_dir = std::env::temp_dir().join("cloud-torrent-test-logs");
         std::fs::create_dir_all(&log_dir).unwrap();
-        let log = log_dir.join(format!("server-{http_port}.log"));
+        // One file per test's folders: the restarts of one test append to it, and a
+        // log of an earlier run that used the same port is never read as this one's.
+        let run = dirs
+            .root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let log = log_dir.join(format!("server-{run}-{http_port}.log"));
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -25,6 +25,7 @@ mod live_config;
 mod organise;
 mod queue;
 mod restart;
+mod rss;
 mod search;
 mod security;
 mod swarm;

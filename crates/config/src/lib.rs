@@ -205,6 +205,10 @@ settings! {
         Setting::new("watchFolders", Api::Live, "none",
             "folders whose `.torrent` and `.magnet` files are added (then renamed `.added`, or `.invalid`): `[{\"path\", \"category\"?, \"savePath\"?, \"tags\"?, \"paused\"?, \"recursive\"?}]`; `path` absolute"),
         check any;
+    rss_max_articles: u64 = 200,
+        Setting::new("rssMaxArticles", Api::Live, "200",
+            "articles kept per RSS feed (the newest); what a rule downloaded is remembered beyond them"),
+        check at_least_one;
     download_root: Option<PathBuf> = None,
         Setting::new("downloadRoot", Api::ReadOnly, "the download folder",
             "the folder `PATCH /api/v1/config` may move `downloadDir` within (so by default only to a subfolder); must contain `downloadDir`; never settable over the API")

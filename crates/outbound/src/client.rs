@@ -163,6 +163,8 @@ pub struct Response {
     pub content_type: String,
     /// The `Location` of a redirect that was not followed (to a magnet link, say).
     pub location: Option<String>,
+    /// Every header of the last answer.
+    pub headers: HeaderMap,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -334,6 +336,7 @@ async fn read(response: reqwest::Response, max_bytes: usize) -> Result<Response,
     };
     let content_type = header(CONTENT_TYPE).unwrap_or_default();
     let location = header(LOCATION);
+    let headers = response.headers().clone();
     let url = response.url().clone();
     let status = response.status();
     let too_large = || FetchError::TooLarge { limit: max_bytes };
@@ -355,6 +358,7 @@ async fn read(response: reqwest::Response, max_bytes: usize) -> Result<Response,
         status,
         content_type,
         location,
+        headers,
         body,
     })
 }

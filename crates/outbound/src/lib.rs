@@ -32,4 +32,6 @@ pub use client::{
 };
 pub use error::FetchError;
 pub use origins::AllowedOrigins;
+/// The header names and values of [`Request::headers`] and [`Response::headers`].
+pub use reqwest::header;
 pub use sanitize::strip_paths;

@@ -34,7 +34,7 @@ pub struct Feed {
 }
 
 /// One item of a feed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Article {
     /// The article's identity inside its feed: the `<guid>` (RSS) or `<id>` (Atom), else the
@@ -58,6 +58,7 @@ pub struct Article {
     pub peers: Option<u32>,
     /// When the article was published (or, in Atom without `<published>`, last updated).
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub published: Option<OffsetDateTime>,
 }
 

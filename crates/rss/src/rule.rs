@@ -23,7 +23,7 @@ use crate::words::{Missing, TitleMatcher};
 
 /// A download rule. Its JSON form is camelCase; unknown fields are refused and missing ones take
 /// their defaults (enabled, everything else empty).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Rule {
     /// A disabled rule takes nothing.
@@ -52,6 +52,7 @@ pub struct Rule {
     pub paused: bool,
     /// When the rule last took an article.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_match: Option<OffsetDateTime>,
 }
 
@@ -256,8 +257,8 @@ pub enum RuleField {
 impl fmt::Display for RuleField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::MustContain => "must contain",
-            Self::MustNotContain => "must not contain",
+            Self::MustContain => "mustContain",
+            Self::MustNotContain => "mustNotContain",
         })
     }
 }
@@ -267,7 +268,7 @@ impl fmt::Display for RuleField {
 pub enum RuleError {
     /// An expression is not a valid regular expression.
     #[error(
-        "\"{field}\" is not a valid regular expression: {message} (the syntax is Rust's regex \
+        "{field}: not a valid regular expression: {message} (the syntax is Rust's regex \
          crate: no look-around such as (?=…) or (?<!…), no backreferences)"
     )]
     Regex {
@@ -277,7 +278,7 @@ pub enum RuleError {
         message: String,
     },
     /// The episode filter does not parse.
-    #[error("the episode filter {filter:?} is invalid: {problem}")]
+    #[error("episodeFilter: {filter:?} is invalid: {problem}")]
     EpisodeFilter {
         /// The filter as written.
         filter: String,

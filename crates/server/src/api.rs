@@ -21,7 +21,7 @@ use crate::extract::{self, Multipart, Query, RawBody};
 use crate::openapi::{AddTorrentForm, Binary, InfoHashParam};
 
 /// Body of `POST /api/v1/torrents` as JSON: exactly one of `magnet` or `url`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddTorrentJson {
     /// A `magnet:?xt=urn:btih:...` link.
@@ -63,6 +63,32 @@ pub struct AddTorrentJson {
     /// Where its content goes: relative to the download folder, or absolute inside
     /// `downloadRoot` (default: its category's folder, else the download folder).
     pub save_path: Option<String>,
+}
+
+impl AddTorrentJson {
+    /// The magnet, the URL and the checked options.
+    pub(crate) fn into_parts(self) -> ApiResult<(Option<String>, Option<String>, AddOptions)> {
+        let options = add_options(
+            self.files,
+            TorrentOptions {
+                paused: self.paused,
+                seed_limits: TorrentSeedLimits {
+                    ratio: self.seed_ratio_limit,
+                    seeding_minutes: self.seed_time_limit,
+                    idle_minutes: self.seed_idle_limit,
+                },
+                force_start: self.force_start,
+                sequential: self.sequential,
+                first_last_pieces_first: self.first_last_pieces_first,
+                download_limit: self.download_limit,
+                upload_limit: self.upload_limit,
+                category: self.category,
+                tags: self.tags,
+                save_path: self.save_path,
+            },
+        )?;
+        Ok((self.magnet, self.url, options))
+    }
 }
 
 /// Options of `POST /api/v1/torrents` given in the query string (for raw .torrent
@@ -340,7 +366,8 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
         "application/json" => {
             let extract::Json(json) =
                 extract::Json::<AddTorrentJson>::from_request(req, &state).await?;
-            let source = match (json.magnet, json.url) {
+            let (magnet, url, options) = json.into_parts()?;
+            let source = match (magnet, url) {
                 (Some(m), None) => AddSource::Magnet(m),
                 (None, Some(u)) => AddSource::Url(u),
                 _ => {
@@ -349,25 +376,6 @@ pub async fn add_torrent(State(state): State<AppState>, req: Request) -> ApiResu
                     ));
                 }
             };
-            let options = add_options(
-                json.files,
-                TorrentOptions {
-                    paused: json.paused,
-                    seed_limits: TorrentSeedLimits {
-                        ratio: json.seed_ratio_limit,
-                        seeding_minutes: json.seed_time_limit,
-                        idle_minutes: json.seed_idle_limit,
-                    },
-                    force_start: json.force_start,
-                    sequential: json.sequential,
-                    first_last_pieces_first: json.first_last_pieces_first,
-                    download_limit: json.download_limit,
-                    upload_limit: json.upload_limit,
-                    category: json.category,
-                    tags: json.tags,
-                    save_path: json.save_path,
-                },
-            )?;
             (source, options)
         }
         "application/x-bittorrent" => {

@@ -144,6 +144,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// A JSON body like [`Json`], or no body at all for `T::default()`.
+#[derive(Debug)]
+pub struct JsonOrNothing<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrNothing<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let RawBody(body) = RawBody::from_request(req, state).await?;
+        if body.is_empty() {
+            return Ok(JsonOrNothing(T::default()));
+        }
+        require_json(&headers)?;
+        Json::parse(&body).map(|Json(value)| JsonOrNothing(value))
+    }
+}
+
 /// The query string read into `T` (an absent query reads as an empty one).
 #[derive(Debug)]
 pub struct Query<T>(pub T);

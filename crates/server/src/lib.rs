@@ -16,6 +16,7 @@ mod listen;
 mod live;
 mod notices;
 mod openapi;
+mod rss;
 mod schedule;
 mod search;
 mod settings;
@@ -48,6 +49,7 @@ pub use events::EventsConfig;
 pub use listen::ConnectionLimits;
 pub use live::Live;
 pub use openapi::ApiDoc;
+pub use rss::RssTiming;
 pub use tls::{TlsConfig, TlsError};
 
 /// Largest request body: a .torrent (10 MiB) plus multipart framing.
@@ -75,6 +77,8 @@ pub struct ServerConfig {
     /// `maxConnectionsPerAddress`, `requestTimeout`, `idleTimeout`) and the HTTP/2
     /// keep-alive constants of [`listen`], which tests may shorten.
     pub limits: ConnectionLimits,
+    /// The cadences of RSS (fetch timeout, download retries), which tests may shorten.
+    pub rss: RssTiming,
 }
 
 impl ServerConfig {
@@ -88,6 +92,7 @@ impl ServerConfig {
             security: SecurityConfig::of(&settings),
             tls: None,
             limits: ConnectionLimits::of(&settings),
+            rss: RssTiming::default(),
             settings,
         }
     }
@@ -171,6 +176,8 @@ pub struct AppState {
     pub search: cloud_torrent_search::Searcher,
     /// Sessions and failed-login counters.
     pub auth: Auth,
+    /// RSS feeds, rules and their downloads.
+    pub rss: rss::Rss,
 }
 
 /// Declares every route once: [`route_table`] lists them and [`router`] registers them.
@@ -221,6 +228,19 @@ routes! {
     GET "/api/v1/event-runs" => automation::runs,
     GET "/api/v1/webhooks" => automation::webhooks,
     POST "/api/v1/webhooks/{index}/test" => automation::test_webhook,
+    GET "/api/v1/rss/feeds" => rss::feeds,
+    POST "/api/v1/rss/feeds" => rss::add_feed,
+    PATCH "/api/v1/rss/feeds/{id}" => rss::update_feed,
+    DELETE "/api/v1/rss/feeds/{id}" => rss::delete_feed,
+    POST "/api/v1/rss/feeds/{id}/refresh" => rss::refresh_feed,
+    GET "/api/v1/rss/feeds/{id}/articles" => rss::articles,
+    POST "/api/v1/rss/feeds/{id}/articles/{article}/download" => rss::download_article,
+    GET "/api/v1/rss/rules" => rss::rules,
+    GET "/api/v1/rss/rules/{name}" => rss::rule,
+    PUT "/api/v1/rss/rules/{name}" => rss::put_rule,
+    DELETE "/api/v1/rss/rules/{name}" => rss::delete_rule,
+    POST "/api/v1/rss/rules/{name}/apply" => rss::apply_rule,
+    POST "/api/v1/rss/preview" => rss::preview,
     GET "/api/v1/downloads" => files::list_downloads,
     GET "/api/v1/events" => sse::events,
     GET "/api/v1/stats" => stats::get_stats,
@@ -278,7 +298,14 @@ pub async fn serve(
         outbound.clone(),
     )?;
     let engine = Engine::start(config.engine_config(), outbound.clone()).await?;
-    let live = Live::start(engine.clone(), &config, outbound);
+    let live = Live::start(engine.clone(), &config, outbound.clone());
+    let rss = rss::Rss::start(
+        &config.engine_config().state_dir,
+        engine.clone(),
+        outbound,
+        live.settings.clone(),
+        config.rss.clone(),
+    );
     let mut config_security = config.security.clone();
     config_security.tls |= config.tls.is_some();
     let tls = config.tls.as_ref().map(TlsConfig::acceptor);
@@ -292,6 +319,7 @@ pub async fn serve(
         live: live.clone(),
         search,
         auth: Auth::new(config_security),
+        rss,
     };
     if let Ok(addr) = listener.local_addr() {
         let scheme = if tls.is_some() { "https" } else { "http" };

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use crate::api;
 use crate::error::ErrorBody;
 use crate::search;
-use crate::{automation, categories, files, notices, settings, sse, stats};
+use crate::{automation, categories, files, notices, rss, settings, sse, stats};
 
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
@@ -52,6 +52,19 @@ use crate::{automation, categories, files, notices, settings, sse, stats};
         automation::runs,
         automation::webhooks,
         automation::test_webhook,
+        rss::feeds,
+        rss::add_feed,
+        rss::update_feed,
+        rss::delete_feed,
+        rss::refresh_feed,
+        rss::articles,
+        rss::download_article,
+        rss::rules,
+        rss::rule,
+        rss::put_rule,
+        rss::delete_rule,
+        rss::apply_rule,
+        rss::preview,
         files::list_downloads,
         doc::download,
         files::delete,

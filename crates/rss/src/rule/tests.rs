@@ -193,7 +193,7 @@ fn bad_regexes_are_refused_with_the_reason() {
     ));
     assert_eq!(
         error.to_string(),
-        "\"must not contain\" is not a valid regular expression: look-around, including \
+        "mustNotContain: not a valid regular expression: look-around, including \
          look-ahead and look-behind, is not supported (the syntax is Rust's regex crate: no \
          look-around such as (?=…) or (?<!…), no backreferences)"
     );
@@ -207,7 +207,7 @@ fn bad_regexes_are_refused_with_the_reason() {
     assert!(
         skip(&look_ahead, "Show")
             .to_string()
-            .starts_with("the rule is invalid: \"must not contain\" is not a valid regular")
+            .starts_with("the rule is invalid: mustNotContain: not a valid regular")
     );
     let unclosed = Rule {
         use_regex: true,
@@ -219,7 +219,7 @@ fn bad_regexes_are_refused_with_the_reason() {
             .check()
             .expect_err("unclosed group")
             .to_string()
-            .starts_with("\"must contain\" is not a valid regular expression: unclosed group"),
+            .starts_with("mustContain: not a valid regular expression: unclosed group"),
     );
     // The same text without regex is two literal words.
     let words = Rule {
@@ -262,7 +262,7 @@ fn episode_filters() {
     };
     assert_eq!(
         bad.check().expect_err("no ';'").to_string(),
-        "the episode filter \"1x2-\" is invalid: end every item with ';', as in 1x2-;"
+        "episodeFilter: \"1x2-\" is invalid: end every item with ';', as in 1x2-;"
     );
     assert!(matches!(
         skip(&bad, "Show S01E02"),
@@ -650,7 +650,7 @@ fn decisions_in_json() {
         serde_json::json!({
             "decision": "skip",
             "reason": "invalidRule",
-            "error": "the episode filter \"x\" is invalid: bad"
+            "error": "episodeFilter: \"x\" is invalid: bad"
         })
     );
 }

@@ -8,7 +8,9 @@ enough for a machine that must not reach any other host: just before each reques
 any value that names a URL or a magnet is replaced by one the server refuses or keeps
 to itself. A URL becomes one on 127.0.0.1, which the server refuses before connecting
 (it does not fetch from private addresses), and a magnet keeps only its info hash, so
-it names no tracker or peer (and DHT is off).
+it names no tracker or peer (and DHT is off). An RSS feed's own URL may be private
+(the user configured it), so a generated feed is fetched from 127.0.0.1:9, where
+nothing listens.
 """
 
 import hashlib

@@ -399,6 +399,23 @@ async fn every_feed_format_is_read_and_rules_take_exactly_what_they_match() {
     let (_, rule) = server.get_json("/api/v1/rss/rules/music").await;
     assert!(rule["lastMatch"].is_string(), "{rule}");
 
+    // An article no rule took, downloaded by hand with the options of an add.
+    let excluded = article(&server, shows, "Show S01E03 720p").await;
+    let (status, added) = server
+        .post_json(
+            &format!("/api/v1/rss/feeds/{shows}/articles/{}/download", excluded["id"]),
+            json!({"paused": true, "category": "tv", "tags": ["by-hand"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["infoHash"], hash(3).as_str());
+    assert_eq!(added["category"], "tv");
+    assert_eq!(added["tags"], json!(["by-hand"]));
+    assert_eq!(added["state"], "paused", "{added}");
+    let by_hand = article(&server, shows, "Show S01E03 720p").await;
+    assert_eq!(by_hand["status"], "downloaded", "{by_hand}");
+    assert!(by_hand["rule"].is_null());
+
     // The .torrent ones have no peers yet: seeders dial the server.
     let mut seeders = Vec::new();
     for (payload, ip) in [
@@ -776,6 +793,7 @@ async fn bad_rss_input_gets_a_clear_error_and_private_links_are_refused() {
         (json!({"category": "../up"}), "category"),
         (json!({"tags": ["a,b"]}), "tag"),
         (json!({"colour": "red"}), "colour"),
+        (json!({"ignoreDays": 4000}), "ignoreDays"),
     ] {
         let (status, e) = put_rule(&server, "bad", rule.clone()).await;
         assert_eq!(status, 400, "{rule}: {e}");

@@ -8,6 +8,7 @@ import { setupOmni } from './omni.js';
 import { loadCategories, renderOrganise } from './organise.js';
 import { setupSession } from './session.js';
 import { renderSettings, setupSettings } from './settings.js';
+import { setupRss } from './rss.js';
 import { renderStats } from './stats.js';
 import { connect } from './sync.js';
 import { setupTheme } from './theme.js';
@@ -50,6 +51,7 @@ setupSettings();
 setupSession();
 setupNotices();
 setupTorrents();
+setupRss();
 document.getElementById('message-close').addEventListener('click', () => {
   document.getElementById('message').hidden = true;
 });

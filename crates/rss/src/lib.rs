@@ -14,4 +14,6 @@ mod words;
 
 pub use episode::{Episode, EpisodeId, is_repack};
 pub use feed::{Article, Feed, FeedError, MAX_DEPTH, parse_feed};
-pub use rule::{CompiledRule, Decision, History, Rule, RuleError, RuleField, SkipReason};
+pub use rule::{
+    CompiledRule, Decision, History, MAX_IGNORE_DAYS, Rule, RuleError, RuleField, SkipReason,
+};

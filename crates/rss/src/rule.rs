@@ -21,6 +21,9 @@ use crate::episode_filter::EpisodeFilter;
 use crate::feed::Article;
 use crate::words::{Missing, TitleMatcher};
 
+/// The longest rest of [`Rule::ignore_days`]: ten years.
+pub const MAX_IGNORE_DAYS: u32 = 3650;
+
 /// A download rule. Its JSON form is camelCase; unknown fields are refused and missing ones take
 /// their defaults (enabled, everything else empty).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -40,7 +43,9 @@ pub struct Rule {
     pub episode_filter: String,
     /// Take each episode once (and one REPACK/PROPER of it).
     pub smart_filter: bool,
-    /// After taking something, take nothing for this many days; 0 is off.
+    /// After taking something, take nothing for this many days; 0 is off, at most
+    /// [`MAX_IGNORE_DAYS`].
+    #[schema(maximum = 3650)]
     pub ignore_days: u32,
     /// The category of the torrents the rule adds.
     pub category: Option<String>,
@@ -277,6 +282,12 @@ pub enum RuleError {
         /// What the regex compiler said.
         message: String,
     },
+    /// `ignore_days` is more than [`MAX_IGNORE_DAYS`].
+    #[error("ignoreDays: {days} is more than {MAX_IGNORE_DAYS} (ten years)")]
+    IgnoreDays {
+        /// The value given.
+        days: u32,
+    },
     /// The episode filter does not parse.
     #[error("episodeFilter: {filter:?} is invalid: {problem}")]
     EpisodeFilter {
@@ -311,8 +322,13 @@ pub struct CompiledRule {
 }
 
 impl Rule {
-    /// Checks the regular expressions and the episode filter.
+    /// Checks the regular expressions, the episode filter and `ignore_days`.
     pub fn check(&self) -> Result<(), RuleError> {
+        if self.ignore_days > MAX_IGNORE_DAYS {
+            return Err(RuleError::IgnoreDays {
+                days: self.ignore_days,
+            });
+        }
         self.compile().map(drop)
     }
 

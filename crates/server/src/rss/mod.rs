@@ -200,22 +200,11 @@ pub struct ApplyAnswer {
     pub taken: Vec<TakenArticle>,
 }
 
-/// The `{id}` of a feed's routes.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct FeedId {
-    /// The feed's id.
-    pub id: u64,
-}
-
-/// The `{id}` and `{article}` of an article's routes.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct ArticleId {
-    /// The feed's id.
-    pub id: u64,
-    /// The article's id in the feed.
-    pub article: u64,
+/// A feed's or an article's id from the path: one that is not a whole number names
+/// nothing, so it is a 404 like an unknown one.
+fn parse_id(raw: &str, what: &str) -> ApiResult<u64> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("no {what} {raw:?}")))
 }
 
 /// The `{name}` of a rule's routes.
@@ -268,16 +257,17 @@ pub async fn add_feed(
 }
 
 /// Changes a feed.
-#[utoipa::path(patch, path = "/api/v1/rss/feeds/{id}", tag = "rss", params(FeedId),
+#[utoipa::path(patch, path = "/api/v1/rss/feeds/{id}", tag = "rss", params(("id" = u64, Path, description = "The feed's id")),
     request_body = FeedPatchJson,
     responses((status = 200, description = "Changed", body = FeedView),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn update_feed(
     State(state): State<AppState>,
-    Path(FeedId { id }): Path<FeedId>,
+    Path(id): Path<String>,
     extract::Json(json): extract::Json<FeedPatchJson>,
 ) -> ApiResult<Json<FeedView>> {
+    let id = parse_id(&id, "feed")?;
     state
         .rss
         .update_feed(id, json.url.as_deref(), json.name, json.refresh_minutes)
@@ -287,37 +277,40 @@ pub async fn update_feed(
 
 /// Removes a feed and its articles (what was downloaded stays remembered; a rule that
 /// watched only this feed is disabled).
-#[utoipa::path(delete, path = "/api/v1/rss/feeds/{id}", tag = "rss", params(FeedId),
+#[utoipa::path(delete, path = "/api/v1/rss/feeds/{id}", tag = "rss", params(("id" = u64, Path, description = "The feed's id")),
     responses((status = 204, description = "Removed"), (status = 404, body = ErrorBody)))]
 pub async fn delete_feed(
     State(state): State<AppState>,
-    Path(FeedId { id }): Path<FeedId>,
+    Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let id = parse_id(&id, "feed")?;
     state.rss.delete_feed(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Fetches a feed now and runs the rules on its new articles; answers when the fetch is
 /// over (a failed fetch too: see `status` and `error`).
-#[utoipa::path(post, path = "/api/v1/rss/feeds/{id}/refresh", tag = "rss", params(FeedId),
+#[utoipa::path(post, path = "/api/v1/rss/feeds/{id}/refresh", tag = "rss", params(("id" = u64, Path, description = "The feed's id")),
     responses((status = 200, description = "Fetched (or failed: see status)", body = FeedView),
         (status = 404, body = ErrorBody)))]
 pub async fn refresh_feed(
     State(state): State<AppState>,
-    Path(FeedId { id }): Path<FeedId>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<FeedView>> {
+    let id = parse_id(&id, "feed")?;
     let feed = state.rss.refresh(id).await?;
     Ok(Json(FeedView::of(&feed, false)))
 }
 
 /// Lists a feed's articles, newest first.
-#[utoipa::path(get, path = "/api/v1/rss/feeds/{id}/articles", tag = "rss", params(FeedId),
+#[utoipa::path(get, path = "/api/v1/rss/feeds/{id}/articles", tag = "rss", params(("id" = u64, Path, description = "The feed's id")),
     responses((status = 200, description = "At most rssMaxArticles, newest first", body = [ArticleView]),
         (status = 404, body = ErrorBody)))]
 pub async fn articles(
     State(state): State<AppState>,
-    Path(FeedId { id }): Path<FeedId>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ArticleView>>> {
+    let id = parse_id(&id, "feed")?;
     state.rss.read(|saved| {
         let feed = saved
             .feeds
@@ -333,7 +326,7 @@ pub async fn articles(
 /// Downloads an article now, with the options of `POST /api/v1/torrents` (its source is
 /// the article's .torrent or magnet, so `magnet` and `url` are refused).
 #[utoipa::path(post, path = "/api/v1/rss/feeds/{id}/articles/{article}/download", tag = "rss",
-    params(ArticleId), request_body(content = Option<AddTorrentJson>, description = "Options of the torrent (default: none)"),
+    params(("id" = u64, Path, description = "The feed's id"), ("article" = u64, Path, description = "The article's id in the feed")), request_body(content = Option<AddTorrentJson>, description = "Options of the torrent (default: none)"),
     responses((status = 201, description = "Added", body = Torrent),
         (status = 200, description = "It was already there", body = Torrent),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -341,9 +334,10 @@ pub async fn articles(
         (status = 422, description = "The .torrent could not be fetched", body = ErrorBody)))]
 pub async fn download_article(
     State(state): State<AppState>,
-    Path(ArticleId { id, article }): Path<ArticleId>,
+    Path((id, article)): Path<(String, String)>,
     extract::JsonOrNothing(json): extract::JsonOrNothing<AddTorrentJson>,
 ) -> ApiResult<Response> {
+    let (id, article) = (parse_id(&id, "feed")?, parse_id(&article, "article")?);
     let (magnet, url, options) = json.into_parts()?;
     if magnet.is_some() || url.is_some() {
         return Err(ApiError::BadRequest(

@@ -33,6 +33,9 @@ pub fn judge(
     only: Option<&str>,
     now: OffsetDateTime,
 ) -> Vec<ArticleKey> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
     let mut rules: Vec<(String, cloud_torrent_rss::CompiledRule, History)> = saved
         .rules
         .iter()

@@ -505,29 +505,11 @@ impl Rss {
     /// Articles it passed over are not judged again (see [`Rss::apply`]).
     pub async fn put_rule(&self, name: &str, mut rule: Rule) -> ApiResult<(Rule, bool)> {
         check_rule_name(name)?;
-        rule.check()
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         rule.category = rule.category.filter(|c| !c.is_empty());
-        if let Some(category) = &rule.category {
-            cloud_torrent_engine::check_category_name(category)
-                .map_err(|e| ApiError::BadRequest(format!("category: {e}")))?;
-        }
-        for tag in &rule.tags {
-            cloud_torrent_engine::check_tag(tag)
-                .map_err(|e| ApiError::BadRequest(format!("tags: {e}")))?;
-        }
         rule.save_path = rule.save_path.filter(|p| !p.trim().is_empty());
         let answer = {
             let mut saved = self.lock();
-            if let Some(missing) = rule
-                .feeds
-                .iter()
-                .find(|id| !saved.feeds.iter().any(|f| f.id == **id))
-            {
-                return Err(ApiError::BadRequest(format!(
-                    "feeds: there is no feed {missing}"
-                )));
-            }
+            check_rule(&saved, &rule)?;
             rule.feeds.sort_unstable();
             rule.feeds.dedup();
             let previous = saved.rules.get(name);
@@ -598,8 +580,7 @@ impl Rss {
                 ));
             }
         };
-        rule.check()
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        check_rule(&saved, &rule)?;
         Ok(run::preview(&saved, &rule, name, now()))
     }
 
@@ -739,6 +720,31 @@ fn check_refresh(minutes: Option<u32>) -> ApiResult<u32> {
         )));
     }
     Ok(minutes)
+}
+
+/// Checks a rule before it is saved or previewed: its expressions, episode filter and
+/// rest, its category and tags as the engine takes them, and that its feeds exist.
+fn check_rule(saved: &Saved, rule: &Rule) -> ApiResult<()> {
+    rule.check()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if let Some(category) = rule.category.as_deref().filter(|c| !c.is_empty()) {
+        cloud_torrent_engine::check_category_name(category)
+            .map_err(|e| ApiError::BadRequest(format!("category: {e}")))?;
+    }
+    for tag in &rule.tags {
+        cloud_torrent_engine::check_tag(tag)
+            .map_err(|e| ApiError::BadRequest(format!("tags: {e}")))?;
+    }
+    if let Some(missing) = rule
+        .feeds
+        .iter()
+        .find(|id| !saved.feeds.iter().any(|f| f.id == **id))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "feeds: there is no feed {missing}"
+        )));
+    }
+    Ok(())
 }
 
 /// A rule name: 1 to 200 bytes, no control character, no spaces at either end.

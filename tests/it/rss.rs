@@ -403,7 +403,10 @@ async fn every_feed_format_is_read_and_rules_take_exactly_what_they_match() {
     let excluded = article(&server, shows, "Show S01E03 720p").await;
     let (status, added) = server
         .post_json(
-            &format!("/api/v1/rss/feeds/{shows}/articles/{}/download", excluded["id"]),
+            &format!(
+                "/api/v1/rss/feeds/{shows}/articles/{}/download",
+                excluded["id"]
+            ),
             json!({"paused": true, "category": "tv", "tags": ["by-hand"]}),
         )
         .await;

@@ -20,6 +20,7 @@ rm -rf "$venv_probe"
 command -v ip >/dev/null || missing+=(iproute2)
 command -v chromium >/dev/null || missing+=(chromium)   # the web UI's browser tests
 command -v npm >/dev/null || missing+=(nodejs npm)
+command -v transmission-remote >/dev/null || missing+=(transmission-cli)   # scripts/compat-check.sh
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -38,6 +39,7 @@ cargo test --workspace --all-targets
 # The server against its own OpenAPI document: Schemathesis on every operation,
 # with and without a login (tests/api/run.py).
 scripts/api-check.sh
+scripts/compat-check.sh   # real Transmission clients (tests/compat/)
 
 # Browser tests of the web UI: headless Chromium driven by playwright-core against
 # the binary cargo just built (target/debug/cloud-torrent) and a loopback swarm.

@@ -13,6 +13,8 @@ mod support;
 mod automation;
 mod bad_input;
 mod cli;
+mod compat_qbittorrent;
+mod compat_transmission;
 mod crash_loop;
 mod events;
 mod events_bench;

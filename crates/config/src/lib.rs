@@ -205,6 +205,14 @@ settings! {
         Setting::new("watchFolders", Api::Live, "none",
             "folders whose `.torrent` and `.magnet` files are added (then renamed `.added`, or `.invalid`): `[{\"path\", \"category\"?, \"savePath\"?, \"tags\"?, \"paused\"?, \"recursive\"?}]`; `path` absolute"),
         check any;
+    compat_qbittorrent: bool = true,
+        Setting::new("compatQbittorrent", Api::Restart, "true",
+            "answer qBittorrent's Web API under `/api/v2/` (for Sonarr, Radarr, Prowlarr, phone apps; see Use with Sonarr and Radarr), behind the same login"),
+        check any;
+    compat_transmission: bool = true,
+        Setting::new("compatTransmission", Api::Restart, "true",
+            "answer Transmission's RPC at `/transmission/rpc` (for Sonarr, Radarr, transmission-remote, phone apps), behind the same login"),
+        check any;
     rss_max_articles: u64 = 200,
         Setting::new("rssMaxArticles", Api::Live, "200",
             "articles kept per RSS feed (the newest); what a rule downloaded is remembered beyond them"),

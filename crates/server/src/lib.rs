@@ -3,10 +3,15 @@
 //!
 //! [`serve`] is what `main` and the integration tests run; [`router`] lists every route.
 
+// The JSON objects of qBittorrent's preferences hold more keys than serde_json's `json!`
+// expands at the default depth.
+#![recursion_limit = "256"]
+
 mod api;
 pub mod auth;
 mod automation;
 mod categories;
+mod compat;
 mod error;
 mod events;
 mod extract;
@@ -178,6 +183,10 @@ pub struct AppState {
     pub auth: Auth,
     /// RSS feeds, rules and their downloads.
     pub rss: rss::Rss,
+    /// What `sync/maindata` of qBittorrent's API last sent each client.
+    pub qbittorrent: Arc<compat::qbittorrent::Sync>,
+    /// What Transmission's RPC keeps between calls (its session id, recent removals).
+    pub transmission: Arc<compat::transmission::registry::Registry>,
 }
 
 /// Declares every route once: [`route_table`] lists them and [`router`] registers them.
@@ -251,6 +260,14 @@ routes! {
     GET "/api/v1/search/item" => search::item,
     POST "/api/v1/search/add" => search::add,
     GET "/api/v1/openapi.json" => openapi::openapi_json,
+    GET "/api/v2/{scope}/{action}" => compat::qbittorrent::dispatch,
+    POST "/api/v2/{scope}/{action}" => compat::qbittorrent::dispatch,
+    GET "/transmission/rpc" => compat::transmission::rpc,
+    POST "/transmission/rpc" => compat::transmission::rpc,
+    OPTIONS "/transmission/rpc" => compat::transmission::rpc,
+    GET "/transmission/rpc/" => compat::transmission::rpc,
+    POST "/transmission/rpc/" => compat::transmission::rpc,
+    OPTIONS "/transmission/rpc/" => compat::transmission::rpc,
     POST "/api/magnet" => legacy::magnet,
     POST "/api/url" => legacy::url,
     POST "/api/torrentfile" => legacy::torrent_file,
@@ -320,6 +337,8 @@ pub async fn serve(
         search,
         auth: Auth::new(config_security),
         rss,
+        qbittorrent: Arc::default(),
+        transmission: compat::transmission::registry::Registry::start(&engine),
     };
     if let Ok(addr) = listener.local_addr() {
         let scheme = if tls.is_some() { "https" } else { "http" };

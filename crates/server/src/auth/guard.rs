@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::compat::{self, Dialect};
 use super::credentials::Busy;
 use super::credentials::basic_value;
 use super::rate_limit::{busy, client_key, too_many};
@@ -248,15 +249,23 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
             }
         }
     }
-    let public = PUBLIC_PATHS.contains(&path.as_str());
+    let dialect = compat::dialect(&path);
+    // Transmission answers a CORS preflight before it looks at credentials.
+    let public = PUBLIC_PATHS.contains(&path.as_str())
+        || path == compat::QBITTORRENT_LOGIN
+        || dialect == Some(Dialect::Transmission) && req.method() == Method::OPTIONS;
     let credentials = match &auth.0.config.credentials {
         Some(credentials) if !public => credentials,
         _ => return with_security_headers(next.run(req).await),
     };
     if let Some(value) = basic_value(req.headers()) {
         let ip = client_key(&req);
+        let too_many_now = |retry| match dialect {
+            Some(Dialect::Qbittorrent) => compat::banned(),
+            _ => too_many(retry),
+        };
         if let Err(retry) = auth.0.failures.check(ip) {
-            return too_many(retry);
+            return too_many_now(retry);
         }
         let value = value.to_vec();
         if auth.0.basic.is_known(&value) {
@@ -264,9 +273,9 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
         }
         let attempt = match auth.0.failures.begin(ip) {
             Ok(attempt) => attempt,
-            Err(retry) => return too_many(retry),
+            Err(retry) => return too_many_now(retry),
         };
-        return match auth
+        match auth
             .0
             .basic
             .verify(&auth.0.checks, credentials, &value)
@@ -274,14 +283,35 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
         {
             Ok(true) => {
                 attempt.succeeded();
-                with_security_headers(next.run(req).await)
+                return with_security_headers(next.run(req).await);
             }
             Ok(false) => {
                 attempt.failed();
-                ApiError::Unauthorized("wrong user name or password".into()).into_response()
+                match dialect {
+                    // Radarr sends Basic on every request, even with no credentials set:
+                    // a wrong one is ignored and the session cookie decides.
+                    Some(Dialect::Qbittorrent) => {}
+                    Some(Dialect::Transmission) => return compat::refused(Dialect::Transmission),
+                    None => {
+                        return ApiError::Unauthorized("wrong user name or password".into())
+                            .into_response();
+                    }
+                }
             }
-            Err(Busy) => busy(),
-        };
+            Err(Busy) => return busy(),
+        }
+    }
+    match dialect {
+        Some(Dialect::Qbittorrent) => {
+            return match compat::qbittorrent_session(req.headers()) {
+                Some(id) if auth.0.sessions.is_valid(&id) => {
+                    with_security_headers(next.run(req).await)
+                }
+                _ => compat::refused(Dialect::Qbittorrent),
+            };
+        }
+        Some(Dialect::Transmission) => return compat::refused(Dialect::Transmission),
+        None => {}
     }
     if let Some(id) = session_cookie(req.headers(), auth.0.config.tls)
         && auth.0.sessions.is_valid(&id)

@@ -12,7 +12,9 @@
 //! 4. when credentials are configured, lets a request through only with valid HTTP
 //!    Basic credentials or a session cookie (from `POST /api/v1/login`), except the
 //!    public paths [`PUBLIC_PATHS`]; the old text endpoints accept a cookie only with
-//!    proof of the same origin;
+//!    proof of the same origin; qBittorrent's API (`/api/v2/`) takes its own `SID`
+//!    cookie or Basic and answers 403 `Forbidden` without them, Transmission's RPC
+//!    takes Basic and answers 401 with its own realm (see `compat`);
 //! 5. adds `X-Content-Type-Options`, `Referrer-Policy` and, on HTML without its own
 //!    policy, a sandboxing `Content-Security-Policy`.
 //!
@@ -26,6 +28,7 @@
 //! their cookie, `login` answers the login and logout calls, `guard` is the middleware
 //! and `rate_limit` counts failed logins.
 
+mod compat;
 mod credentials;
 mod guard;
 mod login;
@@ -37,6 +40,8 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
+pub use compat::{QBITTORRENT_LOGIN, QBITTORRENT_PREFIX, TRANSMISSION_PREFIX};
+pub(crate) use compat::{client_ip, qbittorrent_client};
 pub use credentials::{Credentials, GENERATED_AUTH_FILE, load_or_generate};
 pub use guard::{PUBLIC_PATHS, guard};
 pub use login::{LoginJson, login, logout};

@@ -36,6 +36,8 @@ const MAX_SESSIONS: usize = 10_000;
 
 /// Random bytes of a session id (sent as twice as many hex digits).
 const SESSION_ID_BYTES: usize = 32;
+/// The length of a session id as sent: hex digits.
+pub(super) const SESSION_ID_LEN: usize = 2 * SESSION_ID_BYTES;
 
 /// The live sessions: SHA-256 of each id → when it was created.
 #[derive(Default)]

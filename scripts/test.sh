@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs what the tests need
-# (aria2, opentracker, mktorrent from Debian), then checks formatting and lints
-# and runs every test, the API check against the OpenAPI document and the browser
-# tests. Usage: scripts/test.sh
+# (aria2, opentracker, mktorrent, transmission-cli... from Debian), then checks
+# formatting and lints and runs every test, the API check against the OpenAPI
+# document, the compatible APIs with real clients and the browser tests.
+# Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,7 @@ cargo test --workspace --all-targets
 # The server against its own OpenAPI document: Schemathesis on every operation,
 # with and without a login (tests/api/run.py).
 scripts/api-check.sh
-scripts/compat-check.sh   # real Transmission clients (tests/compat/)
+scripts/compat-check.sh   # real qBittorrent and Transmission clients (tests/compat/)
 
 # Browser tests of the web UI: headless Chromium driven by playwright-core against
 # the binary cargo just built (target/debug/cloud-torrent) and a loopback swarm.

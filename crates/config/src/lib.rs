@@ -207,7 +207,7 @@ settings! {
         check any;
     compat_qbittorrent: bool = true,
         Setting::new("compatQbittorrent", Api::Restart, "true",
-            "answer qBittorrent's Web API under `/api/v2/` (for Sonarr, Radarr, Prowlarr, phone apps; see Use with Sonarr and Radarr), behind the same login"),
+            "answer qBittorrent's Web API under `/api/v2/` (for Sonarr, Radarr, Prowlarr, phone apps; see Use with Sonarr, Radarr, Prowlarr and phone apps), behind the same login"),
         check any;
     compat_transmission: bool = true,
         Setting::new("compatTransmission", Api::Restart, "true",

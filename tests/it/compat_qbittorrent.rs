@@ -391,3 +391,49 @@ async fn sync_maindata_sends_only_what_changed_and_no_login_means_open() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_extra_ports_answer_their_api_and_nothing_else() {
+    let dirs = Dirs::new();
+    let mut settings = test_settings(&dirs);
+    settings.compat_qbittorrent_port = free_port("127.0.0.1");
+    settings.compat_transmission_port = free_port("127.0.0.1");
+    let (qbt_port, tr_port) = (
+        settings.compat_qbittorrent_port,
+        settings.compat_transmission_port,
+    );
+    let server = TestServer::start(settings).await;
+    let http = http_client().build().unwrap();
+    let get = |port: u16, path: &str| {
+        let r = http.get(format!("http://127.0.0.1:{port}{path}"));
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    let r = http
+        .get(format!("http://127.0.0.1:{qbt_port}/api/v2/app/version"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "v5.1.4");
+    // Sonarr's Transmission handshake is a GET: 409 with the session id.
+    let r = http
+        .get(format!("http://127.0.0.1:{tr_port}/transmission/rpc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.headers().contains_key("x-transmission-session-id"));
+    // Each extra port answers its own API only.
+    assert_eq!(get(qbt_port, "/api/v1/torrents").await, 404);
+    assert_eq!(get(qbt_port, "/transmission/rpc").await, 404);
+    assert_eq!(get(tr_port, "/api/v2/app/version").await, 404);
+    assert_eq!(get(tr_port, "/").await, 404);
+    // The main port still has everything.
+    assert_eq!(server.get_json("/api/v1/torrents").await.0, 200);
+    server.stop().await;
+    // Stopping the server closes the extra ports too.
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", qbt_port)).is_err(),
+        "the qBittorrent port is closed"
+    );
+}

@@ -213,6 +213,14 @@ settings! {
         Setting::new("compatTransmission", Api::Restart, "true",
             "answer Transmission's RPC at `/transmission/rpc` (for Sonarr, Radarr, transmission-remote, phone apps), behind the same login"),
         check any;
+    compat_qbittorrent_port: u16 = 0,
+        Setting::new("compatQbittorrentPort", Api::Restart, "0 (off)",
+            "also answer qBittorrent's Web API, and only it, on this port (e.g. 8080, its default) for clients that cannot be given a path"),
+        check any;
+    compat_transmission_port: u16 = 0,
+        Setting::new("compatTransmissionPort", Api::Restart, "0 (off)",
+            "also answer Transmission's RPC, and only it, on this port (e.g. 9091, its default)"),
+        check any;
     rss_max_articles: u64 = 200,
         Setting::new("rssMaxArticles", Api::Live, "200",
             "articles kept per RSS feed (the newest); what a rule downloaded is remembered beyond them"),

@@ -327,6 +327,8 @@ pub async fn serve(
     config_security.tls |= config.tls.is_some();
     let tls = config.tls.as_ref().map(TlsConfig::acceptor);
     let limits = config.limits;
+    let ip = listener.local_addr()?.ip();
+    let extras = compat::extra_listeners(&config, ip).await?;
     if config_security.credentials.is_none() {
         tracing::info!("authentication is off");
     }
@@ -344,12 +346,35 @@ pub async fn serve(
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{addr}");
     }
-    // Event streams never end by themselves: end them when shutting down.
-    let shutdown = async move {
-        shutdown.await;
-        live.hub.close();
+    let app = router(state);
+    // Event streams never end by themselves: end them when shutting down, and stop
+    // the extra listeners with the main one.
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let mut extra = Vec::new();
+    for compat::ExtraListener { listener, prefix } in extras {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!("listening on {addr} for {prefix} only");
+        }
+        extra.push(tokio::spawn(listen::serve(
+            listener,
+            tls.clone(),
+            compat::only(app.clone(), prefix),
+            limits,
+            stopping.clone().cancelled_owned(),
+        )));
+    }
+    let shutdown = {
+        let stopping = stopping.clone();
+        async move {
+            shutdown.await;
+            stopping.cancel();
+            live.hub.close();
+        }
     };
-    listen::serve(listener, tls, router(state), limits, shutdown).await;
+    listen::serve(listener, tls, app, limits, shutdown).await;
+    for task in extra {
+        let _ = task.await;
+    }
     engine.shutdown().await;
     Ok(())
 }

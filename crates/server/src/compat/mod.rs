@@ -5,3 +5,76 @@
 
 pub mod qbittorrent;
 pub mod transmission;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crate::ServerConfig;
+use crate::auth::{QBITTORRENT_PREFIX, TRANSMISSION_PREFIX};
+
+/// A listener of its own for one compatible API, on the port its clients expect.
+pub struct ExtraListener {
+    /// Bound on the main listener's address.
+    pub listener: TcpListener,
+    /// The paths it answers (the others are 404s).
+    pub prefix: &'static str,
+}
+
+/// Binds the extra ports the settings ask for (`compatQbittorrentPort`,
+/// `compatTransmissionPort`) on `ip`, for the APIs that are on.
+pub async fn extra_listeners(
+    config: &ServerConfig,
+    ip: IpAddr,
+) -> std::io::Result<Vec<ExtraListener>> {
+    let v = &config.settings;
+    let wanted = [
+        (
+            v.compat_qbittorrent && v.compat_qbittorrent_port != 0,
+            v.compat_qbittorrent_port,
+            QBITTORRENT_PREFIX,
+        ),
+        (
+            v.compat_transmission && v.compat_transmission_port != 0,
+            v.compat_transmission_port,
+            TRANSMISSION_PREFIX,
+        ),
+    ];
+    let mut out = Vec::new();
+    for (on, port, prefix) in wanted {
+        if on {
+            let listener = TcpListener::bind(SocketAddr::new(ip, port))
+                .await
+                .map_err(|e| {
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("cannot listen on port {port} for {prefix}: {e}"),
+                    )
+                })?;
+            out.push(ExtraListener { listener, prefix });
+        }
+    }
+    Ok(out)
+}
+
+/// `app` answering only the paths under `prefix` (404 for the others).
+pub fn only(app: Router, prefix: &'static str) -> Router {
+    app.layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            if req.uri().path().starts_with(prefix) {
+                next.run(req).await
+            } else {
+                not_here()
+            }
+        },
+    ))
+}
+
+fn not_here() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}

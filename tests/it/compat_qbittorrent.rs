@@ -389,6 +389,103 @@ async fn sync_maindata_sends_only_what_changed_and_no_login_means_open() {
         qbt.post("torrents/pause", &[("hashes", "all")]).await.0,
         200
     );
+
+    // Preferences a phone app changes land in our settings.
+    let (status, _) = qbt
+        .post(
+            "app/setPreferences",
+            &[(
+                "json",
+                r#"{"max_ratio_enabled": true, "max_ratio": 1.5, "dl_limit": 2048000, "queueing_enabled": true, "max_active_downloads": 2, "unknown_key": 1}"#,
+            )],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, config) = server.get_json("/api/v1/config").await;
+    assert_eq!(config["seedRatioLimit"], 1.5, "{config}");
+    assert_eq!(config["downloadLimit"], 2_048_000);
+    assert_eq!(config["queueing"], true);
+    assert_eq!(config["maxActiveDownloads"], 2);
+    let prefs = qbt.get_json("app/preferences").await;
+    assert_eq!(prefs["max_ratio"], 1.5);
+    assert_eq!(prefs["max_ratio_enabled"], true);
+    assert_eq!(
+        qbt.get_json("transfer/info").await["dl_rate_limit"],
+        2_048_000
+    );
+    // Categories: edit, remove; a torrent's options and location.
+    for (path, form) in [
+        ("torrents/createCategory", vec![("category", "films")]),
+        (
+            "torrents/editCategory",
+            vec![("category", "films"), ("savePath", "movies")],
+        ),
+    ] {
+        assert_eq!(qbt.post(path, &form).await.0, 200, "{path}");
+    }
+    let films = &qbt.get_json("torrents/categories").await["films"];
+    assert!(
+        films["savePath"].as_str().unwrap().ends_with("/movies"),
+        "{films}"
+    );
+    assert_eq!(
+        qbt.post("torrents/editCategory", &[("category", "nope")])
+            .await
+            .0,
+        409
+    );
+    let hash = "ef".repeat(20);
+    qbt.post(
+        "torrents/add",
+        &[("urls", hash.as_str()), ("stopped", "true")],
+    )
+    .await;
+    assert_eq!(qbt.get("torrents/count").await, (200, "1".to_owned()));
+    for (path, form) in [
+        (
+            "torrents/toggleSequentialDownload",
+            vec![("hashes", hash.as_str())],
+        ),
+        (
+            "torrents/setDownloadLimit",
+            vec![("hashes", hash.as_str()), ("limit", "65536")],
+        ),
+        (
+            "torrents/setForceStart",
+            vec![("hashes", hash.as_str()), ("value", "true")],
+        ),
+        (
+            "torrents/setCategory",
+            vec![("hashes", hash.as_str()), ("category", "films")],
+        ),
+    ] {
+        assert_eq!(qbt.post(path, &form).await.0, 200, "{path}");
+    }
+    let t = &qbt.info("").await[0];
+    assert_eq!(t["seq_dl"], true, "{t}");
+    assert_eq!(t["dl_limit"], 65536);
+    assert_eq!(t["force_start"], true);
+    assert_eq!(t["category"], "films");
+    assert!(t["save_path"].as_str().unwrap().ends_with("/movies"), "{t}");
+    assert_eq!(
+        qbt.post(
+            "torrents/removeCategories",
+            &[("categories", "films\nnope")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(qbt.get_json("torrents/categories").await, json!({}));
+    // A browser page of another site cannot drive it.
+    let (status, _) = Qbt::answer(
+        qbt.request(reqwest::Method::POST, "torrents/delete")
+            .header("origin", "https://evil.example")
+            .form(&[("hashes", "all"), ("deleteFiles", "true")]),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(qbt.info("").await.len(), 1);
     server.stop().await;
 }
 

@@ -193,8 +193,8 @@ impl Stats {
 }
 
 /// Free and total bytes of the disk holding `dir`: the mount with the longest
-/// mount point that contains it.
-fn disk_of(dir: &Path) -> (u64, u64) {
+/// mount point that contains it (the path need not exist).
+pub(crate) fn disk_of(dir: &Path) -> (u64, u64) {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
     let Ok(disks) = Disks::new_with_refreshed_list() else {
         return (0, 0);

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::credentials::Busy;
 use super::rate_limit::{busy, client_key};
-use super::session::SESSION_ID_LEN;
+use super::session::id_in_cookie;
 use super::{Auth, header_str};
 
 /// qBittorrent's session cookie.
@@ -83,18 +83,7 @@ pub(super) fn banned() -> Response {
 
 /// The qBittorrent session id in the request's `SID` cookie, if one has the form of an id.
 pub(super) fn qbittorrent_session(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| {
-            *name == QBITTORRENT_COOKIE
-                && value.len() == SESSION_ID_LEN
-                && value.bytes().all(|b| b.is_ascii_hexdigit())
-        })
-        .map(|(_, value)| value.to_owned())
+    id_in_cookie(headers, QBITTORRENT_COOKIE)
 }
 
 /// The address a request's failed logins count against.

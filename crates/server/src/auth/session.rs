@@ -36,8 +36,6 @@ const MAX_SESSIONS: usize = 10_000;
 
 /// Random bytes of a session id (sent as twice as many hex digits).
 const SESSION_ID_BYTES: usize = 32;
-/// The length of a session id as sent: hex digits.
-pub(super) const SESSION_ID_LEN: usize = 2 * SESSION_ID_BYTES;
 
 /// The live sessions: SHA-256 of each id → when it was created.
 #[derive(Default)]
@@ -90,15 +88,19 @@ fn digest(id: &str) -> [u8; 32] {
 /// The session id in the request's cookies (named as [`cookie_name`] says for `tls`),
 /// if one has the form of an id.
 pub(super) fn session_cookie(headers: &HeaderMap, tls: bool) -> Option<String> {
-    let cookie = cookie_name(tls);
+    id_in_cookie(headers, cookie_name(tls))
+}
+
+/// The value of cookie `name` in the request, if it has the form of a session id.
+pub(super) fn id_in_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| {
-            *name == cookie
+        .find(|(cookie, value)| {
+            *cookie == name
                 && value.len() == 2 * SESSION_ID_BYTES
                 && value.bytes().all(|b| b.is_ascii_hexdigit())
         })

@@ -290,45 +290,9 @@ mod tests {
     use super::*;
 
     fn torrent(state: TorrentState, complete: bool) -> Torrent {
-        Torrent {
-            id: 1,
-            info_hash: "a".repeat(40),
-            name: "x".into(),
-            state,
-            progress: if complete { 1.0 } else { 0.5 },
-            size: 100,
-            completed: if complete { 100 } else { 50 },
-            downloaded: 100,
-            uploaded: 0,
-            ratio: 0.0,
-            seeding_time: 0,
-            active_time: 0,
-            last_activity: None,
-            seed_ratio_limit: None,
-            seed_time_limit: None,
-            seed_idle_limit: None,
-            seed_limit_reached: false,
-            force_start: false,
-            queue_position: None,
-            sequential: false,
-            first_last_pieces_first: false,
-            download_limit: 0,
-            upload_limit: 0,
-            download_rate: 0,
-            upload_rate: 0,
-            peers: 0,
-            eta: None,
-            added_at: "2026-11-30T10:00:00Z".into(),
-            completed_at: None,
-            error: None,
-            move_error: None,
-            category: None,
-            tags: vec![],
-            save_path: String::new(),
-            content_path: "x".into(),
-            magnet: String::new(),
-            files: vec![],
-        }
+        let mut t = crate::compat::sample_torrent(state, complete);
+        t.added_at = "2026-11-30T10:00:00Z".into();
+        t
     }
 
     #[test]
@@ -377,13 +341,7 @@ mod tests {
         t.category = Some("tv".into());
         t.save_path = "tv".into();
         t.content_path = "tv/Show".into();
-        t.files = vec![cloud_torrent_engine::TorrentFile {
-            index: 0,
-            path: "tv/Show/e1.mkv".into(),
-            size: 100,
-            completed: 100,
-            selected: true,
-        }];
+        t.files[0].path = "tv/Show/e1.mkv".into();
         let info = info(&t, &paths);
         assert_eq!(info["ratio_limit"], -1.0);
         assert_eq!(info["seeding_time_limit"], -2);

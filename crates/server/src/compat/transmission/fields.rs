@@ -527,55 +527,9 @@ fn have_piece(pieces: &Pieces, index: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cloud_torrent_engine::TorrentFile;
 
     fn torrent(state: TorrentState, complete: bool) -> Torrent {
-        let size = 1000;
-        Torrent {
-            id: 1,
-            info_hash: "c12fe1c06bba254a9dc9f519b335aa7c1367a88a".into(),
-            name: "x".into(),
-            state,
-            progress: if complete { 1.0 } else { 0.5 },
-            size,
-            completed: if complete { size } else { size / 2 },
-            downloaded: 0,
-            uploaded: 0,
-            ratio: 0.0,
-            seeding_time: 0,
-            active_time: 0,
-            last_activity: None,
-            seed_ratio_limit: None,
-            seed_time_limit: None,
-            seed_idle_limit: None,
-            seed_limit_reached: false,
-            force_start: false,
-            queue_position: None,
-            sequential: false,
-            first_last_pieces_first: false,
-            download_limit: 0,
-            upload_limit: 0,
-            download_rate: 0,
-            upload_rate: 0,
-            peers: 0,
-            eta: None,
-            added_at: "2026-01-01T00:00:00Z".into(),
-            completed_at: None,
-            error: None,
-            move_error: None,
-            category: None,
-            tags: vec![],
-            save_path: String::new(),
-            content_path: "x".into(),
-            magnet: String::new(),
-            files: vec![TorrentFile {
-                index: 0,
-                path: "x".into(),
-                size,
-                completed: if complete { size } else { size / 2 },
-                selected: true,
-            }],
-        }
+        crate::compat::sample_torrent(state, complete)
     }
 
     #[test]

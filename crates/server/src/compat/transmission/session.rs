@@ -11,7 +11,6 @@ use std::path::Path;
 use cloud_torrent_config::ConfigValues;
 use cloud_torrent_config::schedule::DAYS;
 use serde_json::{Map, Value, json};
-use sysinfo::Disks;
 
 use super::CallResult;
 use super::args::{self, Args};
@@ -70,7 +69,7 @@ fn session(state: &AppState, registry: &Registry) -> Map<String, Value> {
         "default-trackers": "",
         "dht-enabled": v.dht,
         "download-dir": download_dir,
-        "download-dir-free-space": free_bytes(Path::new(&download_dir)).0,
+        "download-dir-free-space": crate::stats::disk_of(Path::new(&download_dir)).0,
         "download-queue-enabled": v.queueing && v.max_active_downloads >= 0,
         "download-queue-size": v.max_active_downloads.max(0),
         "encryption": "preferred",
@@ -378,26 +377,12 @@ pub(super) fn free_space(args: &Args) -> CallResult {
     if !Path::new(path).is_absolute() {
         return Err("directory path is not absolute".to_owned());
     }
-    let (free, total) = free_bytes(Path::new(path));
+    let (free, total) = crate::stats::disk_of(Path::new(path));
     let mut answer = Map::new();
     answer.insert("path".into(), json!(path));
     answer.insert("size-bytes".into(), json!(free));
     answer.insert("total_size".into(), json!(total));
     Ok(answer)
-}
-
-/// Free and total bytes of the disk holding `dir`: the mount with the longest mount
-/// point that contains it (the path need not exist).
-fn free_bytes(dir: &Path) -> (u64, u64) {
-    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
-    let Ok(disks) = Disks::new_with_refreshed_list() else {
-        return (0, 0);
-    };
-    disks
-        .iter()
-        .filter(|d| dir.starts_with(d.mount_point()))
-        .max_by_key(|d| d.mount_point().as_os_str().len())
-        .map_or((0, 0), |d| (d.available_space(), d.total_space()))
 }
 
 /// `port-test`: whether the engine listens for peers. Nothing outside is asked, so

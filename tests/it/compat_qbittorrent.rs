@@ -267,6 +267,58 @@ async fn sonarrs_test_grab_poll_import_and_removal_work() {
         .collect();
     names.sort();
     assert_eq!(names, ["Show.S01E01/e01.mkv", "Show.S01E01/e01.nfo"]);
+    // A file left out (priority 0), then taken again.
+    let nfo = show.index_of("e01.nfo").to_string();
+    let (status, _) = qbt
+        .post(
+            "torrents/filePrio",
+            &[
+                ("hash", show.info_hash.as_str()),
+                ("id", &nfo),
+                ("priority", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let files = qbt
+        .get_json(&format!("torrents/files?hash={}", show.info_hash))
+        .await;
+    let priority_of = |files: &Value, index: &str| {
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["index"].to_string() == index)
+            .unwrap()["priority"]
+            .clone()
+    };
+    assert_eq!(priority_of(&files, &nfo), 0);
+    qbt.post(
+        "torrents/filePrio",
+        &[
+            ("hash", show.info_hash.as_str()),
+            ("id", &nfo),
+            ("priority", "1"),
+        ],
+    )
+    .await;
+    let files = qbt
+        .get_json(&format!("torrents/files?hash={}", show.info_hash))
+        .await;
+    assert_eq!(priority_of(&files, &nfo), 1);
+    assert_eq!(
+        qbt.post(
+            "torrents/filePrio",
+            &[
+                ("hash", show.info_hash.as_str()),
+                ("id", "99"),
+                ("priority", "1")
+            ]
+        )
+        .await
+        .0,
+        409
+    );
     let seeding = qbt
         .wait(&single.info_hash, "complete", |t| t["progress"] == 1.0)
         .await;

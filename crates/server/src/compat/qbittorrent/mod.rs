@@ -139,6 +139,7 @@ pub async fn dispatch(
         ("torrents", "files") => call.files(),
         ("torrents", "trackers") => call.trackers(),
         ("torrents", "pieceStates") => call.piece_states(),
+        ("torrents", "filePrio") => call.file_priority().await,
         ("torrents", "add") => call.add().await,
         ("torrents", "delete") => call.delete().await,
         ("torrents", "stop" | "pause") => call.stop().await,
@@ -478,6 +479,49 @@ impl Call<'_> {
             .map(|i| u8::from(pieces.have[i / 8] & (0x80 >> (i % 8)) != 0) * 2)
             .collect();
         json(json!(states))
+    }
+
+    /// `torrents/filePrio`: priority 0 leaves the files `id` (`|`-separated) out of the
+    /// download, any other takes them (there are no priorities between files here).
+    async fn file_priority(&self) -> Answer {
+        let t = self.one()?;
+        let priority: i64 = self
+            .params
+            .number("priority")?
+            .ok_or_else(|| Failure::BadParams("Missing required parameter: priority".into()))?;
+        if ![0, 1, 6, 7].contains(&priority) {
+            return Err(Failure::BadParams(format!(
+                "priority: {priority} is not 0, 1, 6 or 7"
+            )));
+        }
+        let mut ids = Vec::new();
+        for id in self.params.require("id")?.split('|') {
+            let id: usize = id
+                .trim()
+                .parse()
+                .map_err(|_| Failure::BadParams(format!("id: {id:?} is not a file index")))?;
+            if id >= t.files.len() {
+                return Err(Failure::Conflict(format!(
+                    "file index {id} is out of range"
+                )));
+            }
+            ids.push(id);
+        }
+        let selected: Vec<usize> = t
+            .files
+            .iter()
+            .filter(|f| {
+                if ids.contains(&f.index) {
+                    priority != 0
+                } else {
+                    f.selected
+                }
+            })
+            .map(|f| f.index)
+            .collect();
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        self.state.engine.select_files(&hash, selected).await?;
+        empty()
     }
 
     fn exists_only(&self) -> Answer {

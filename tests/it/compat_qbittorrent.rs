@@ -288,7 +288,7 @@ async fn sonarrs_test_grab_poll_import_and_removal_work() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["index"].to_string() == index)
+            .find(|f| f["index"].as_u64() == index.parse().ok())
             .unwrap()["priority"]
             .clone()
     };

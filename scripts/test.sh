@@ -22,6 +22,8 @@ command -v ip >/dev/null || missing+=(iproute2)
 command -v chromium >/dev/null || missing+=(chromium)   # the web UI's browser tests
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v transmission-remote >/dev/null || missing+=(transmission-cli)   # scripts/compat-check.sh
+command -v transmission-daemon >/dev/null || missing+=(transmission-daemon)   # ...its reference servers
+command -v qbittorrent-nox >/dev/null || missing+=(qbittorrent-nox)
 if ((${#missing[@]})); then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"

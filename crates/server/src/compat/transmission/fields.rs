@@ -39,6 +39,8 @@ pub(super) const FIELDS: &[&str] = &[
     "eta",
     "etaIdle",
     "file-count",
+    // Transmission 3's name of `file-count`, which its clients ask for.
+    "fileCount",
     "files",
     "fileStats",
     "group",
@@ -394,7 +396,7 @@ impl<'c, 't> Row<'c, 't> {
             "errorString" => json!(self.error_string()),
             "eta" => json!(self.eta()),
             "etaIdle" => json!(self.eta_idle()),
-            "file-count" => json!(t.files.len()),
+            "file-count" | "fileCount" => json!(t.files.len()),
             "files" => json!(
                 t.files
                     .iter()

@@ -1,5 +1,7 @@
-//! `sync/maindata`: what changed since the answer a client names by its `rid`. Each
-//! client (by session cookie) keeps its last few answers; a `rid` among them gets only
+//! `sync/maindata`: what changed since the answer a client names by its `rid`. Every
+//! answer gets a `rid` of its own (one counter for all clients, so clients that share a
+//! key, such as every client of a server without a login, never mistake another's answer
+//! for theirs); each client key keeps its last few answers. A `rid` among them gets only
 //! the torrents, fields, categories, tags and server values that changed since (and what
 //! was removed), any other `rid` a full update.
 
@@ -9,8 +11,8 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
-/// Answers kept per client.
-const KEPT: usize = 4;
+/// Answers kept per client key (clients without a session share one key).
+const KEPT: usize = 8;
 /// Clients kept; the one unseen longest is forgotten beyond.
 const CLIENTS: usize = 64;
 
@@ -29,7 +31,6 @@ pub struct Snapshot {
 
 #[derive(Default)]
 struct Client {
-    next_rid: u64,
     answers: VecDeque<(u64, Snapshot)>,
     seen: Option<Instant>,
 }
@@ -38,6 +39,8 @@ struct Client {
 #[derive(Default)]
 pub struct Sync {
     clients: Mutex<HashMap<String, Client>>,
+    /// The `rid` of the last answer, whoever got it.
+    last_rid: Mutex<u64>,
 }
 
 impl Sync {
@@ -53,10 +56,13 @@ impl Sync {
                 clients.remove(&oldest);
             }
         }
+        let new_rid = {
+            let mut last = self.last_rid.lock().unwrap_or_else(|p| p.into_inner());
+            *last = *last % 1_000_000 + 1;
+            *last
+        };
         let state = clients.entry(client.to_owned()).or_default();
         state.seen = Some(Instant::now());
-        state.next_rid = state.next_rid % 1_000_000 + 1;
-        let new_rid = state.next_rid;
         let base = (rid != 0)
             .then(|| state.answers.iter().find(|(r, _)| *r == rid))
             .flatten()

@@ -586,3 +586,47 @@ async fn the_extra_ports_answer_their_api_and_nothing_else() {
         "the qBittorrent port is closed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recheck_finds_damaged_data_and_downloads_it_again() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let qbt = Qbt::new(&server);
+    let data = make_payload(&dirs.data, "damaged.bin", &[("", 1_200_007)]).await;
+    let seeder = Seeder::start(&data, "127.0.0.93", None, &[]).await;
+    let (status, body) = qbt
+        .post("torrents/add", &[("urls", seeder.magnet(&data).as_str())])
+        .await;
+    assert_eq!((status, body.as_str()), (200, "Ok."));
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    let file = dirs.downloads.join("damaged.bin");
+    assert_same_file(&file, &data.root);
+    // Damage a piece behind the engine's back: it still counts it as verified...
+    let mut bytes = std::fs::read(&file).unwrap();
+    for b in &mut bytes[300_000..300_100] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    assert_eq!(server.torrent(&data.info_hash).await["progress"], 1.0);
+    // ...until a recheck reads every piece and downloads the damaged one again.
+    let (status, _) = qbt
+        .post("torrents/recheck", &[("hashes", data.info_hash.as_str())])
+        .await;
+    assert_eq!(status, 200);
+    wait_for("the file to be whole again", TIMEOUT, || async {
+        sha256_file(&file) == sha256(&std::fs::read(&data.root).unwrap())
+    })
+    .await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    // A magnet without metadata cannot be checked.
+    let pending = "9f".repeat(20);
+    let (status, _) = server
+        .add_magnet(&format!("magnet:?xt=urn:btih:{pending}&x.pe=127.0.0.1:9"))
+        .await;
+    assert_eq!(status, 201);
+    let (status, e) = server
+        .post_json(&format!("/api/v1/torrents/{pending}/recheck"), json!({}))
+        .await;
+    assert_eq!(status, 409, "{e}");
+    server.stop().await;
+}

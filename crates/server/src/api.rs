@@ -535,6 +535,19 @@ pub async fn start_torrent(
     ))
 }
 
+/// Checks all of a torrent's data again (after its files were changed outside): every
+/// piece is read, and what is missing or damaged is downloaded again.
+#[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/recheck", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Its metadata is not known yet, or its data is moving", body = ErrorBody)))]
+pub async fn recheck_torrent(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Json<Torrent>> {
+    Ok(Json(state.engine.recheck(&parse_hash(&info_hash)?).await?))
+}
+
 /// Stops (pauses) a torrent; its verified data is kept.
 #[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/stop", tag = "torrents",
     params(InfoHashParam),

@@ -224,6 +224,7 @@ routes! {
     DELETE "/api/v1/torrents/{info_hash}" => api::delete_torrent,
     POST "/api/v1/torrents/{info_hash}/start" => api::start_torrent,
     POST "/api/v1/torrents/{info_hash}/stop" => api::stop_torrent,
+    POST "/api/v1/torrents/{info_hash}/recheck" => api::recheck_torrent,
     POST "/api/v1/torrents/{info_hash}/queue" => api::move_in_queue,
     GET "/api/v1/torrents/{info_hash}/pieces" => api::pieces,
     PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,

@@ -39,6 +39,7 @@ use crate::{automation, categories, files, notices, rss, settings, sse, stats};
         api::get_torrent,
         api::start_torrent,
         api::stop_torrent,
+        api::recheck_torrent,
         api::select_files,
         api::update_torrent,
         api::move_in_queue,

@@ -272,17 +272,48 @@ impl Engine {
     /// verified pieces are written where librqbit's fast resume reads them, so it
     /// checks a sample, not everything, and downloads nothing again.
     async fn readd(&self, hash: &InfoHash) -> Result<()> {
-        self.take_from_session(hash).await?;
+        self.take_from_session(hash, true).await?;
         self.give_to_session(hash).await;
         Ok(())
     }
 
-    /// Takes a torrent from librqbit, keeping its verified pieces as fast-resume
-    /// data (the first half of [`Engine::readd`]; a move of its data goes between).
-    pub(super) async fn take_from_session(&self, hash: &InfoHash) -> Result<()> {
+    /// Checks all of a torrent's data again, as after an outside change to its files:
+    /// its verified pieces are forgotten, librqbit reads every piece when it takes the
+    /// torrent back, and what is missing or damaged is downloaded again. A conflict
+    /// while its data moves; its metadata must be known.
+    pub async fn recheck(&self, hash: &InfoHash) -> Result<Torrent> {
+        {
+            let map = self.lock();
+            let entry = map
+                .get(hash)
+                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+            if entry.moving {
+                return Err(EngineError::Conflict(
+                    "its data is moving; check it when the move has ended".into(),
+                ));
+            }
+        }
+        if self.inner.store.read_torrent(hash).is_none() {
+            return Err(EngineError::MetadataPending);
+        }
+        self.take_from_session(hash, false).await?;
+        match std::fs::remove_file(self.inner.store.resume_file(hash)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => warn!(%hash, "cannot forget the resume data: {}", e.kind()),
+        }
+        self.give_to_session(hash).await;
+        self.persist().await;
+        self.get(hash)
+    }
+
+    /// Takes a torrent from librqbit (the first half of [`Engine::readd`]; a move of
+    /// its data goes between), keeping its verified pieces as fast-resume data when
+    /// `keep_pieces`.
+    pub(super) async fn take_from_session(&self, hash: &InfoHash, keep_pieces: bool) -> Result<()> {
         // librqbit's counters of this run end with it.
         self.account_transfers(Duration::ZERO);
-        let haves = self.verified_pieces(hash);
+        let haves = self.verified_pieces(hash).filter(|_| keep_pieces);
         let held = self.get(hash).ok().map(|t| view::Held::of(&t));
         if let Some(entry) = self.lock().get_mut(hash) {
             entry.held = held;

@@ -386,7 +386,7 @@ impl Engine {
             return;
         };
         let old_save = self.save_path_of(&record);
-        let result = match self.take_from_session(&hash).await {
+        let result = match self.take_from_session(&hash, true).await {
             Ok(()) => {
                 let root = self.inner.paths.root.clone();
                 let files = planned.files.clone();

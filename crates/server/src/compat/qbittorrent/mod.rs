@@ -144,7 +144,8 @@ pub async fn dispatch(
         ("torrents", "delete") => call.delete().await,
         ("torrents", "stop" | "pause") => call.stop().await,
         ("torrents", "start" | "resume") => call.start().await,
-        ("torrents", "recheck" | "reannounce") => call.exists_only(),
+        ("torrents", "recheck") => call.recheck().await,
+        ("torrents", "reannounce") => call.exists_only(),
         ("torrents", "categories") => json(call.categories()),
         ("torrents", "createCategory") => call.create_category(false).await,
         ("torrents", "editCategory") => call.create_category(true).await,
@@ -521,6 +522,18 @@ impl Call<'_> {
             .collect();
         let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
         self.state.engine.select_files(&hash, selected).await?;
+        empty()
+    }
+
+    /// `torrents/recheck`: every piece is read again (torrents without metadata are
+    /// skipped, as qBittorrent skips them).
+    async fn recheck(&self) -> Answer {
+        for hash in self.hashes()? {
+            match self.state.engine.recheck(&hash).await {
+                Ok(_) | Err(EngineError::NotFound(_) | EngineError::MetadataPending) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         empty()
     }
 

@@ -169,9 +169,9 @@ async fn call(
         "torrent-start" => torrents::start(state, arguments, false).await,
         "torrent-start-now" => torrents::start(state, arguments, true).await,
         "torrent-stop" => torrents::stop(state, arguments).await,
-        // The engine cannot check data again on demand, nor announce early: nothing
-        // to do, as Transmission answers.
-        "torrent-verify" | "torrent-reannounce" => Ok(Map::new()),
+        "torrent-verify" => torrents::verify(state, arguments).await,
+        // librqbit announces on its own schedule: nothing to do, as Transmission answers.
+        "torrent-reannounce" => Ok(Map::new()),
         "torrent-set" => torrents::set(state, arguments).await,
         "torrent-set-location" => torrents::set_location(state, arguments).await,
         "queue-move-top" => torrents::queue_move(state, arguments, QueueMove::Top).await,

@@ -221,6 +221,18 @@ pub(super) async fn stop(state: &AppState, args: &Args) -> CallResult {
     .await
 }
 
+/// `torrent-verify`: every piece of the torrents is read again (those without
+/// metadata are skipped).
+pub(super) async fn verify(state: &AppState, args: &Args) -> CallResult {
+    each(selected(state, args), |t| async move {
+        match state.engine.recheck(&hash_of(&t)?).await {
+            Err(EngineError::MetadataPending) => Ok(()),
+            result => engine(result),
+        }
+    })
+    .await
+}
+
 /// A per-torrent seed limit with its mode (0: the session's, 1: its own, 2: none),
 /// as our `Some(None)` / `Some(Some(limit))` / `Some(Some(-1))`; `None` keeps it.
 /// A limit without a mode applies only while the torrent has its own.

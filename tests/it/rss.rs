@@ -706,6 +706,34 @@ async fn failed_downloads_are_retried_and_failing_feeds_say_why() {
     let (_, feeds) = server.get_json("/api/v1/rss/feeds").await;
     assert_eq!(feeds[0]["status"], "ok", "{feeds}");
     assert_eq!(feeds.as_array().unwrap().len(), 4);
+    // A slow feed holds up no other: while its fetch waits, another feed is refreshed.
+    let slow = feeds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["url"].as_str().unwrap().ends_with("/slow.xml"))
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let api = Api::new(server.url(""));
+    let slow_refresh = tokio::spawn(async move { refresh(&api, slow).await });
+    wait_for("the slow feed's fetch to start", TIMEOUT, || async {
+        let (_, feeds) = server.get_json("/api/v1/rss/feeds").await;
+        feeds
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == slow && f["status"] == "fetching")
+    })
+    .await;
+    let view = refresh(&server, feed).await;
+    assert_eq!(view["status"], "ok", "{view}");
+    assert!(
+        !slow_refresh.is_finished(),
+        "the other feed was refreshed while the slow one was still being fetched"
+    );
+    let slow_view = slow_refresh.await.unwrap();
+    assert_eq!(slow_view["status"], "error", "{slow_view}");
     server.stop().await;
 }
 

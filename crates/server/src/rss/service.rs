@@ -68,8 +68,9 @@ struct Inner {
     /// Held while writing the file, so that writes happen one at a time (each writes the
     /// state as it is when it starts, so the last one written is the newest).
     writer: tokio::sync::Mutex<()>,
-    /// Held while a feed is fetched and merged: fetches happen one at a time.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Notified whenever a feed's fetch ends (a refresh of a feed being fetched waits
+    /// for it; fetches of different feeds run side by side).
+    fetched: Notify,
     outbound: OutboundClient,
     engine: Engine,
     settings: LiveConfig,
@@ -109,7 +110,7 @@ impl Rss {
                 saved: Mutex::new(saved),
                 path,
                 writer: tokio::sync::Mutex::new(()),
-                refreshing: tokio::sync::Mutex::new(()),
+                fetched: Notify::new(),
                 outbound,
                 engine,
                 settings,
@@ -269,19 +270,25 @@ impl Rss {
     /// Fetches a feed now, judges its new articles, and starts their downloads. A failed
     /// fetch is not an error here: the feed's `error` says why.
     pub async fn refresh(&self, id: u64) -> ApiResult<FeedRecord> {
-        let _one = self.inner.refreshing.lock().await;
-        let (url, validators) = {
-            let mut saved = self.lock();
-            let feed = feed_mut(&mut saved, id)?;
-            let fetch = (
-                feed.url.clone(),
-                Validators {
-                    etag: feed.etag.clone(),
-                    last_modified: feed.last_modified.clone(),
-                },
-            );
-            saved.fetching.insert(id);
-            fetch
+        let (_fetching, url, validators) = loop {
+            let ended = self.inner.fetched.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            {
+                let mut saved = self.lock();
+                let feed = feed_mut(&mut saved, id)?;
+                let (url, validators) = (
+                    feed.url.clone(),
+                    Validators {
+                        etag: feed.etag.clone(),
+                        last_modified: feed.last_modified.clone(),
+                    },
+                );
+                if saved.fetching.insert(id) {
+                    break (Fetching { rss: self, id }, url, validators);
+                }
+            }
+            ended.await;
         };
         let result = fetch::feed(
             &self.inner.outbound,
@@ -296,7 +303,6 @@ impl Rss {
         let at = now();
         let (feed, taken) = {
             let mut saved = self.lock();
-            saved.fetching.remove(&id);
             let feed = feed_mut(&mut saved, id)?;
             feed.last_fetch = Some(at);
             let mut new = Vec::new();
@@ -608,8 +614,25 @@ impl Rss {
         };
         self.start_downloads(retries);
         for id in feeds {
-            let _ = self.refresh(id).await;
+            let rss = self.clone();
+            tokio::spawn(async move {
+                let _ = rss.refresh(id).await;
+            });
         }
+    }
+}
+
+/// A feed being fetched: marked in [`Saved::fetching`] until this is dropped (also when
+/// the refresh is cancelled), which wakes the refreshes waiting for the same feed.
+struct Fetching<'a> {
+    rss: &'a Rss,
+    id: u64,
+}
+
+impl Drop for Fetching<'_> {
+    fn drop(&mut self) {
+        self.rss.lock().fetching.remove(&self.id);
+        self.rss.inner.fetched.notify_waiters();
     }
 }
 

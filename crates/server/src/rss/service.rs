@@ -172,21 +172,8 @@ impl Rss {
             }
             let id = saved.next_feed_id.max(1);
             saved.next_feed_id = id + 1;
-            let feed = FeedRecord {
-                id,
-                url,
-                name: name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
-                refresh_minutes,
-                title: None,
-                etag: None,
-                last_modified: None,
-                last_fetch: None,
-                error: None,
-                failures: 0,
-                next_fetch: None,
-                next_article_id: 1,
-                articles: Vec::new(),
-            };
+            let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            let feed = FeedRecord::new(id, url, name, refresh_minutes);
             saved.feeds.push(feed.clone());
             feed
         };
@@ -808,21 +795,7 @@ mod tests {
 
     #[test]
     fn merging_keeps_the_newest_and_what_is_pending() {
-        let mut feed = FeedRecord {
-            id: 1,
-            url: "http://feeds.example/rss".into(),
-            name: None,
-            refresh_minutes: 30,
-            title: None,
-            etag: None,
-            last_modified: None,
-            last_fetch: None,
-            error: None,
-            failures: 0,
-            next_fetch: None,
-            next_article_id: 1,
-            articles: Vec::new(),
-        };
+        let mut feed = FeedRecord::new(1, "http://feeds.example/rss".into(), None, 30);
         // The feed lists newest first; new articles are stored oldest first.
         let new = merge(&mut feed, vec![article("b"), article("a")], 3);
         assert_eq!(new, [(1, 1), (1, 2)]);

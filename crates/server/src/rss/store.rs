@@ -129,6 +129,25 @@ pub struct FeedRecord {
 }
 
 impl FeedRecord {
+    /// A feed not fetched yet.
+    pub fn new(id: u64, url: String, name: Option<String>, refresh_minutes: u32) -> FeedRecord {
+        FeedRecord {
+            id,
+            url,
+            name,
+            refresh_minutes,
+            title: None,
+            etag: None,
+            last_modified: None,
+            last_fetch: None,
+            error: None,
+            failures: 0,
+            next_fetch: None,
+            next_article_id: 1,
+            articles: Vec::new(),
+        }
+    }
+
     /// The name shown: the user's, else the channel's title, else the URL's host.
     pub fn shown_name(&self) -> String {
         self.name

@@ -718,75 +718,60 @@ impl Call<'_> {
             return Err(Failure::Conflict("Incorrect category name".into()));
         }
         let category = (!name.is_empty()).then_some(name);
-        for hash in self.hashes()? {
-            self.state
-                .engine
-                .update_torrent(
-                    &hash,
-                    TorrentUpdate {
-                        category: Some(category.clone()),
-                        ..TorrentUpdate::default()
-                    },
-                )
-                .await?;
-        }
-        empty()
+        self.update_each(self.torrents(&self.params.hashes()?), |_| TorrentUpdate {
+            category: Some(category.clone()),
+            ..TorrentUpdate::default()
+        })
+        .await
     }
 
     async fn change_tags(&self, change: TagChange) -> Answer {
         let given = self.params.list("tags");
-        for t in self.torrents(&self.params.hashes()?) {
-            let tags: Vec<String> = match change {
+        self.update_each(self.torrents(&self.params.hashes()?), |t| {
+            let tags = match change {
                 TagChange::Add => t.tags.iter().chain(&given).cloned().collect(),
-                TagChange::Remove => t
-                    .tags
-                    .iter()
-                    .filter(|x| !given.contains(x))
-                    .cloned()
-                    .collect(),
+                TagChange::Remove => without(&t.tags, &given),
                 TagChange::Set => given.clone(),
             };
-            self.update(
-                &t,
-                TorrentUpdate {
-                    tags: Some(tags),
-                    ..TorrentUpdate::default()
-                },
-            )
-            .await?;
-        }
-        empty()
+            TorrentUpdate {
+                tags: Some(tags),
+                ..TorrentUpdate::default()
+            }
+        })
+        .await
     }
 
     async fn delete_tags(&self) -> Answer {
         let given = self.params.list("tags");
-        for t in self.state.engine.list() {
-            if t.tags.iter().any(|x| given.contains(x)) {
-                let tags = t
-                    .tags
-                    .iter()
-                    .filter(|x| !given.contains(x))
-                    .cloned()
-                    .collect();
-                self.update(
-                    &t,
-                    TorrentUpdate {
-                        tags: Some(tags),
-                        ..TorrentUpdate::default()
-                    },
-                )
-                .await?;
+        let tagged = self
+            .state
+            .engine
+            .list()
+            .into_iter()
+            .filter(|t| t.tags.iter().any(|x| given.contains(x)))
+            .collect();
+        self.update_each(tagged, |t| TorrentUpdate {
+            tags: Some(without(&t.tags, &given)),
+            ..TorrentUpdate::default()
+        })
+        .await
+    }
+
+    /// Applies to each torrent the change `change` makes for it (one that is gone by
+    /// then is skipped, as qBittorrent skips unknown hashes); 200, empty.
+    async fn update_each(
+        &self,
+        torrents: Vec<Torrent>,
+        change: impl Fn(&Torrent) -> TorrentUpdate,
+    ) -> Answer {
+        for t in &torrents {
+            let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+            match self.state.engine.update_torrent(&hash, change(t)).await {
+                Ok(_) | Err(EngineError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         empty()
-    }
-
-    async fn update(&self, t: &Torrent, update: TorrentUpdate) -> Result<(), Failure> {
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
-        match self.state.engine.update_torrent(&hash, update).await {
-            Ok(_) | Err(EngineError::NotFound(_)) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
     }
 
     async fn set_share_limits(&self) -> Answer {
@@ -800,10 +785,8 @@ impl Call<'_> {
             seed_idle_limit: Some(share_limit(Some(idle))),
             ..TorrentUpdate::default()
         };
-        for t in self.torrents(&p.hashes()?) {
-            self.update(&t, update.clone()).await?;
-        }
-        empty()
+        self.update_each(self.torrents(&p.hashes()?), |_| update.clone())
+            .await
     }
 
     async fn queue(&self, movement: QueueMove) -> Answer {
@@ -821,41 +804,31 @@ impl Call<'_> {
 
     async fn set_force_start(&self) -> Answer {
         let value = self.params.bool("value").unwrap_or(false);
-        for t in self.torrents(&self.params.hashes()?) {
-            self.update(
-                &t,
-                TorrentUpdate {
-                    force_start: Some(value),
-                    ..TorrentUpdate::default()
-                },
-            )
-            .await?;
-        }
-        empty()
+        self.update_each(self.torrents(&self.params.hashes()?), |_| TorrentUpdate {
+            force_start: Some(value),
+            ..TorrentUpdate::default()
+        })
+        .await
     }
 
     async fn set_speed_limit(&self, download: bool) -> Answer {
         let limit = self.params.number::<i64>("limit")?.unwrap_or(0).max(0) as u64;
-        for t in self.torrents(&self.params.hashes()?) {
-            let update = if download {
-                TorrentUpdate {
-                    download_limit: Some(limit),
-                    ..TorrentUpdate::default()
-                }
-            } else {
-                TorrentUpdate {
-                    upload_limit: Some(limit),
-                    ..TorrentUpdate::default()
-                }
-            };
-            self.update(&t, update).await?;
-        }
-        empty()
+        let (download_limit, upload_limit) = if download {
+            (Some(limit), None)
+        } else {
+            (None, Some(limit))
+        };
+        self.update_each(self.torrents(&self.params.hashes()?), |_| TorrentUpdate {
+            download_limit,
+            upload_limit,
+            ..TorrentUpdate::default()
+        })
+        .await
     }
 
     async fn toggle(&self, first_last: bool) -> Answer {
-        for t in self.torrents(&self.params.hashes()?) {
-            let update = if first_last {
+        self.update_each(self.torrents(&self.params.hashes()?), |t| {
+            if first_last {
                 TorrentUpdate {
                     first_last_pieces_first: Some(!t.first_last_pieces_first),
                     ..TorrentUpdate::default()
@@ -865,10 +838,9 @@ impl Call<'_> {
                     sequential: Some(!t.sequential),
                     ..TorrentUpdate::default()
                 }
-            };
-            self.update(&t, update).await?;
-        }
-        empty()
+            }
+        })
+        .await
     }
 
     async fn set_location(&self) -> Answer {
@@ -880,21 +852,16 @@ impl Call<'_> {
             .filter(|l| !l.is_empty())
             .ok_or_else(|| Failure::BadParams("Save path cannot be empty".into()))?
             .to_owned();
-        for t in self.torrents(&self.params.hashes()?) {
-            self.update(
-                &t,
-                TorrentUpdate {
-                    save_path: Some(location.clone()),
-                    ..TorrentUpdate::default()
-                },
-            )
-            .await
-            .map_err(|f| match f {
-                Failure::BadParams(m) => Failure::Conflict(m),
-                other => other,
-            })?;
-        }
-        empty()
+        // A save path the engine refuses is qBittorrent's 409, not a 400.
+        self.update_each(self.torrents(&self.params.hashes()?), |_| TorrentUpdate {
+            save_path: Some(location.clone()),
+            ..TorrentUpdate::default()
+        })
+        .await
+        .map_err(|f| match f {
+            Failure::BadParams(m) => Failure::Conflict(m),
+            other => other,
+        })
     }
 
     async fn toggle_alt_speed(&self) -> Answer {
@@ -986,6 +953,14 @@ impl Call<'_> {
             server_state,
         }
     }
+}
+
+/// `tags` without those in `removed`.
+fn without(tags: &[String], removed: &[String]) -> Vec<String> {
+    tags.iter()
+        .filter(|t| !removed.contains(t))
+        .cloned()
+        .collect()
 }
 
 /// Orders JSON values for `sort`: numbers by value, text by text, others equal.

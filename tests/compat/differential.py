@@ -22,7 +22,16 @@ import urllib.request
 from pathlib import Path
 
 HASH = "0123456789abcdef0123456789abcdef0123" + "4567"
-MAGNET = f"magnet:?xt=urn:btih:{HASH}&dn=differential&x.pe=127.0.0.1:9"
+# A tracker where nothing answers: both sides list it, and neither reaches it.
+MAGNET = (f"magnet:?xt=urn:btih:{HASH}&dn=differential&x.pe=127.0.0.1:9"
+          "&tr=udp%3A%2F%2F127.0.0.1%3A9%2Fannounce")
+QBT_TRACKER_KEYS = ["url", "status", "tier", "num_peers", "num_seeds", "num_leeches",
+                    "num_downloaded", "msg"]
+TR_TRACKER_STATS_KEYS = ["announce", "announceState", "downloadCount", "hasAnnounced", "hasScraped",
+                         "host", "id", "isBackup", "lastAnnouncePeerCount", "lastAnnounceResult",
+                         "lastAnnounceSucceeded", "lastAnnounceTime", "lastScrapeResult",
+                         "lastScrapeSucceeded", "lastScrapeTime", "leecherCount", "nextAnnounceTime",
+                         "scrape", "scrapeState", "seederCount", "sitename", "tier"]
 # Keys Sonarr/Radarr/Prowlarr read (compat brief §1.5, §1.7, §2.5, §2.8).
 QBT_INFO_KEYS = ["hash", "name", "size", "progress", "eta", "state", "category", "tags", "save_path",
                  "content_path", "ratio", "ratio_limit", "seeding_time_limit", "seeding_time",
@@ -183,6 +192,16 @@ def answers(port):
     return up
 
 
+def wait_listed(api: Qbt, info_hash: str, timeout: float = 15.0) -> None:
+    """Waits until `torrents/info` lists the torrent (the comparison then notes any absence)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, listed = api.json("torrents/info", {"hashes": info_hash})
+        if listed:
+            return
+        time.sleep(0.2)
+
+
 def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
     both = {"theirs": theirs, "ours": ours_}
     # Plain calls: same status (and the same body where it is not a version).
@@ -205,6 +224,11 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
         ("torrents/nothing", None, True),
     ]:
         got = {name: api.call(path, form, get) for name, api in both.items()}
+        if path == "torrents/add":
+            # qbittorrent-nox lists a magnet a moment after its Ok.: the calls on it
+            # that follow would otherwise find nothing (and skip it) on one side only.
+            for api in both.values():
+                wait_listed(api, HASH)
         what = f"qBittorrent {path} {form or ''}"
         check(what, got["theirs"][0] == got["ours"][0],
               f"status theirs {got['theirs'][0]} {got['theirs'][1][:80]!r}, ours {got['ours'][0]} {got['ours'][1][:80]!r}")
@@ -228,6 +252,14 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
               f"{theirs_info[0]['tags']!r} vs {ours_info[0]['tags']!r}")
         check("qBittorrent ratio_limit", theirs_info[0]["ratio_limit"] == ours_info[0]["ratio_limit"],
               f"{theirs_info[0]['ratio_limit']} vs {ours_info[0]['ratio_limit']}")
+    # Trackers: three pseudo-rows, then the magnet's tracker, with the same keys and types.
+    (_, theirs_tr), (_, ours_tr) = (api.json("torrents/trackers", {"hash": HASH}) for api in both.values())
+    check("qBittorrent torrents/trackers rows", len(theirs_tr or []) == len(ours_tr or []) == 4,
+          f"{theirs_tr} vs {ours_tr}")
+    if theirs_tr and ours_tr:
+        check("qBittorrent torrents/trackers url", theirs_tr[-1]["url"] == ours_tr[-1]["url"],
+              f"{theirs_tr[-1]['url']} vs {ours_tr[-1]['url']}")
+        same_types("qBittorrent torrents/trackers", theirs_tr[-1], ours_tr[-1], QBT_TRACKER_KEYS)
     # sync/maindata: a full answer with torrents of the same shape; then ours (which keeps a
     # client's answers without a cookie too; 4.5.2 without a session cookie answers in full
     # every time) a delta.
@@ -276,6 +308,7 @@ def compare_transmission(theirs: Transmission, ours_: Transmission) -> None:
                          ("torrent-get", {"fields": TR_TORRENT_FIELDS}),
                          ("torrent-set", {"ids": [HASH], "seedRatioLimit": 1.5, "seedRatioMode": 1}),
                          ("torrent-get", {"ids": [HASH], "fields": ["seedRatioLimit", "seedRatioMode"]}),
+                         ("torrent-get", {"ids": [HASH], "fields": ["trackerStats", "peers"]}),
                          ("no-such-method", {}),
                          ("torrent-remove", {"ids": [HASH]}),
                          ("torrent-get", {"fields": ["id"]})]:
@@ -299,6 +332,12 @@ def compare_transmission(theirs: Transmission, ours_: Transmission) -> None:
         if method == "torrent-get" and args1.get("torrents") and args2.get("torrents"):
             t1, t2 = args1["torrents"][0], args2["torrents"][0]
             same_types(what, t1, t2, TR_TORRENT_FIELDS)
+            if "trackerStats" in args.get("fields", []):
+                stats1, stats2 = t1.get("trackerStats", []), t2.get("trackerStats", [])
+                check(what + " trackers", len(stats1) == len(stats2) == 1, f"{stats1} vs {stats2}")
+                if stats1 and stats2:
+                    same_types(what + " trackerStats", stats1[0], stats2[0], TR_TRACKER_STATS_KEYS)
+                same_types(what, t1, t2, ["peers"])
             for field in ("seedRatioLimit", "seedRatioMode", "hashString"):
                 if field in args.get("fields", []) or field == "hashString" and "hashString" in t1:
                     check(f"{what} {field}", t1.get(field) == t2.get(field), f"{t1.get(field)} vs {t2.get(field)}")

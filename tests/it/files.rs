@@ -582,6 +582,18 @@ async fn streaming_reads_the_end_of_a_file_before_it_is_downloaded() {
         "the last MiB arrived when only {file_done} of {size} bytes were downloaded: the engine fetched it first"
     );
 
+    // The unfinished file itself, and its folder as a zip, are refused rather than
+    // sent full of zeros; the refusal points to the stream.
+    let r = get(&server, "/download/film/movie.mkv", &[]).await;
+    assert_eq!(r.status(), 409);
+    let error = r.json::<serde_json::Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("still downloading"), "{error}");
+    assert!(error.contains(url.trim_start_matches('/')), "{error}");
+    assert_eq!(get(&server, "/download/film", &[]).await.status(), 409);
+
     // A playlist for players.
     let r = get(
         &server,
@@ -592,11 +604,35 @@ async fn streaming_reads_the_end_of_a_file_before_it_is_downloaded() {
     assert_eq!(r.status(), 200);
     let m3u = r.text().await.unwrap();
     assert!(m3u.starts_with("#EXTM3U\n"));
+    // Absolute URLs, which players can open: from the request's own origin...
+    let stream_path = format!("/api/v1/torrents/{hash}/files/{index}/stream");
     assert!(
-        m3u.contains(&format!("#EXTINF:-1,movie.mkv\nfiles/{index}/stream\n")),
+        m3u.contains(&format!(
+            "#EXTINF:-1,movie.mkv\n{}\n",
+            server.url(&stream_path)
+        )),
         "{m3u}"
     );
     assert!(m3u.contains("sample.mp3"));
+    // ...or from where a proxy serves this server.
+    let r = get(
+        &server,
+        &format!("/api/v1/torrents/{hash}/playlist.m3u?base=https://box.example/torrents/"),
+        &[],
+    )
+    .await;
+    let m3u = r.text().await.unwrap();
+    assert!(
+        m3u.contains(&format!("\nhttps://box.example/torrents{stream_path}\n")),
+        "{m3u}"
+    );
+    let r = get(
+        &server,
+        &format!("/api/v1/torrents/{hash}/playlist.m3u?base=javascript:alert(1)"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
 
     // Bad stream requests.
     let r = get(

@@ -83,9 +83,11 @@ async fn aria2_seeds_to_us_through_opentracker() {
     std::fs::write(dirs.data.join("interop.bin"), payload(size, 42)).unwrap();
     let tracker_port = free_port("127.0.0.1");
     let announce = format!("http://127.0.0.1:{tracker_port}/announce");
+    // The same tracker over UDP, second in the list: scraped over both protocols.
+    let announce_udp = format!("udp://127.0.0.1:{tracker_port}/announce");
     let torrent_path = dirs.root().join("interop.torrent");
     let status = Command::new("mktorrent")
-        .args(["-l", "18", "-a", &announce, "-o"])
+        .args(["-l", "18", "-a", &announce, "-a", &announce_udp, "-o"])
         .arg(&torrent_path)
         .arg(dirs.data.join("interop.bin"))
         .stdout(Stdio::null())
@@ -140,6 +142,23 @@ async fn aria2_seeds_to_us_through_opentracker() {
         &dirs.downloads.join("interop.bin"),
         &dirs.data.join("interop.bin"),
     );
+
+    // opentracker counts aria2 as a seeder, over HTTP and over UDP alike.
+    let (status, trackers) = server
+        .get_json(&format!("/api/v1/torrents/{info_hash}/trackers"))
+        .await;
+    assert_eq!(status, 200, "{trackers}");
+    for (row, url) in trackers
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([&announce, &announce_udp])
+    {
+        assert_eq!(&row["url"], url.as_str(), "{trackers}");
+        assert_eq!(row["status"], "working", "{trackers}");
+        assert!(row["seeders"].as_u64() >= Some(1), "{trackers}");
+    }
+    assert_eq!(trackers.as_array().unwrap().len(), 2, "{trackers}");
 
     // Again by magnet with only tr=: metadata comes from aria2, found through the tracker.
     assert_eq!(

@@ -25,6 +25,7 @@ mod interop;
 mod layout;
 mod live_config;
 mod organise;
+mod peers_trackers;
 mod queue;
 mod restart;
 mod rss;

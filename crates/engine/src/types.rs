@@ -138,3 +138,62 @@ pub struct Torrent {
     /// The files (empty until metadata is known).
     pub files: Vec<TorrentFile>,
 }
+
+/// A peer a torrent is connected to ([`crate::Engine::peers`]).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Peer {
+    /// Its IP address and port.
+    #[schema(example = "203.0.113.7:51413")]
+    pub address: String,
+    /// The client it names in its handshake, when it names one.
+    #[schema(example = "Transmission 4.0.6")]
+    pub client: Option<String>,
+    /// It connected to us (rather than we to it).
+    pub incoming: bool,
+    /// Over uTP (else TCP).
+    pub utp: bool,
+    /// Bytes received from it over this connection.
+    pub downloaded: u64,
+    /// Bytes sent to it over this connection.
+    pub uploaded: u64,
+    /// Bytes per second received from it, measured since the previous look at
+    /// this torrent's peers (0 on the first look).
+    pub download_rate: u64,
+    /// Bytes per second sent to it, measured the same way.
+    pub upload_rate: u64,
+}
+
+/// What the last scrape of a tracker said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TrackerStatus {
+    /// It answered with its counts.
+    Working,
+    /// It did not answer, or refused (`message` says which).
+    NotWorking,
+    /// Not asked: it offers no scrape, or trackers are turned off.
+    Unknown,
+}
+
+/// One of a torrent's trackers and what it counts ([`crate::Engine::trackers`]).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracker {
+    /// Its announce URL.
+    #[schema(example = "udp://tracker.example.org:6969/announce")]
+    pub url: String,
+    /// Its place in the torrent's list of trackers, from 0.
+    pub tier: u32,
+    pub status: TrackerStatus,
+    /// Why it is not working, or why it was not asked.
+    pub message: Option<String>,
+    /// Peers with the whole torrent, as the tracker counts them.
+    pub seeders: Option<u64>,
+    /// Peers still downloading.
+    pub leechers: Option<u64>,
+    /// Downloads the tracker saw finish.
+    pub downloaded: Option<u64>,
+    /// When it was last asked (RFC 3339).
+    pub scraped_at: Option<String>,
+}

@@ -8,8 +8,8 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cloud_torrent_engine::{
-    AddOptions, AddSource, InfoHash, QueueMove, Torrent, TorrentSeedLimits, TorrentState,
-    TorrentUpdate, check_speed_limit,
+    AddOptions, AddSource, InfoHash, Peer, QueueMove, Torrent, TorrentSeedLimits, TorrentState,
+    TorrentUpdate, Tracker, check_speed_limit,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -546,6 +546,46 @@ pub async fn recheck_torrent(
     Path(info_hash): Path<String>,
 ) -> ApiResult<Json<Torrent>> {
     Ok(Json(state.engine.recheck(&parse_hash(&info_hash)?).await?))
+}
+
+/// Tells a running torrent's trackers about it again now, and asks them for peers
+/// (its connections are restarted to do so). A stopped or queued torrent is left
+/// as it is: it announces when it starts.
+#[utoipa::path(post, path = "/api/v1/torrents/{infoHash}/reannounce", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, body = Torrent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reannounce_torrent(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Json<Torrent>> {
+    Ok(Json(
+        state.engine.reannounce(&parse_hash(&info_hash)?).await?,
+    ))
+}
+
+/// The peers a torrent is connected to now (none when it is not running). Rates
+/// are measured between two calls: the first call shows 0.
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/peers", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, body = Vec<Peer>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn peers(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Json<Vec<Peer>>> {
+    Ok(Json(state.engine.peers(&parse_hash(&info_hash)?)?))
+}
+
+/// A torrent's trackers, with the seeders, leechers and finished downloads each
+/// counts. Trackers not asked within the last minute are asked now (each for at
+/// most 5 seconds), so this may take that long.
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/trackers", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, body = Vec<Tracker>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn trackers(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Json<Vec<Tracker>>> {
+    Ok(Json(state.engine.trackers(&parse_hash(&info_hash)?).await?))
 }
 
 /// Stops (pauses) a torrent; its verified data is kept.

@@ -40,6 +40,9 @@ use crate::{automation, categories, files, notices, rss, settings, sse, stats};
         api::start_torrent,
         api::stop_torrent,
         api::recheck_torrent,
+        api::reannounce_torrent,
+        api::peers,
+        api::trackers,
         api::select_files,
         api::update_torrent,
         api::move_in_queue,
@@ -90,6 +93,9 @@ use crate::{automation, categories, files, notices, rss, settings, sse, stats};
         cloud_torrent_engine::Torrent,
         cloud_torrent_engine::TorrentFile,
         cloud_torrent_engine::TorrentState,
+        cloud_torrent_engine::Peer,
+        cloud_torrent_engine::Tracker,
+        cloud_torrent_engine::TrackerStatus,
         api::AddTorrentJson,
         api::SelectFilesJson,
         api::TorrentPatchJson,
@@ -349,6 +355,8 @@ mod doc {
             (status = 206, description = "A range of it", body = inline(Binary), content_type = "*/*"),
             (status = 304, description = "Not modified"),
             (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+            (status = 409, description = "A file a torrent is still downloading (or a folder holding one): \
+                its stream URL sends the verified bytes and waits for the rest", body = ErrorBody),
             (status = 416, description = "Range not satisfiable")))]
     pub fn download() {}
 

@@ -42,6 +42,7 @@ mod sequential;
 mod settings;
 mod storage;
 mod stream;
+mod swarm;
 
 use add::Layout;
 pub use announce::{TorrentEvent, TorrentEventKind};
@@ -239,6 +240,8 @@ struct Inner {
     organisation: Mutex<organise::Organisation>,
     /// What happens to torrents (see `announce.rs`).
     events: tokio::sync::broadcast::Sender<TorrentEvent>,
+    /// Peer samples and tracker scrapes of the torrents looked at (see `swarm.rs`).
+    swarm: swarm::SwarmLooks,
 }
 
 /// The torrent engine. Cheap to clone.
@@ -382,6 +385,7 @@ impl Engine {
                 }),
                 paths,
                 events: tokio::sync::broadcast::channel(announce::EVENT_BACKLOG).0,
+                swarm: Default::default(),
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
             }),
         };

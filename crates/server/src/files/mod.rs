@@ -121,6 +121,7 @@ pub async fn download(
             inside.relative
         ))
     })?;
+    refuse_unfinished(&state.engine.list(), &inside.relative, meta.is_dir())?;
     if meta.is_dir() {
         return download_folder(inside, &headers).await;
     }
@@ -149,6 +150,43 @@ pub async fn download(
         .await;
     let body = Body::from_stream(chunks::ChunkReader::new(file, start, end).into_stream());
     Ok(http::respond(&rep, status, start, end, body))
+}
+
+/// A file a torrent has not finished is mostly zeros on disk: refuse it (and a
+/// folder holding one) rather than send a silently corrupt copy, and point to the
+/// stream, which sends only verified bytes and waits for the others.
+fn refuse_unfinished(torrents: &[Torrent], relative: &str, is_dir: bool) -> ApiResult<()> {
+    let inside_folder = |path: &str| {
+        relative.is_empty()
+            || path
+                .strip_prefix(relative)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    for t in torrents {
+        for f in t.files.iter().filter(|f| f.completed < f.size) {
+            if !is_dir && f.path == relative {
+                let percent = f.completed * 100 / f.size.max(1);
+                return Err(ApiError::Conflict(format!(
+                    "{relative:?} is still downloading ({percent} % of it is here); stream it \
+                     instead: api/v1/torrents/{}/files/{}/stream waits for the missing pieces",
+                    t.info_hash, f.index
+                )));
+            }
+            if is_dir && f.selected && inside_folder(&f.path) {
+                return Err(ApiError::Conflict(format!(
+                    "{:?} holds files still downloading ({:?} among them); download it when \
+                     they are complete, or stream them one by one",
+                    if relative.is_empty() {
+                        "the download folder"
+                    } else {
+                        relative
+                    },
+                    f.path
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn download_folder(inside: paths::Inside, headers: &HeaderMap) -> ApiResult<Response> {
@@ -302,29 +340,90 @@ pub async fn stream(
     Ok(http::respond(&rep, status, start, end, body))
 }
 
+/// The URL a playlist's entries start with: `base` if given (an http(s) URL, its
+/// trailing `/` dropped), else the scheme and host this request came to.
+fn playlist_base(
+    base: Option<&str>,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    tls: bool,
+) -> ApiResult<String> {
+    if let Some(base) = base {
+        let parsed =
+            url::Url::parse(base).map_err(|e| ApiError::BadRequest(format!("base: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+            || !parsed.username().is_empty()
+        {
+            return Err(ApiError::BadRequest(
+                "base: give an http(s) URL without credentials, query or fragment".into(),
+            ));
+        }
+        return Ok(parsed.as_str().trim_end_matches('/').to_owned());
+    }
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .filter(|h| url::Url::parse(&format!("http://{h}/")).is_ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest("cannot tell this server's address; give ?base=".into())
+        })?;
+    Ok(format!("{}://{host}", if tls { "https" } else { "http" }))
+}
+
+/// Query of `GET /api/v1/torrents/{infoHash}/playlist.m3u`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PlaylistQuery {
+    /// Where players reach this server, e.g. `https://box.example/torrents` behind a
+    /// proxy's sub-path; default: the scheme and host the request was sent to.
+    pub base: Option<String>,
+}
+
 /// `GET /api/v1/torrents/{infoHash}/playlist.m3u`: the torrent's audio and video
-/// files (all its files when it has none) as a playlist of stream URLs.
+/// files as a playlist of absolute stream URLs (players cannot resolve relative ones).
 #[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/playlist.m3u", tag = "files",
-    params(crate::openapi::InfoHashParam),
+    params(crate::openapi::InfoHashParam, PlaylistQuery),
     responses((status = 200, description = "An M3U playlist", body = String, content_type = "audio/x-mpegurl"),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 400, body = ErrorBody),
+        (status = 404, description = "No such torrent, or it has no audio or video file", body = ErrorBody)))]
 pub async fn playlist(
     State(state): State<AppState>,
     Path(info_hash): Path<String>,
+    Query(query): Query<PlaylistQuery>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let hash: InfoHash = info_hash.parse()?;
     let torrent = state.engine.get(&hash)?;
+    let base = playlist_base(
+        query.base.as_deref(),
+        &uri,
+        &headers,
+        state.config.tls.is_some(),
+    )?;
     let is_media = |p: &str| {
         let t = mime_guess::from_path(p).first_or_octet_stream();
         t.type_() == "audio" || t.type_() == "video"
     };
-    let mut files: Vec<_> = torrent
+    let files: Vec<_> = torrent
         .files
         .iter()
         .filter(|f| f.selected && is_media(&f.path))
         .collect();
     if files.is_empty() {
-        files = torrent.files.iter().filter(|f| f.selected).collect();
+        return Err(ApiError::NotFound(format!(
+            "{:?} has no audio or video file to play",
+            torrent.name
+        )));
     }
     let mut body = String::from("#EXTM3U\n");
     for f in files {
@@ -336,8 +435,10 @@ pub async fn playlist(
             .chars()
             .filter(|c| !c.is_control())
             .collect();
-        // Relative to this playlist's URL: players resolve it, and it works behind a proxy sub-path.
-        body.push_str(&format!("#EXTINF:-1,{title}\nfiles/{}/stream\n", f.index));
+        body.push_str(&format!(
+            "#EXTINF:-1,{title}\n{base}/api/v1/torrents/{}/files/{}/stream\n",
+            torrent.info_hash, f.index
+        ));
     }
     let file_name = format!("{}.m3u", torrent.name.replace(['"', '/', '\\'], "_"));
     Ok((

@@ -137,7 +137,7 @@ pub async fn dispatch(
         ("torrents", "count") => text(state.engine.list().len().to_string()),
         ("torrents", "properties") => call.properties(),
         ("torrents", "files") => call.files(),
-        ("torrents", "trackers") => call.trackers(),
+        ("torrents", "trackers") => call.trackers().await,
         ("torrents", "pieceStates") => call.piece_states(),
         ("torrents", "filePrio") => call.file_priority().await,
         ("torrents", "add") => call.add().await,
@@ -145,7 +145,7 @@ pub async fn dispatch(
         ("torrents", "stop" | "pause") => call.stop().await,
         ("torrents", "start" | "resume") => call.start().await,
         ("torrents", "recheck") => call.recheck().await,
-        ("torrents", "reannounce") => call.exists_only(),
+        ("torrents", "reannounce") => call.reannounce().await,
         ("torrents", "categories") => json(call.categories()),
         ("torrents", "createCategory") => call.create_category(false).await,
         ("torrents", "editCategory") => call.create_category(true).await,
@@ -457,17 +457,29 @@ impl Call<'_> {
         json(torrent::files(&t))
     }
 
-    fn trackers(&self) -> Answer {
-        self.one()?;
+    /// `torrents/trackers`: qBittorrent's three pseudo-rows (DHT, PeX, LSD; their
+    /// status is not known here), then the torrent's trackers as last scraped.
+    async fn trackers(&self) -> Answer {
+        let t = self.one()?;
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
         let pseudo = |url: &str| {
             json!({"url": url, "status": 0, "tier": -1, "num_peers": 0, "num_seeds": 0,
                    "num_leeches": 0, "num_downloaded": 0, "msg": ""})
         };
-        json(json!([
+        let mut rows = vec![
             pseudo("** [DHT] **"),
             pseudo("** [PeX] **"),
-            pseudo("** [LSD] **")
-        ]))
+            pseudo("** [LSD] **"),
+        ];
+        rows.extend(
+            self.state
+                .engine
+                .trackers(&hash)
+                .await?
+                .iter()
+                .map(torrent::tracker),
+        );
+        json(Value::Array(rows))
     }
 
     fn piece_states(&self) -> Answer {
@@ -537,8 +549,13 @@ impl Call<'_> {
         empty()
     }
 
-    fn exists_only(&self) -> Answer {
-        self.params.hashes()?;
+    async fn reannounce(&self) -> Answer {
+        for hash in self.hashes()? {
+            match self.state.engine.reannounce(&hash).await {
+                Ok(_) | Err(EngineError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         empty()
     }
 

@@ -1,7 +1,7 @@
 //! Our torrents as qBittorrent 5.1 shows them: the one mapping of state, paths, limits
 //! and times used by `torrents/info`, `torrents/properties` and `sync/maindata`.
 
-use cloud_torrent_engine::{SavePaths, Torrent, TorrentState};
+use cloud_torrent_engine::{SavePaths, Torrent, TorrentState, Tracker, TrackerStatus};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -33,6 +33,27 @@ pub fn state(t: &Torrent) -> &'static str {
         TorrentState::Downloading if t.download_rate > 0 => "downloading",
         TorrentState::Downloading => "stalledDL",
     }
+}
+
+/// One row of `torrents/trackers`: status 2 (working) when the tracker answered
+/// its last scrape, 4 (not working) when it did not, 1 (not contacted) when it
+/// was not asked; counts are -1 when unknown, as qBittorrent writes them.
+pub fn tracker(row: &Tracker) -> Value {
+    let count = |n: Option<u64>| n.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    json!({
+        "url": row.url,
+        "status": match row.status {
+            TrackerStatus::Working => 2,
+            TrackerStatus::NotWorking => 4,
+            TrackerStatus::Unknown => 1,
+        },
+        "tier": row.tier,
+        "num_peers": count(row.seeders.zip(row.leechers).map(|(s, l)| s + l)),
+        "num_seeds": count(row.seeders),
+        "num_leeches": count(row.leechers),
+        "num_downloaded": count(row.downloaded),
+        "msg": row.message.clone().unwrap_or_default(),
+    })
 }
 
 /// Seconds since the epoch of an RFC 3339 time; -1 when there is none.

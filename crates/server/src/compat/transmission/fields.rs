@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use cloud_torrent_engine::{
-    Engine, InfoHash, Magnet, Pieces, SavePaths, SeedLimits, Torrent, TorrentState,
+    Engine, InfoHash, Magnet, Peer, Pieces, SavePaths, SeedLimits, Torrent, TorrentState, Tracker,
+    TrackerStatus,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -238,6 +239,27 @@ impl<'c, 't> Row<'c, 't> {
             .as_ref()
     }
 
+    fn hash(&self) -> Option<InfoHash> {
+        self.t.info_hash.parse().ok()
+    }
+
+    fn peers(&self) -> Vec<Peer> {
+        let (Some(engine), Some(hash)) = (self.cx.engine, self.hash()) else {
+            return vec![];
+        };
+        engine.peers(&hash).unwrap_or_default()
+    }
+
+    /// Each tracker as last scraped; Transmission's announce fields stay at
+    /// "never" (librqbit keeps its announces to itself).
+    fn tracker_stats(&self) -> Vec<Value> {
+        let (Some(engine), Some(hash)) = (self.cx.engine, self.hash()) else {
+            return vec![];
+        };
+        let rows = engine.known_trackers(&hash).unwrap_or_default();
+        rows.iter().map(tracker_stats).collect()
+    }
+
     /// The limits that apply to this torrent.
     fn limits(&self) -> SeedLimits {
         cloud_torrent_engine::TorrentSeedLimits {
@@ -438,7 +460,9 @@ impl<'c, 't> Row<'c, 't> {
                 })
             }
             "name" => json!(t.name),
-            "peers" | "webseeds" | "trackerStats" => json!([]),
+            "peers" => json!(self.peers().iter().map(peer).collect::<Vec<_>>()),
+            "trackerStats" => json!(self.tracker_stats()),
+            "webseeds" => json!([]),
             "peersConnected" => json!(t.peers),
             "peersFrom" => json!({
                 "fromCache": 0, "fromDht": 0, "fromIncoming": 0, "fromLpd": 0,
@@ -524,6 +548,100 @@ fn minutes(duration: Option<Duration>) -> i64 {
 fn have_piece(pieces: &Pieces, index: u32) -> bool {
     let byte = pieces.have.get((index / 8) as usize).copied().unwrap_or(0);
     byte & (0x80 >> (index % 8)) != 0
+}
+
+/// A peer as `torrent-get`'s `peers` lists it. librqbit does not say how much of
+/// the torrent a peer has, nor who chokes whom: `progress` is 0 and the choke
+/// and interest flags false.
+fn peer(p: &Peer) -> Value {
+    let address: Option<std::net::SocketAddr> = p.address.parse().ok();
+    let mut flags = String::new();
+    if p.download_rate > 0 {
+        flags.push('D');
+    }
+    if p.upload_rate > 0 {
+        flags.push('U');
+    }
+    if p.incoming {
+        flags.push('I');
+    }
+    if p.utp {
+        flags.push('T');
+    }
+    json!({
+        "address": address.map_or_else(|| p.address.clone(), |a| a.ip().to_string()),
+        "clientName": p.client.clone().unwrap_or_default(),
+        "clientIsChoked": false,
+        "clientIsInterested": false,
+        "flagStr": flags,
+        "isDownloadingFrom": p.download_rate > 0,
+        "isEncrypted": false,
+        "isIncoming": p.incoming,
+        "isUploadingTo": p.upload_rate > 0,
+        "isUTP": p.utp,
+        "peerIsChoked": false,
+        "peerIsInterested": false,
+        "port": address.map_or(0, |a| a.port()),
+        "progress": 0.0,
+        "rateToClient": p.download_rate,
+        "rateToPeer": p.upload_rate,
+    })
+}
+
+/// A tracker as `torrent-get`'s `trackerStats` lists it; counts are -1 when unknown.
+fn tracker_stats(row: &Tracker) -> Value {
+    let url = url::Url::parse(&row.url).ok();
+    let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
+    let count = |n: Option<u64>| n.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let scraped = row
+        .scraped_at
+        .as_deref()
+        .and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok())
+        .map_or(0, OffsetDateTime::unix_timestamp);
+    let scrape_url = url
+        .as_ref()
+        .and_then(cloud_torrent_engine::scrape::http_scrape_url)
+        .map_or_else(
+            || {
+                if row.url.starts_with("udp:") {
+                    row.url.clone()
+                } else {
+                    String::new()
+                }
+            },
+            |u| u.to_string(),
+        );
+    json!({
+        "announce": row.url,
+        "announceState": 0,
+        "downloadCount": count(row.downloaded),
+        "hasAnnounced": false,
+        "hasScraped": row.scraped_at.is_some(),
+        "host": url.as_ref().map_or_else(String::new, |u| {
+            format!("{}:{}", host, u.port_or_known_default().unwrap_or(0))
+        }),
+        "id": row.tier,
+        "isBackup": false,
+        "lastAnnouncePeerCount": 0,
+        "lastAnnounceResult": "",
+        "lastAnnounceStartTime": 0,
+        "lastAnnounceSucceeded": false,
+        "lastAnnounceTime": 0,
+        "lastAnnounceTimedOut": false,
+        "lastScrapeResult": row.message.clone().unwrap_or_default(),
+        "lastScrapeStartTime": scraped,
+        "lastScrapeSucceeded": row.status == TrackerStatus::Working,
+        "lastScrapeTime": scraped,
+        "lastScrapeTimedOut": false,
+        "leecherCount": count(row.leechers),
+        "nextAnnounceTime": 0,
+        "nextScrapeTime": 0,
+        "scrape": scrape_url,
+        "scrapeState": 0,
+        "seederCount": count(row.seeders),
+        "sitename": host,
+        "tier": row.tier,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The torrent methods: `torrent-get`, `torrent-add`, `torrent-remove`,
-//! `torrent-start`(`-now`), `torrent-stop`, `torrent-set`, `torrent-set-location` and
-//! `queue-move-*`, each over the torrents its `ids` name (all when absent), calling the
+//! `torrent-start`(`-now`), `torrent-stop`, `torrent-verify`, `torrent-reannounce`,
+//! `torrent-set`, `torrent-set-location` and `queue-move-*`, each over the torrents its `ids` name (all when absent), calling the
 //! engine as our own API does. An engine error becomes the call's `result`; the other
 //! torrents of the call are still acted on.
 
@@ -18,6 +18,9 @@ use super::ids::Ids;
 use super::registry::Registry;
 use super::session::switched_limit;
 use crate::AppState;
+
+/// The most torrents a `torrent-get` of `trackerStats` asks the trackers of.
+const FRESH_TRACKER_STATS_UP_TO: usize = 4;
 
 /// The torrents `ids` names, as they are now.
 fn selected(state: &AppState, args: &Args) -> Vec<Torrent> {
@@ -59,7 +62,7 @@ fn engine<T>(result: Result<T, EngineError>) -> Result<(), String> {
 /// `torrent-get`: the requested `fields` of the torrents `ids` names, as objects or
 /// (`format: "table"`) as rows after a row of the field names; with
 /// `ids: "recently-active"`, also the ids of the torrents removed lately.
-pub(super) fn get(state: &AppState, registry: &Registry, args: &Args) -> CallResult {
+pub(super) async fn get(state: &AppState, registry: &Registry, args: &Args) -> CallResult {
     let requested = args::strings(args, "fields").unwrap_or_default();
     if requested.is_empty() {
         return Err("no fields specified".to_owned());
@@ -73,9 +76,18 @@ pub(super) fn get(state: &AppState, registry: &Registry, args: &Args) -> CallRes
         }
     }
     let all = state.engine.list();
-    let cx = Context::new(&state.engine, &all);
     let ids = Ids::of(args);
-    let chosen = ids.select(&all, cx.now);
+    let chosen = ids.select(&all, time::OffsetDateTime::now_utc());
+    // A client showing one torrent's trackers gets fresh scrapes; a list of many
+    // shows what is known, rather than waiting for every tracker of every torrent.
+    if fields.contains(&"trackerStats") && chosen.len() <= FRESH_TRACKER_STATS_UP_TO {
+        for t in &chosen {
+            if let Ok(hash) = hash_of(t) {
+                let _ = state.engine.trackers(&hash).await;
+            }
+        }
+    }
+    let cx = Context::new(&state.engine, &all);
     let torrents: Vec<Value> = if args::string(args, "format") == Some("table") {
         std::iter::once(json!(fields))
             .chain(chosen.iter().map(|t| json!(cx.row(t, &fields))))
@@ -217,6 +229,14 @@ pub(super) async fn start(state: &AppState, args: &Args, now: bool) -> CallResul
 pub(super) async fn stop(state: &AppState, args: &Args) -> CallResult {
     each(selected(state, args), |t| async move {
         engine(state.engine.stop_torrent(&hash_of(&t)?).await)
+    })
+    .await
+}
+
+/// `torrent-reannounce`: the running torrents announce to their trackers now.
+pub(super) async fn reannounce(state: &AppState, args: &Args) -> CallResult {
+    each(selected(state, args), |t| async move {
+        engine(state.engine.reannounce(&hash_of(&t)?).await)
     })
     .await
 }

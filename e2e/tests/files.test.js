@@ -35,7 +35,7 @@ async function fetchFromPage(href) {
 before(async () => {
   writePayload(downloads, [
     ['hello world.bin', 70000], ['remove me.bin', 1000],
-    ['pack/a.bin', 5000], ['pack/inner/b.bin', 3000], ['album/one.bin', 300 * 1024], ['album/two.bin', 1000],
+    ['pack/a.bin', 5000], ['pack/inner/b.bin', 3000], ['album/one.bin', 300 * 1024], ['album/song.mp3', 2000], ['album/two.bin', 1000],
   ]);
   fs.writeFileSync(path.join(downloads, 'dot.png'), PNG);
   server = await startServer({
@@ -130,16 +130,24 @@ describe('files UI', () => {
       const r = await fetchFromPage(href);
       return r.ok && Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(path.join(downloads, 'album', 'one.bin')));
     });
+    // The playlist (offered: the album has a song) lists absolute stream URLs
+    // starting where the page is served from.
+    const base = new URL('.', page.url()).href;
     const playlist = await c.locator('a.playlist').getAttribute('href');
-    assert.equal(playlist, `api/v1/torrents/${album.hash}/playlist.m3u`);
-    assert.equal((await fetchFromPage(playlist)).status, 200);
+    assert.equal(playlist, `api/v1/torrents/${album.hash}/playlist.m3u?base=${encodeURIComponent(base)}`);
+    assert.ok(await c.locator('a.playlist').isVisible());
+    const m3u = await fetchFromPage(playlist);
+    assert.equal(m3u.status, 200);
+    const t = await (await fetch(new URL(`api/v1/torrents/${album.hash}`, server.url))).json();
+    const song = t.files.find((f) => f.path.endsWith('song.mp3'));
+    assert.ok((await m3u.text()).includes(`\n${base}api/v1/torrents/${album.hash}/files/${song.index}/stream\n`));
 
     // Deleting the torrent's data from the tree shows the server's error.
     const dir = page.locator('#downloads li.dir').filter({ has: page.locator('> details > summary .path:text-is("album")') });
     await dir.locator('> details').evaluate((d) => { d.open = true; });
     page.once('dialog', (d) => d.accept());
     await dir.locator('li.file').filter({ hasText: 'one.bin' }).locator('button.delete').click();
-    await page.locator('#message[data-kind="error"]', { hasText: 'Cannot delete album/one.bin' }).waitFor({ timeout: 5000 });
+    await page.locator('#toasts .toast[data-kind="error"]', { hasText: 'Cannot delete album/one.bin' }).waitFor({ timeout: 5000 });
     assert.ok(fs.existsSync(path.join(downloads, 'album', 'one.bin')));
   });
 

@@ -224,7 +224,7 @@ describe('organising torrents in the web UI', () => {
     await waitFor('the category counts', 5000, async () => JSON.stringify(await options('filter-category'))
       === JSON.stringify(['All (3)', 'No category (1)', 'music (1)', 'tv/shows (1)']));
     assert.deepEqual(await options('filter-tag'), ['All (3)', 'dropped (1)', 'hd (1)', 'lossless (1)', 'weekly (1)']);
-    assert.ok((await options('filter-state')).includes('Seeding (1)'));
+    await waitFor('the state counts', 5000, async () => (await options('filter-state')).includes('Seeding (1)'));
 
     await page.locator('#filter-category').selectOption({ label: 'tv/shows (1)' });
     await waitFor('the category filter', 5000, async () => JSON.stringify(await visibleCards()) === JSON.stringify([upload.hash]));

@@ -118,10 +118,7 @@ async fn flag_beats_env_beats_file_beats_default() {
         .wait_healthy("the port from the file", TIMEOUT)
         .await;
     // The default state folder sits beside the config file.
-    assert!(
-        root.join(".cloud-torrent-state/torrents.json").exists()
-            || root.join(".cloud-torrent-state").is_dir()
-    );
+    assert!(root.join(".cloud-torrent-state/state.sqlite").exists());
     drop(s);
     let s = start(Some(env_port), None);
     on_port(env_port)

@@ -95,12 +95,11 @@ async fn torrents_recorded_before_the_upgrade_keep_their_folder() {
 
     // The state an older version left: no folder in the record, and the single
     // entry of the `files` list written straight into the download folder.
-    let state = dirs.state.join("torrents.json");
-    let mut saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    let record = saved["torrents"][&a.info_hash].as_object_mut().unwrap();
+    let mut saved = saved_record(&dirs.state, &a.info_hash).unwrap();
+    let record = saved.as_object_mut().unwrap();
     assert!(record.remove("folder").is_some(), "{record:?}");
     record.insert("paused".into(), Value::Bool(false));
-    std::fs::write(&state, serde_json::to_vec(&saved).unwrap()).unwrap();
+    replace_record(&dirs.state, &a.info_hash, &saved);
     std::fs::remove_dir_all(dirs.downloads.join("A")).unwrap();
     // Resume data of the empty file at the new place would skip the check.
     std::fs::remove_dir_all(dirs.state.join("librqbit")).unwrap();
@@ -118,8 +117,8 @@ async fn torrents_recorded_before_the_upgrade_keep_their_folder() {
     assert!(!dirs.downloads.join("A").exists());
     server.stop().await;
     // The folder is recorded now.
-    let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    assert_eq!(saved["torrents"][&a.info_hash]["folder"], "", "{saved}");
+    let saved = saved_record(&dirs.state, &a.info_hash).unwrap();
+    assert_eq!(saved["folder"], "", "{saved}");
 }
 
 /// `outside` with a secret file and a folder holding a file, and links to both

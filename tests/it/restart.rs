@@ -154,3 +154,52 @@ async fn first_progress(server: &Api, hash: &str) -> u64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The state a previous version kept in `torrents.json` is moved into the state
+/// database at the first start: the torrents, their options, categories and tags
+/// are all there, and the file is kept aside as `torrents.json.migrated`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_of_the_previous_version_is_moved_into_the_database() {
+    let dirs = Dirs::new();
+    let data = make_payload(&dirs.data, "old", &[("a.bin", 300_001), ("b.bin", 200_003)]).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({"magnet": format!("magnet:?xt=urn:btih:{}&x.pe=127.0.0.1:9", data.info_hash),
+                   "paused": true, "tags": ["kept"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let id = t["id"].clone();
+    server.stop().await;
+
+    // What the previous version wrote: the same record, in torrents.json, and no database.
+    let record = saved_record(&dirs.state, &data.info_hash).unwrap();
+    for file in ["state.sqlite", "state.sqlite-wal", "state.sqlite-shm"] {
+        let _ = std::fs::remove_file(dirs.state.join(file));
+    }
+    let old = json!({
+        "version": 2,
+        "torrents": { &data.info_hash: record },
+        "categories": {"tv": {"name": "tv", "savePath": "tv"}},
+        "tags": ["spare"],
+    });
+    std::fs::write(dirs.state.join("torrents.json"), old.to_string()).unwrap();
+
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(t["state"], "paused", "{t}");
+    assert_eq!(t["id"], id);
+    assert_eq!(t["tags"], json!(["kept"]));
+    assert_eq!(
+        server.get_json("/api/v1/categories").await.1[0]["name"],
+        "tv"
+    );
+    let (_, tags) = server.get_json("/api/v1/tags").await;
+    assert!(tags.to_string().contains("spare"), "{tags}");
+    assert!(!dirs.state.join("torrents.json").exists());
+    assert!(dirs.state.join("torrents.json.migrated").exists());
+    assert!(saved_record(&dirs.state, &data.info_hash).is_some());
+    server.stop().await;
+}

@@ -424,10 +424,10 @@ async fn a_magnet_waiting_for_metadata_can_be_stopped_restarted_and_deleted() {
     let (status, _) = server.get_json(&format!("/api/v1/torrents/{hash}")).await;
     assert_eq!(status, 404);
     server.stop().await;
-    let state = std::fs::read_to_string(dirs.state.join("torrents.json")).unwrap();
-    assert!(
-        !state.contains(hash),
-        "a deleted torrent is gone from the state file"
+    assert_eq!(
+        saved_record(&dirs.state, hash),
+        None,
+        "a deleted torrent is gone from the state database"
     );
 }
 

@@ -203,12 +203,11 @@ async fn seeding_time_and_idle_limits_count_from_the_saved_counters() {
 
     // As if `timed` had seeded 59 minutes 58 seconds and `idle` had last sent
     // anything 20 minutes ago.
-    let state = dirs.state.join("torrents.json");
-    let mut saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    let record = &mut saved["torrents"][&timed.info_hash];
+    let mut record = saved_record(&dirs.state, &timed.info_hash).unwrap();
     record["seedingMs"] = json!(3_598_000);
     record["paused"] = json!(false);
-    let record = &mut saved["torrents"][&idle.info_hash];
+    replace_record(&dirs.state, &timed.info_hash, &record);
+    let mut record = saved_record(&dirs.state, &idle.info_hash).unwrap();
     let long_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(20);
     record["lastActivity"] = json!(
         long_ago
@@ -217,7 +216,7 @@ async fn seeding_time_and_idle_limits_count_from_the_saved_counters() {
     );
     record["completedAt"] = record["lastActivity"].clone();
     record["paused"] = json!(false);
-    std::fs::write(&state, serde_json::to_vec(&saved).unwrap()).unwrap();
+    replace_record(&dirs.state, &idle.info_hash, &record);
 
     let mut settings = test_settings(&dirs);
     settings.seed_time_limit = Some(60);

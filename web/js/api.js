@@ -29,13 +29,17 @@ export async function checkSession() {
   } catch { /* the server is away: the stream retries */ }
 }
 
+/** The error of a request that got no answer at all. */
+export const UNREACHABLE = 'The server cannot be reached.';
+
 /**
  * `method` on `path` (relative, e.g. "api/v1/torrents"). A plain object body is
  * sent as JSON; a Blob or ArrayBuffer as is, with `type` as its content type.
- * Resolves to the JSON answer (or null); rejects with the server's error message.
- * A 401 (the session ended) opens the login page instead and never settles.
+ * Resolves to `{status, body}`, the body being the JSON answer (or null); rejects
+ * with the server's error message. A 401 (the session ended) opens the login page
+ * instead and never settles.
  */
-export async function api(method, path, body, type) {
+export async function request(method, path, body, type) {
   const init = { method, headers: {} };
   if (body instanceof Blob || body instanceof ArrayBuffer) {
     init.body = body;
@@ -48,7 +52,7 @@ export async function api(method, path, body, type) {
   try {
     res = await fetch(path, init);
   } catch {
-    throw new Error('The server cannot be reached.');
+    throw new Error(UNREACHABLE);
   }
   if (res.status === 401) {
     // The session ended (expired, or logged out elsewhere): log in again.
@@ -65,9 +69,14 @@ export async function api(method, path, body, type) {
     error.status = res.status;
     throw error;
   }
-  if (res.status === 204) return null;
+  if (res.status === 204) return { status: res.status, body: null };
   const contentType = res.headers.get('content-type') ?? '';
-  return contentType.includes('json') ? res.json() : res.text();
+  return { status: res.status, body: await (contentType.includes('json') ? res.json() : res.text()) };
+}
+
+/** Like `request`, resolving to the answer's body only. */
+export async function api(method, path, body, type) {
+  return (await request(method, path, body, type)).body;
 }
 
 /** The path of a torrent's resource: torrentPath(hash, 'stop'). */

@@ -32,13 +32,3 @@ export function setAttr(el, name, value) {
     if (el.getAttribute(name) !== text) el.setAttribute(name, text);
   }
 }
-
-/** Shows a message (an error unless `kind` says otherwise) at the top of the page. */
-export function showMessage(text, kind = 'error') {
-  const box = document.getElementById('message');
-  setText(document.getElementById('message-text'), text);
-  box.dataset.kind = kind;
-  box.hidden = false;
-  clearTimeout(showMessage.timer);
-  if (kind !== 'error') showMessage.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}

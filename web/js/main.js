@@ -12,6 +12,7 @@ import { setupRss } from './rss.js';
 import { renderStats } from './stats.js';
 import { connect } from './sync.js';
 import { setupTheme } from './theme.js';
+import { clearUnreachable } from './toast.js';
 import { renderTorrents, setupTorrents } from './torrents.js';
 
 const STATUS = {
@@ -28,6 +29,8 @@ function onStatus(status, retryIn) {
     ? `Offline: retrying in ${Math.max(1, Math.round(retryIn / 1000))} s`
     : STATUS[status];
   setText(el, text);
+  // The server answers again: what said it could not be reached is stale.
+  if (status === 'live') clearUnreachable();
 }
 
 function onState(state, touched) {
@@ -52,8 +55,5 @@ setupSession();
 setupNotices();
 setupTorrents();
 setupRss();
-document.getElementById('message-close').addEventListener('click', () => {
-  document.getElementById('message').hidden = true;
-});
 const link = connect({ onState, onStatus, onDrop: checkSession });
 document.getElementById('conn').addEventListener('click', () => link.reconnect());

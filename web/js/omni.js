@@ -1,24 +1,43 @@
-// The omni bar: a magnet link or a .torrent URL is added, other text is a search.
-// .torrent files are added from the picker or by dropping them anywhere. The
-// category and tags beside it go with every torrent added these ways.
+// The omni bar: a magnet link, a bare info hash or a .torrent URL is added, other
+// text is a search. .torrent files are added from the picker or by dropping them
+// anywhere. The category and tags beside it go with every torrent added these ways.
 
-import { api } from './api.js';
-import { setText, showMessage } from './dom.js';
+import { request } from './api.js';
+import { setText } from './dom.js';
 import { parseTags, tagSuggestions } from './organise.js';
 import { search, setupSearch } from './search.js';
+import { showMessage } from './toast.js';
+import { announceAdded } from './torrents.js';
 
-/** What the text in the omni bar is: 'magnet', 'url', 'search' or 'empty'. */
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * The hex form of a bare BitTorrent v1 info hash (40 hex digits, or 32 base32
+ * characters), or null when `text` is not one.
+ */
+export function infoHashHex(text) {
+  const t = text.trim();
+  if (/^[0-9a-f]{40}$/i.test(t)) return t.toLowerCase();
+  if (!/^[a-z2-7]{32}$/i.test(t)) return null;
+  let bits = '';
+  for (const c of t.toLowerCase()) bits += BASE32.indexOf(c).toString(2).padStart(5, '0');
+  return bits.match(/.{4}/g).map((nibble) => parseInt(nibble, 2).toString(16)).join('');
+}
+
+/** What the text in the omni bar is: 'magnet', 'hash', 'url', 'search' or 'empty'. */
 export function omniKind(text) {
   const t = text.trim();
   if (t === '') return 'empty';
   if (/^magnet:\?/i.test(t)) return 'magnet';
+  if (infoHashHex(t)) return 'hash';
   if (/^https?:\/\/\S+$/i.test(t)) return 'url';
   return 'search';
 }
 
-const LABELS = { magnet: 'Add magnet', url: 'Add URL', search: 'Search', empty: 'Add' };
+const LABELS = { magnet: 'Add magnet', hash: 'Add info hash', url: 'Add URL', search: 'Search', empty: 'Add' };
 const HINTS = {
   magnet: 'Press Enter to add this magnet link.',
+  hash: 'Press Enter to add the torrent with this info hash (its peers and metadata come from trackers and DHT).',
   url: 'The server will download this .torrent file and add it.',
   search: 'Press Enter to search the configured providers.',
   empty: 'Tip: drop .torrent files anywhere on this page.',
@@ -43,16 +62,33 @@ export function addQuery(options) {
   return text ? `?${text}` : '';
 }
 
+/** What came of a batch of uploads, in counts: "3 added, 1 already there, 1 failed". */
+function batchSummary(counts) {
+  const parts = [];
+  if (counts.added) parts.push(`${counts.added} added`);
+  if (counts.there) parts.push(`${counts.there} already there`);
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  return parts.join(', ');
+}
+
+/** Adds .torrent files one by one; each gets its own message, and a batch a summary. */
 async function addFiles(files) {
   const query = addQuery(addOptions());
+  const counts = { added: 0, there: 0, failed: 0 };
   for (const file of files) {
     try {
       const bytes = await file.arrayBuffer();
-      await api('POST', `api/v1/torrents${query}`, bytes, 'application/x-bittorrent');
-      showMessage(`Added ${file.name}`, 'info');
+      const answer = await request('POST', `api/v1/torrents${query}`, bytes, 'application/x-bittorrent');
+      counts[answer.status === 200 ? 'there' : 'added'] += 1;
+      announceAdded(answer, file.name);
     } catch (error) {
-      showMessage(`${file.name}: ${error.message}`);
+      counts.failed += 1;
+      showMessage(`${file.name}: ${error.message}`, 'error', `added ${file.name}`);
     }
+  }
+  if (files.length > 1) {
+    // The failures have their own messages, kept until dismissed.
+    showMessage(`${files.length} .torrent files: ${batchSummary(counts)}`, 'info', 'upload batch');
   }
 }
 
@@ -96,12 +132,14 @@ export function setupOmni() {
     }
     go.disabled = true;
     try {
-      const source = kind === 'magnet' ? { magnet: text } : { url: text };
-      await api('POST', 'api/v1/torrents', { ...source, ...addOptions() });
+      const source = kind === 'url' ? { url: text }
+        : { magnet: kind === 'hash' ? `magnet:?xt=urn:btih:${infoHashHex(text)}` : text };
+      // One message for the bar: a success replaces the error of an earlier try.
+      announceAdded(await request('POST', 'api/v1/torrents', { ...source, ...addOptions() }), text, 'omni');
       input.value = '';
       update();
     } catch (error) {
-      showMessage(error.message);
+      showMessage(error.message, 'error', 'omni');
     } finally {
       go.disabled = false;
     }

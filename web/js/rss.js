@@ -6,14 +6,16 @@
 // statuses change in the background. Feed and article titles come from the
 // feeds' owners: they only ever go through textContent and attributes.
 
-import { api } from './api.js';
-import { h, setAttr, setText, showMessage } from './dom.js';
+import { api, request } from './api.js';
+import { h, setAttr, setText } from './dom.js';
 import { bytes, date } from './format.js';
 import { knownCategories, loadCategories, onCategories } from './organise.js';
 import {
   categoryOptions, feedName, loadRules, refreshPreview, renderRuleFeeds, setupRules,
 } from './rss-rules.js';
 import { safeHttpUrl } from './search.js';
+import { showMessage } from './toast.js';
+import { announceAdded } from './torrents.js';
 
 const POLL = 3000;
 const POLL_BUSY = 1000;
@@ -160,13 +162,13 @@ function createFeedRow(feed) {
   row.error = h('p', { class: 'error rss-feed-error', hidden: true });
   row.note = h('p', { class: 'error rss-feed-note', role: 'alert', hidden: true });
   row.edit = h('button', { type: 'button', class: 'small', 'aria-expanded': 'false', onclick: () => (row.editing ? closeEdit(row) : openEdit(row)) }, 'Edit');
-  const refreshButton = h('button', { type: 'button', class: 'small', onclick: (e) => refreshFeed(row, e.currentTarget) }, 'Refresh');
-  const remove = h('button', { type: 'button', class: 'small danger', onclick: (e) => deleteFeed(row, e.currentTarget) }, 'Delete');
+  row.refresh = h('button', { type: 'button', class: 'small', onclick: (e) => refreshFeed(row, e.currentTarget) }, 'Refresh');
+  row.remove = h('button', { type: 'button', class: 'small danger', onclick: (e) => deleteFeed(row, e.currentTarget) }, 'Delete');
   row.form = feedEditForm(row);
   row.el = h('li', { class: 'rss-feed', 'data-id': feed.id },
     h('div', { class: 'head' }, row.name, row.status),
     row.url, row.meta, row.error,
-    h('div', { class: 'actions' }, refreshButton, row.edit, remove),
+    h('div', { class: 'actions' }, row.refresh, row.edit, row.remove),
     row.form, row.note);
   return row;
 }
@@ -174,6 +176,10 @@ function createFeedRow(feed) {
 function fillFeedRow(row, feed) {
   row.feed = feed;
   setText(row.name, feedName(feed));
+  // Named after the feed, to tell them from the other feeds' buttons.
+  setAttr(row.edit, 'aria-label', `Edit ${feedName(feed)}`);
+  setAttr(row.refresh, 'aria-label', `Refresh ${feedName(feed)}`);
+  setAttr(row.remove, 'aria-label', `Delete ${feedName(feed)}`);
   setAttr(row.name, 'aria-pressed', String(picked === feed.id));
   row.el.classList.toggle('picked', picked === feed.id);
   row.el.dataset.status = feed.status;
@@ -280,11 +286,11 @@ async function downloadArticle(article, button) {
   const row = button.closest('li');
   row.querySelector('.rss-article-error')?.remove();
   try {
-    const torrent = await run(button, () => api('POST', feedPath(article.feedId, 'articles', article.id, 'download'), body));
-    showMessage(`Added ${torrent?.name ?? article.title}`, 'info');
+    const answer = await run(button, () => request('POST', feedPath(article.feedId, 'articles', article.id, 'download'), body));
+    announceAdded(answer, article.title);
   } catch (error) {
     row.append(h('p', { class: 'error rss-article-error', role: 'alert' }, `Not downloaded: ${error.message}`));
-    showMessage(`${article.title}: ${error.message}`);
+    showMessage(`${article.title}: ${error.message}`, 'error', `added ${article.title}`);
   }
   refresh();
 }

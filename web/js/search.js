@@ -2,9 +2,11 @@
 // page, size, seeders, leechers, provider, Add), "Load more" for the next page,
 // and the errors of the providers that failed.
 
-import { api } from './api.js';
-import { h, setText, showMessage } from './dom.js';
+import { api, request } from './api.js';
+import { h, setText } from './dom.js';
 import { bytes } from './format.js';
+import { showMessage } from './toast.js';
+import { announceAdded } from './torrents.js';
 
 const PROVIDER_KEY = 'cloud-torrent.search-provider';
 
@@ -73,11 +75,11 @@ async function loadProviders() {
 async function addResult(result, button) {
   button.disabled = true;
   try {
-    const torrent = await api('POST', 'api/v1/search/add', result);
+    const answer = await request('POST', 'api/v1/search/add', result);
     setText(button, 'Added');
-    showMessage(`Added ${torrent?.name ?? result.name}`, 'info');
+    announceAdded(answer, result.name);
   } catch (error) {
-    showMessage(`${result.name}: ${error.message}`);
+    showMessage(`${result.name}: ${error.message}`, 'error', `added ${result.name}`);
     button.disabled = false;
   }
 }
@@ -92,7 +94,7 @@ function resultRow(result) {
   const name = href
     ? h('a', { class: 'name', href, target: '_blank', rel: 'noopener noreferrer' }, text)
     : h('span', { class: 'name' }, text);
-  const add = h('button', { type: 'button', class: 'small primary add' }, 'Add');
+  const add = h('button', { type: 'button', class: 'small primary add', 'aria-label': `Add ${text}` }, 'Add');
   add.addEventListener('click', () => addResult(result, add));
   const size = typeof result.size === 'number' ? bytes(result.size) : (result.sizeText ?? '');
   return h('tr', { class: 'result' },

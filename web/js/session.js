@@ -2,7 +2,7 @@
 // Requests refused with 401 open the login page (see api.js).
 
 import { api, goToLogin, loginRequired } from './api.js';
-import { showMessage } from './dom.js';
+import { showMessage } from './toast.js';
 
 /** Shows Log out when a login is configured and wires it. */
 export async function setupSession() {

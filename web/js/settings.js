@@ -4,7 +4,8 @@
 
 import { api } from './api.js';
 import { resetCategorySettings, setupCategorySettings } from './category-settings.js';
-import { setText, showMessage } from './dom.js';
+import { h, setAttr, setText } from './dom.js';
+import { showMessage } from './toast.js';
 import { renderEventPrograms, setupEventRuns, watchEventRuns } from './event-runs.js';
 import { rate } from './format.js';
 import { loadCategories } from './organise.js';
@@ -58,14 +59,30 @@ function sameSchedule(a, b) {
     && (a?.days ?? []).join() === (b?.days ?? []).join();
 }
 
+const FIXED = 'Set by a command-line flag or environment variable: change it there.';
+
+/**
+ * Disables a field given by a flag or an environment variable (the next start
+ * would undo a change), with the reason written beside it.
+ */
+function markFixed(input, fixed) {
+  input.disabled = fixed;
+  const label = input.closest('label');
+  let note = label.nextElementSibling?.classList.contains('fixed-note') ? label.nextElementSibling : null;
+  if (fixed && !note) {
+    note = h('p', { class: 'hint fixed-note', id: `fixed-${input.name}` }, FIXED);
+    label.after(note);
+  }
+  if (note) note.hidden = !fixed;
+  setAttr(input, 'aria-describedby', fixed ? note.id : null);
+}
+
 function fill(form, config) {
   const fixed = config.commandLine ?? [];
   for (const key of FIELDS) {
     const input = form.elements[key];
     writeInput(input, config[key]);
-    // Given by a flag or environment variable: the next start would undo a change.
-    input.disabled = fixed.includes(key);
-    input.title = input.disabled ? 'Set on the command line or in the environment' : '';
+    markFixed(input, fixed.includes(key));
   }
   const schedule = config.altSpeedSchedule ?? {};
   form.elements.scheduleEnabled.checked = Boolean(schedule.enabled);
@@ -119,7 +136,7 @@ export function setupSettings() {
       resetCategorySettings();
       loadCategories();
       loadWebhookStatus();
-      form.elements.title.focus();
+      form.querySelector('input:enabled, select:enabled')?.focus();
     }
     watchEventRuns(open);
   };

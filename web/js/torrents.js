@@ -1,18 +1,27 @@
 // The torrent list: one card per torrent, keyed by info hash and updated in place,
 // so expanded cards, focus and checkboxes survive updates; the filters hide the
-// cards they do not match.
+// cards they do not match. Rates are smoothed over a few seconds, the ETA follows
+// the smoothed rate, and a torrent just added is brought into view.
 
 import { api, torrentPath } from './api.js';
-import { h, setAttr, setText, showMessage } from './dom.js';
+import { h, setAttr, setText } from './dom.js';
 import { countText, matches, renderFilters, setupFilters } from './filters.js';
 import { bytes, duration, percent, rate, stateLabel } from './format.js';
-import { playButton } from './media.js';
+import { mediaKind, playButton } from './media.js';
 import { onCategories } from './organise.js';
 import { placementChips, placementForm, renderPlacement } from './placement.js';
+import { SmoothedRate, etaSeconds } from './rates.js';
+import { showMessage } from './toast.js';
 
 const cards = new Map();
 const list = () => document.getElementById('torrents');
 let lastState = null;
+// The info hash of a torrent just added, brought into view once its card exists.
+let toReveal = null;
+// How long a card just added stays highlighted (ms).
+const HIGHLIGHT = 4000;
+// States in which a torrent transfers; the others show no rates.
+const RUNNING = new Set(['downloading', 'metadata', 'seeding']);
 
 async function run(button, work) {
   button.disabled = true;
@@ -101,26 +110,86 @@ function limitsForm(card) {
   return card.limits;
 }
 
+// The queue buttons: movement, its accessible name (for a torrent's name) and text.
+const MOVES = [
+  ['top', (name) => `Move ${name} to the top of the queue`, 'Top'],
+  ['up', (name) => `Move ${name} up the queue`, 'Up'],
+  ['down', (name) => `Move ${name} down the queue`, 'Down'],
+  ['bottom', (name) => `Move ${name} to the bottom of the queue`, 'Bottom'],
+];
+
 function queueButtons(card) {
-  const move = (movement, label, text) => h('button', {
-    type: 'button', class: `queue-${movement}`, 'aria-label': label,
+  card.moves = MOVES.map(([movement, , text]) => h('button', {
+    type: 'button', class: `queue-${movement}`,
     onclick: (event) => run(event.currentTarget, () => api('POST', torrentPath(card.hash, 'queue'), { move: movement })),
-  }, text);
+  }, text));
   card.queue = h('div', { class: 'queue row', role: 'group', 'aria-label': 'Place in the queue', hidden: true },
-    h('span', { class: 'hint' }, 'Queue:'),
-    move('top', 'Move to the top of the queue', 'Top'),
-    move('up', 'Move up the queue', 'Up'),
-    move('down', 'Move down the queue', 'Down'),
-    move('bottom', 'Move to the bottom of the queue', 'Bottom'));
+    h('span', { class: 'hint' }, 'Queue:'), ...card.moves);
   return card.queue;
+}
+
+/** Names the card's buttons after its torrent, so that each is told apart from the other cards'. */
+function nameButtons(card, name) {
+  if (card.labelledAs === name) return;
+  card.labelledAs = name;
+  setAttr(card.expand, 'aria-label', `Show the files and magnet link of ${name}`);
+  setAttr(card.start, 'aria-label', `Start ${name}`);
+  setAttr(card.stop, 'aria-label', `Stop ${name}`);
+  setAttr(card.remove, 'aria-label', `Remove ${name}`);
+  setAttr(card.copy, 'aria-label', `Copy the magnet link of ${name}`);
+  setAttr(card.magnet, 'aria-label', `Magnet link of ${name}`);
+  setAttr(card.playlist, 'aria-label', `Playlist (.m3u) of ${name}`);
+  setAttr(card.limitsSave, 'aria-label', `Save limits of ${name}`);
+  setAttr(card.place.save, 'aria-label', `Save the category, tags and save path of ${name}`);
+  card.moves.forEach((button, i) => setAttr(button, 'aria-label', MOVES[i][1](name)));
+}
+
+/** Shows the smoothed rates and the ETA they give. */
+function renderRates(card, now) {
+  const t = card.torrent;
+  const down = card.downRate.value(now);
+  setText(card.down, `↓ ${rate(down)}`);
+  setText(card.up, `↑ ${rate(card.upRate.value(now))}`);
+  let eta = '';
+  if (t.state === 'metadata') eta = `ETA ${duration(null)}`;
+  else if (t.state === 'downloading') eta = `ETA ${duration(etaSeconds(t.size - t.completed, down))}`;
+  setText(card.eta, eta);
+}
+
+/** Brings the card of a torrent just added into view and highlights it for a moment. */
+function reveal(card) {
+  toReveal = null;
+  if (card.el.hidden) return;
+  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  card.el.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' });
+  card.el.classList.add('just-added');
+  clearTimeout(card.highlightTimer);
+  card.highlightTimer = setTimeout(() => card.el.classList.remove('just-added'), HIGHLIGHT);
+}
+
+/**
+ * Says that a torrent was added ("Added …", or "Already there: …" when the
+ * server had it: 200 rather than 201) and brings it into view. `answer` is
+ * `{status, body}` of the request that added it; `fallback` names it when the
+ * answer does not; `subject` is that of the message (see showMessage).
+ */
+export function announceAdded(answer, fallback, subject = `added ${fallback}`) {
+  const torrent = answer?.body ?? {};
+  const name = torrent.name || fallback;
+  const text = answer?.status === 200 ? `Already there: ${name}` : `Added ${name}`;
+  const hidden = Boolean(torrent.infoHash) && !matches(torrent);
+  showMessage(hidden ? `${text} (hidden by the filters)` : text, 'info', subject);
+  if (!torrent.infoHash) return;
+  toReveal = torrent.infoHash;
+  const card = cards.get(torrent.infoHash);
+  if (card) reveal(card);
 }
 
 function createCard(hash) {
   const card = { hash, fileRows: new Map() };
   card.name = h('span', { class: 'name' });
   card.expand = h('button', {
-    type: 'button', class: 'expand', 'aria-expanded': 'false', 'aria-label': 'Show files and magnet link',
-    onclick: () => toggle(card),
+    type: 'button', class: 'expand', 'aria-expanded': 'false', onclick: () => toggle(card),
   }, h('span', { class: 'chevron', 'aria-hidden': 'true' }));
   card.badge = h('span', { class: 'badge' });
   card.bar = h('div', { class: 'bar' });
@@ -131,6 +200,8 @@ function createCard(hash) {
   card.up = h('span', { class: 'up', title: 'Upload rate' });
   card.peers = h('span', { class: 'peers' });
   card.eta = h('span', { class: 'eta' });
+  card.downRate = new SmoothedRate();
+  card.upRate = new SmoothedRate();
   card.error = h('p', { class: 'error', hidden: true });
   card.start = h('button', { type: 'button', class: 'start', onclick: () => run(card.start, () => api('POST', torrentPath(hash, 'start'))) }, 'Start');
   card.stop = h('button', { type: 'button', class: 'stop', onclick: () => run(card.stop, () => api('POST', torrentPath(hash, 'stop'))) }, 'Stop');
@@ -139,7 +210,13 @@ function createCard(hash) {
   card.copy = h('button', { type: 'button', class: 'copy', onclick: () => copyMagnet(card) }, 'Copy');
   card.files = h('ul', { class: 'files' });
   card.filesNote = h('p', { class: 'hint' });
-  card.playlist = h('a', { href: torrentPath(hash, 'playlist.m3u'), class: 'playlist', download: '' }, 'Playlist (.m3u)');
+  // Absolute stream URLs in the playlist: players cannot resolve relative ones, and
+  // `base` keeps the sub-path a reverse proxy serves this page under.
+  const base = new URL('.', window.location.href).href;
+  card.playlist = h('a', {
+    href: `${torrentPath(hash, 'playlist.m3u')}?base=${encodeURIComponent(base)}`,
+    class: 'playlist', download: '', hidden: true,
+  }, 'Playlist (.m3u)');
   card.force = h('input', {
     type: 'checkbox', class: 'force',
     onchange: () => patchTorrent(card, { forceStart: card.force.checked }),
@@ -295,6 +372,7 @@ function renderCard(card, t) {
   card.torrent = t;
   setText(card.name, t.name);
   setAttr(card.name, 'title', t.name);
+  nameButtons(card, t.name);
   setText(card.badge, t.state === 'queued' && t.queuePosition ? `Queued #${t.queuePosition}` : stateLabel(t.state)
     + (t.seedLimitReached ? ' (seeding limit)' : ''));
   card.el.dataset.state = t.state;
@@ -304,11 +382,13 @@ function renderCard(card, t) {
   setAttr(card.progress, 'aria-label', `${t.name}: ${pct}`);
   setText(card.pct, pct);
   setText(card.size, t.size > 0 ? `${bytes(t.completed)} of ${bytes(t.size)}` : '—');
-  setText(card.down, `↓ ${rate(t.downloadRate)}`);
-  setText(card.up, `↑ ${rate(t.uploadRate)}`);
+  const now = performance.now();
+  for (const [smoothed, value] of [[card.downRate, t.downloadRate], [card.upRate, t.uploadRate]]) {
+    if (RUNNING.has(t.state)) smoothed.add(now, value);
+    else smoothed.reset();
+  }
+  renderRates(card, now);
   setText(card.peers, `${t.peers} peer${t.peers === 1 ? '' : 's'}`);
-  const active = t.state === 'downloading' || t.state === 'metadata';
-  setText(card.eta, active ? `ETA ${duration(t.eta)}` : '');
   card.error.hidden = !t.error;
   setText(card.error, t.error ?? '');
   const running = t.state !== 'paused' && t.state !== 'error' && t.state !== 'completed';
@@ -317,6 +397,8 @@ function renderCard(card, t) {
   // A torrent whose data is moving cannot be removed meanwhile.
   card.remove.disabled = t.state === 'moving';
   if (card.magnet.value !== t.magnet) card.magnet.value = t.magnet;
+  // Offered only for torrents with something to play.
+  card.playlist.hidden = !t.files.some((f) => f.selected && ['audio', 'video'].includes(mediaKind(f.path)));
   renderOptions(card, t);
   renderPlacement(card, t);
   renderFiles(card, t);
@@ -328,11 +410,18 @@ export function renderTorrents(state, touched) {
   const torrents = Object.values(state.torrents ?? {});
   torrents.sort((a, b) => (a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.infoHash < b.infoHash ? -1 : 1));
   const ul = list();
-  const keep = new Set();
+  // Gone ones first, so that the others keep their place (moving a card would
+  // stop a player in it).
+  const keep = new Set(torrents.map((t) => t.infoHash));
+  for (const [hash, card] of cards) {
+    if (!keep.has(hash)) {
+      card.el.remove();
+      cards.delete(hash);
+    }
+  }
   let previous = null;
   let shown = 0;
   for (const t of torrents) {
-    keep.add(t.infoHash);
     let card = cards.get(t.infoHash);
     const isNew = !card;
     if (isNew) {
@@ -346,16 +435,13 @@ export function renderTorrents(state, touched) {
     if (expected !== card.el) ul.insertBefore(card.el, expected);
     previous = card.el;
   }
-  for (const [hash, card] of cards) {
-    if (!keep.has(hash)) {
-      card.el.remove();
-      cards.delete(hash);
-    }
-  }
   renderFilters(torrents);
+  document.getElementById('torrents-loading').hidden = true;
   document.getElementById('empty').hidden = torrents.length > 0;
   document.getElementById('no-match').hidden = torrents.length === 0 || shown > 0;
   setText(document.getElementById('torrent-count'), countText(shown, torrents.length));
+  const added = toReveal && cards.get(toReveal);
+  if (added) reveal(added);
 }
 
 /** Wires the filters above the list: a choice shows or hides the cards at once. */
@@ -366,4 +452,9 @@ export function setupTorrents() {
   setupFilters(refilter);
   // The category filter lists every category, even those no torrent is in.
   onCategories(refilter);
+  // Smoothed rates slide on between updates (a stalled transfer sends none).
+  setInterval(() => {
+    const now = performance.now();
+    for (const card of cards.values()) if (card.torrent) renderRates(card, now);
+  }, 1000);
 }

@@ -11,6 +11,7 @@ mod beneath;
 mod category;
 mod config;
 mod counters;
+mod db;
 mod engine;
 mod error;
 mod fetch;

@@ -1,13 +1,17 @@
-//! Our own state file: every torrent keyed by info hash, written atomically.
+//! Our own state: every torrent's record keyed by info hash, the categories and
+//! tags, in the state database (`db.rs`), and each torrent's .torrent file.
 //!
 //! librqbit keeps its own `session.json`, but it forgets the peers a torrent was
-//! added with, the time it was added and what it uploaded. This file is the
+//! added with, the time it was added and what it uploaded. Our state is the
 //! source of truth; librqbit's folder only lends us its fast-resume bitfields.
+//! A `torrents.json` of an earlier version is moved into the database at the
+//! first start (and kept as `torrents.json.migrated`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::category::Category;
 use crate::counters::Counters;
+use crate::db::{DB_FILE, Organisation, StateChanges, StateDb};
 use crate::info_hash::InfoHash;
 use crate::seeding::TorrentSeedLimits;
 
@@ -98,11 +103,10 @@ pub(crate) struct TorrentRecord {
     pub tags: Vec<String>,
 }
 
-/// The state file's format: 1 kept folders relative to the download folder, 2
-/// relative to the storage root, with save paths, categories and tags.
-const STATE_VERSION: u32 = 2;
-
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// `torrents.json` of earlier versions: format 1 kept folders relative to the
+/// download folder, 2 relative to the storage root, with save paths, categories
+/// and tags. Read once, to move it into the database.
+#[derive(Debug, Default, Deserialize)]
 struct StateFile {
     version: u32,
     torrents: BTreeMap<InfoHash, TorrentRecord>,
@@ -125,15 +129,36 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// The state folder's layout.
+/// The state folder and its database.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
     dir: PathBuf,
+    db: Arc<StateDb>,
 }
 
 impl Store {
-    pub fn new(dir: PathBuf) -> Self {
-        Store { dir }
+    /// Opens the state folder's database, creating it if need be. One that cannot
+    /// be opened (not a database, from a newer version) is moved aside to
+    /// `state.sqlite.corrupt-<unix time>.bak`, logged, and replaced by an empty one,
+    /// so that the server still starts.
+    pub fn open(dir: PathBuf) -> std::io::Result<Store> {
+        let path = dir.join(DB_FILE);
+        let db = match StateDb::open(&path).and_then(|db| db.is_initialised().map(|_| db)) {
+            Ok(db) => db,
+            Err(e) => {
+                let backup = keep_aside(&path)?;
+                tracing::error!(
+                    "the state database cannot be read ({e}); it was moved to {} and the \
+                     server starts with no torrents",
+                    backup.file_name().unwrap_or_default().to_string_lossy()
+                );
+                StateDb::open(&path).map_err(std::io::Error::other)?
+            }
+        };
+        Ok(Store {
+            dir,
+            db: Arc::new(db),
+        })
     }
 
     fn state_file(&self) -> PathBuf {
@@ -154,12 +179,59 @@ impl Store {
         self.dir.join("librqbit")
     }
 
-    /// Reads all records; a missing file is an empty state. A corrupt or empty file is
-    /// moved aside to `torrents.json.corrupt-<unix time>.bak`, logged, and read as an
-    /// empty state, so that the server still starts. Records of an older format are
-    /// brought to the current one; `download_dir` is the download folder relative
-    /// to the storage root.
+    /// Reads all records, categories and tags. At the first start of this
+    /// version, a `torrents.json` of an earlier one is read (records of its older
+    /// format brought to the current one; `download_dir` is the download folder
+    /// relative to the storage root), written to the database in one transaction,
+    /// and renamed `torrents.json.migrated`. A corrupt or empty `torrents.json` is
+    /// moved aside to `torrents.json.corrupt-<unix time>.bak`, logged, and read as
+    /// an empty state.
     pub fn load(&self, download_dir: &Path) -> std::io::Result<Saved> {
+        let db_error = |e: crate::db::DbError| std::io::Error::other(e.to_string());
+        if !self.db.is_initialised().map_err(db_error)? {
+            let saved = self.read_state_file(download_dir)?;
+            let organisation = Organisation {
+                categories: saved.categories,
+                tags: saved.tags,
+            };
+            let changes = self.db.changes(saved.torrents.iter(), &organisation);
+            self.db.write(changes).map_err(db_error)?;
+            if self.state_file().exists() {
+                std::fs::rename(self.state_file(), self.dir.join("torrents.json.migrated"))?;
+                tracing::info!(
+                    torrents = saved.torrents.len(),
+                    "torrents.json was moved into the state database"
+                );
+            }
+        }
+        let (torrents, organisation) = self.db.load().map_err(db_error)?;
+        Ok(Saved {
+            torrents,
+            categories: organisation.categories,
+            tags: organisation.tags,
+        })
+    }
+
+    /// What `records` (every torrent), `categories` and `tags` change in the database.
+    pub fn changes<'a>(
+        &self,
+        records: impl Iterator<Item = (&'a InfoHash, &'a TorrentRecord)>,
+        categories: BTreeMap<String, Category>,
+        tags: BTreeSet<String>,
+    ) -> StateChanges {
+        self.db.changes(records, &Organisation { categories, tags })
+    }
+
+    /// Writes what [`Store::changes`] found, in one transaction.
+    pub fn write(&self, changes: StateChanges) -> std::io::Result<()> {
+        self.db
+            .write(changes)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    /// The records of a `torrents.json` of an earlier version; an empty state when
+    /// there is none.
+    fn read_state_file(&self, download_dir: &Path) -> std::io::Result<Saved> {
         match std::fs::read(self.state_file()) {
             Ok(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
                 Ok(mut file) => {
@@ -211,32 +283,6 @@ impl Store {
             }
             n += 1;
         }
-    }
-
-    /// Serializes the records, categories and tags, to be written by [`Store::write_state`].
-    pub fn serialize(
-        records: &BTreeMap<InfoHash, TorrentRecord>,
-        categories: &BTreeMap<String, Category>,
-        tags: &BTreeSet<String>,
-    ) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct Borrowed<'a> {
-            version: u32,
-            torrents: &'a BTreeMap<InfoHash, TorrentRecord>,
-            categories: &'a BTreeMap<String, Category>,
-            tags: &'a BTreeSet<String>,
-        }
-        serde_json::to_vec_pretty(&Borrowed {
-            version: STATE_VERSION,
-            torrents: records,
-            categories,
-            tags,
-        })
-        .unwrap_or_default()
-    }
-
-    pub fn write_state(&self, bytes: &[u8]) -> std::io::Result<()> {
-        write_atomically(&self.state_file(), bytes)
     }
 
     pub fn save_torrent(&self, hash: &InfoHash, bytes: &[u8]) -> std::io::Result<()> {
@@ -339,6 +385,38 @@ fn create_private(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Creates an empty file readable by its owner only (the state database: SQLite
+/// gives its log files the database file's mode).
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    create_private(path, 0o600).map(|_| ())
+}
+
+/// Moves the database at `path` and its log files aside; returns where it went.
+fn keep_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut n = 0u32;
+    let backup = loop {
+        let backup = crate::db::corrupt_copy_path(path, secs, n);
+        if !backup.exists() {
+            break backup;
+        }
+        n += 1;
+    };
+    std::fs::rename(path, &backup)?;
+    // Its log goes with it; SQLite's shared-memory index is rebuilt from the log.
+    let with_suffix = |p: &Path, suffix: &str| {
+        let mut name = p.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let _ = std::fs::rename(with_suffix(path, "-wal"), with_suffix(&backup, "-wal"));
+    let _ = std::fs::remove_file(with_suffix(path, "-shm"));
+    Ok(backup)
+}
+
 /// Creates the state folder (and its parents) readable by its owner only.
 pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -416,7 +494,7 @@ mod tests {
     #[test]
     fn records_round_trip_and_writes_are_atomic() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path().to_owned());
+        let store = Store::open(dir.path().to_owned()).unwrap();
         assert!(store.load(Path::new("")).unwrap().torrents.is_empty());
         let hash: InfoHash = "aa".repeat(20).parse().unwrap();
         let mut records = BTreeMap::new();
@@ -466,8 +544,10 @@ mod tests {
         let categories = BTreeMap::from([("tv".to_string(), category.clone())]);
         let tags = BTreeSet::from(["spare".to_string()]);
         store
-            .write_state(&Store::serialize(&records, &categories, &tags))
+            .write(store.changes(records.iter(), categories.clone(), tags.clone()))
             .unwrap();
+        // A second process reads what the first wrote.
+        let store = Store::open(dir.path().to_owned()).unwrap();
         let saved = store.load(Path::new("dl")).unwrap();
         assert_eq!(saved.categories["tv"], category);
         assert_eq!(saved.tags, tags);
@@ -477,18 +557,44 @@ mod tests {
         assert_eq!(back[&hash].counters.seeding_ms, 1500);
         assert_eq!(back[&hash].seed_limits.ratio, Some(2.5));
         assert!(back[&hash].seed_limit_reached);
-        // Version 2 keeps folders as they are.
         assert_eq!(back[&hash].folder, Some("tv/x".into()));
         assert_eq!(back[&hash].save_path, Some("tv".into()));
         assert_eq!(back[&hash].category.as_deref(), Some("tv"));
         assert_eq!(back[&hash].tags, vec!["a".to_string()]);
         assert!(back[&hash].paused);
-        // no temporary file is left behind
-        let names: Vec<_> = std::fs::read_dir(dir.path())
+
+        // Only what changed is written again: nothing, then the one record changed,
+        // then its deletion.
+        assert!(
+            store
+                .changes(back.iter(), categories.clone(), tags.clone())
+                .is_empty()
+        );
+        let mut records = back;
+        let other: InfoHash = "dd".repeat(20).parse().unwrap();
+        let mut second = records[&hash].clone();
+        second.id = 2;
+        records.insert(other, second);
+        records.get_mut(&hash).unwrap().counters.uploaded = 8;
+        let changes = store.changes(records.iter(), categories.clone(), tags.clone());
+        assert_eq!(changes.rows(), (2, 0, false));
+        store.write(changes).unwrap();
+        records.remove(&other);
+        let changes = store.changes(records.iter(), categories.clone(), BTreeSet::new());
+        assert_eq!(changes.rows(), (0, 1, true));
+        store.write(changes).unwrap();
+        let saved = Store::open(dir.path().to_owned())
             .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("torrents.json")]);
+            .load(Path::new("dl"))
+            .unwrap();
+        assert_eq!(saved.torrents.len(), 1);
+        assert_eq!(saved.torrents[&hash].counters.uploaded, 8);
+        assert!(saved.tags.is_empty());
+        // The database is the only state file, owner-only.
+        assert!(!dir.path().join("torrents.json").exists());
+        use std::os::unix::fs::PermissionsExt;
+        let db = std::fs::metadata(dir.path().join(crate::db::DB_FILE)).unwrap();
+        assert_eq!(db.permissions().mode() & 0o777, 0o600);
     }
 
     #[test]
@@ -503,9 +609,22 @@ mod tests {
             other = "cc".repeat(20)
         );
         std::fs::write(dir.path().join("torrents.json"), v1).unwrap();
-        let saved = Store::new(dir.path().to_owned())
+        let saved = Store::open(dir.path().to_owned())
+            .unwrap()
             .load(Path::new("downloads"))
             .unwrap();
+        // Moved into the database, kept aside, and read from the database next time.
+        assert!(!dir.path().join("torrents.json").exists());
+        assert!(dir.path().join("torrents.json.migrated").exists());
+        let again = Store::open(dir.path().to_owned())
+            .unwrap()
+            .load(Path::new("elsewhere"))
+            .unwrap();
+        assert_eq!(again.torrents.len(), 2);
+        assert_eq!(
+            again.torrents[&hash.parse().unwrap()].folder,
+            Some("downloads/name".into())
+        );
         let record = &saved.torrents[&hash.parse().unwrap()];
         assert_eq!(record.folder, Some("downloads/name".into()));
         assert_eq!(record.save_path, Some("downloads".into()));
@@ -562,7 +681,8 @@ mod tests {
         for (i, bad) in [&b"{not json"[..], b"", b"\0\0\0"].into_iter().enumerate() {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("torrents.json"), bad).unwrap();
-            let records = Store::new(dir.path().to_owned())
+            let records = Store::open(dir.path().to_owned())
+                .unwrap()
                 .load(Path::new(""))
                 .unwrap();
             assert!(records.torrents.is_empty(), "case {i}");
@@ -575,5 +695,26 @@ mod tests {
             assert_eq!(backups.len(), 1, "case {i}: {backups:?}");
             assert_eq!(std::fs::read(dir.path().join(&backups[0])).unwrap(), bad);
         }
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_read_is_kept_aside_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(crate::db::DB_FILE);
+        let garbage =
+            b"this is not a database, and it is long enough to be read as one page".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        let store = Store::open(dir.path().to_owned()).unwrap();
+        assert!(store.load(Path::new("")).unwrap().torrents.is_empty());
+        let backups: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("state.sqlite.corrupt-") && n.ends_with(".bak"))
+            .collect();
+        assert_eq!(backups.len(), 1, "{backups:?}");
+        assert_eq!(
+            std::fs::read(dir.path().join(&backups[0])).unwrap(),
+            garbage
+        );
     }
 }

@@ -355,6 +355,7 @@ impl Hub {
         }
     }
 
+    /// Bumps `downloads.version` when the folder changed since it was last looked at.
     fn note_downloads(&self, cur: &mut Current, print: u64) {
         if cur.downloads_fingerprint.is_some_and(|old| old != print) {
             cur.downloads_version += 1;
@@ -372,6 +373,9 @@ impl Hub {
             for t in [&mut tick, &mut slow] {
                 t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             }
+            // The folder as it is at start: a change made before the first page
+            // watches bumps the version when that page's first look sees it.
+            hub.refresh_downloads().await;
             loop {
                 tokio::select! {
                     _ = wait_closed(&mut closed) => return,

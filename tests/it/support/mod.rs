@@ -9,6 +9,7 @@ mod payload;
 mod peers;
 mod process;
 mod server;
+mod state;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub use payload::{Payload, assert_same_file, make_payload, payload, sha256, sha2
 pub use peers::{Leecher, Seeder};
 pub use process::{Binary, ChildGuard, command, command_in, command_with_config, refuses};
 pub use server::{Dirs, TestServer, fixed_incoming_port, server_config, test_settings};
+pub use state::{replace_record, saved_record};
 
 /// A TCP port that was free a moment ago.
 pub fn free_port(ip: &str) -> u16 {

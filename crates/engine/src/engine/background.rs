@@ -92,15 +92,19 @@ impl Engine {
         }
         // Every change counted up to here was made before this snapshot is taken.
         let covers = self.inner.changes.load(Ordering::SeqCst);
-        let bytes = {
+        let changes = {
             let map = self.lock();
-            let records: BTreeMap<InfoHash, TorrentRecord> =
-                map.iter().map(|(h, e)| (*h, e.record.clone())).collect();
             let (categories, tags) = self.organisation_snapshot();
-            Store::serialize(&records, &categories, &tags)
+            self.inner
+                .store
+                .changes(map.iter().map(|(h, e)| (h, &e.record)), categories, tags)
         };
+        if changes.is_empty() {
+            self.inner.saved.fetch_max(covers, Ordering::SeqCst);
+            return;
+        }
         let store = self.inner.store.clone();
-        match tokio::task::spawn_blocking(move || store.write_state(&bytes)).await {
+        match tokio::task::spawn_blocking(move || store.write(changes)).await {
             Ok(Ok(())) => {
                 self.inner.saved.fetch_max(covers, Ordering::SeqCst);
             }

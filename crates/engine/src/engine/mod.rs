@@ -272,11 +272,13 @@ impl Engine {
     /// re-adds every torrent of the previous run in the state it was left in.
     /// .torrent URLs are fetched with `outbound`, the process's outbound client.
     pub async fn start(config: EngineConfig, outbound: OutboundClient) -> Result<Engine> {
-        let store = Store::new(config.state_dir.clone());
         std::fs::create_dir_all(&config.download_dir)
             .map_err(|e| EngineError::internal("cannot create the download folder", e))?;
         crate::store::create_private_dir(&config.state_dir)
-            .and_then(|()| std::fs::create_dir_all(store.librqbit_dir()))
+            .map_err(|e| EngineError::internal("cannot create the state folder", e))?;
+        let store = Store::open(config.state_dir.clone())
+            .map_err(|e| EngineError::internal("cannot open the state database", e))?;
+        std::fs::create_dir_all(store.librqbit_dir())
             .map_err(|e| EngineError::internal("cannot create the state folder", e))?;
         // Every torrent's data stays beneath the root (`downloadRoot`, which holds
         // the download folder); records keep their folders relative to it.

@@ -48,6 +48,23 @@ async fn peers_of_a_download_are_listed_with_their_bytes_and_rates() {
         "a seeder throttled to 1 MiB/s: {peers}"
     );
 
+    // A reannounce restarts the connections: the download and its rate go on.
+    let (status, _) = server
+        .post_json(
+            &format!("/api/v1/torrents/{}/reannounce", data.info_hash),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let completed = server.torrent(&data.info_hash).await["completed"]
+        .as_u64()
+        .unwrap();
+    wait_for("the rate after a reannounce", TIMEOUT, || async {
+        let t = server.torrent(&data.info_hash).await;
+        t["downloadRate"].as_u64() > Some(0) && t["completed"].as_u64() > Some(completed)
+    })
+    .await;
+
     server.stop_torrent(&data.info_hash).await;
     assert_eq!(server.get_json(&path).await, (200, json!([])));
     let unknown = format!("/api/v1/torrents/{}/peers", "ab".repeat(20));

@@ -1,15 +1,17 @@
 // Entry point: wires the panels to the live state.
 
 import { checkSession } from './api.js';
+import { renderDetails, setupDetails } from './details.js';
 import { setText } from './dom.js';
 import { renderDownloads } from './downloads.js';
 import { renderNotices, setupNotices } from './notices.js';
 import { setupOmni } from './omni.js';
 import { loadCategories, renderOrganise } from './organise.js';
+import { noteRates } from './rate-history.js';
 import { setupSession } from './session.js';
 import { renderSettings, setupSettings } from './settings.js';
 import { setupRss } from './rss.js';
-import { renderStats } from './stats.js';
+import { renderStats, setupRatesGraph } from './stats.js';
 import { connect } from './sync.js';
 import { setupTheme } from './theme.js';
 import { clearUnreachable } from './toast.js';
@@ -41,7 +43,9 @@ function onState(state, touched) {
   // A whole state (after a reconnect) may follow changes of the categories.
   if (touched === null) loadCategories();
   renderOrganise(state);
+  noteRates(state);
   renderTorrents(state, touched);
+  renderDetails(state, touched);
   renderNotices(state);
   renderStats(state);
   renderSettings(state);
@@ -55,5 +59,7 @@ setupSession();
 setupNotices();
 setupTorrents();
 setupRss();
+setupDetails();
+setupRatesGraph();
 const link = connect({ onState, onStatus, onDrop: checkSession });
 document.getElementById('conn').addEventListener('click', () => link.reconnect());

@@ -28,7 +28,8 @@ const PROBLEMS = {
   4: 'This browser does not play its format.',
 };
 
-async function copyText(input, button) {
+/** Copies an input's text (selecting it where the clipboard is refused); the button says Copied for a moment. */
+export async function copyText(input, button) {
   try {
     await navigator.clipboard.writeText(input.value);
   } catch {

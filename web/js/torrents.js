@@ -4,11 +4,13 @@
 // the smoothed rate, and a torrent just added is brought into view.
 
 import { api, torrentPath } from './api.js';
+import { openDetails } from './details.js';
 import { h, setAttr, setText } from './dom.js';
 import { countText, matches, renderFilters, setupFilters } from './filters.js';
 import { bytes, duration, percent, rate, stateLabel } from './format.js';
 import { mediaKind, playButton } from './media.js';
 import { onCategories } from './organise.js';
+import { drawPieceBar } from './pieces.js';
 import { placementChips, placementForm, renderPlacement } from './placement.js';
 import { SmoothedRate, etaSeconds } from './rates.js';
 import { showMessage } from './toast.js';
@@ -136,6 +138,7 @@ function nameButtons(card, name) {
   setAttr(card.start, 'aria-label', `Start ${name}`);
   setAttr(card.stop, 'aria-label', `Stop ${name}`);
   setAttr(card.remove, 'aria-label', `Remove ${name}`);
+  setAttr(card.open, 'aria-label', `Details of ${name}`);
   setAttr(card.copy, 'aria-label', `Copy the magnet link of ${name}`);
   setAttr(card.magnet, 'aria-label', `Magnet link of ${name}`);
   setAttr(card.playlist, 'aria-label', `Playlist (.m3u) of ${name}`);
@@ -206,6 +209,10 @@ function createCard(hash) {
   card.start = h('button', { type: 'button', class: 'start', onclick: () => run(card.start, () => api('POST', torrentPath(hash, 'start'))) }, 'Start');
   card.stop = h('button', { type: 'button', class: 'stop', onclick: () => run(card.stop, () => api('POST', torrentPath(hash, 'stop'))) }, 'Stop');
   card.remove = h('button', { type: 'button', class: 'remove danger', onclick: () => askRemove(card) }, 'Remove');
+  card.open = h('button', {
+    type: 'button', class: 'details-open', 'aria-controls': 'details', 'aria-expanded': 'false',
+    onclick: () => openDetails(hash, card.open),
+  }, 'Details');
   card.magnet = h('input', { type: 'text', class: 'magnet', readonly: true, 'aria-label': 'Magnet link' });
   card.copy = h('button', { type: 'button', class: 'copy', onclick: () => copyMagnet(card) }, 'Copy');
   card.files = h('ul', { class: 'files' });
@@ -249,7 +256,7 @@ function createCard(hash) {
     card.progress,
     h('div', { class: 'meta' }, card.pct, card.size, card.down, card.up, card.peers, card.eta),
     card.error,
-    h('div', { class: 'actions' }, card.start, card.stop, card.remove),
+    h('div', { class: 'actions' }, card.start, card.stop, card.remove, card.open),
     card.details);
   return card;
 }
@@ -280,30 +287,8 @@ async function drawPieces(card) {
     card.pieces.hidden = true; // no metadata yet, or checking
     return;
   }
-  const bits = Uint8Array.from(atob(pieces.have), (c) => c.charCodeAt(0));
-  const has = (i) => (bits[i >> 3] & (0x80 >> (i & 7))) !== 0;
-  const canvas = card.pieces;
-  canvas.hidden = false;
-  const width = canvas.clientWidth || 600;
-  canvas.width = width;
-  const ctx = canvas.getContext('2d');
-  const color = getComputedStyle(canvas).color;
-  ctx.clearRect(0, 0, width, canvas.height);
-  let held = 0;
-  for (let i = 0; i < pieces.count; i++) if (has(i)) held++;
-  for (let x = 0; x < width; x++) {
-    const from = Math.floor((x * pieces.count) / width);
-    const to = Math.max(from + 1, Math.floor(((x + 1) * pieces.count) / width));
-    let n = 0;
-    for (let i = from; i < to && i < pieces.count; i++) if (has(i)) n++;
-    if (n === 0) continue;
-    ctx.globalAlpha = n / (to - from);
-    ctx.fillStyle = color;
-    ctx.fillRect(x, 0, 1, canvas.height);
-  }
-  canvas.dataset.held = String(held);
-  canvas.dataset.count = String(pieces.count);
-  setAttr(canvas, 'aria-label', `${held} of ${pieces.count} pieces held`);
+  card.pieces.hidden = false;
+  drawPieceBar(card.pieces, pieces);
 }
 
 function renderOptions(card, t) {

@@ -192,6 +192,11 @@ impl Engine {
         torrent.uploaded = counters.uploaded;
         torrent.ratio = counters.ratio(stats.progress_bytes);
         torrent.state = self.state_of(record, &stats, entry.queued);
+        // A move is under way from the moment it is decided, before librqbit lets the
+        // torrent go and until it has it back.
+        if entry.moving {
+            torrent.state = TorrentState::Moving;
+        }
         torrent.queue_position = entry.queue_position;
         if torrent.state == TorrentState::Error {
             torrent.error = stats

@@ -29,6 +29,7 @@ mod peers_trackers;
 mod queue;
 mod restart;
 mod rss;
+mod scale;
 mod search;
 mod security;
 mod swarm;

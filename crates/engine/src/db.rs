@@ -198,32 +198,42 @@ impl StateDb {
         Ok((torrents, organisation))
     }
 
-    /// What differs between `records` (every torrent there is) and the
-    /// categories and tags, and what the database holds.
+    /// What differs from what the database holds: `changed` are the records that
+    /// may have changed (each is compared with what was written), `holds` tells
+    /// whether a torrent is still there and `count` how many there are (a torrent
+    /// written but no longer there is deleted), with the categories and tags.
     pub fn changes<'a>(
         &self,
-        records: impl Iterator<Item = (&'a InfoHash, &'a TorrentRecord)>,
+        changed: impl Iterator<Item = (&'a InfoHash, &'a TorrentRecord)>,
+        holds: impl Fn(&InfoHash) -> bool,
+        count: usize,
         organisation: &Organisation,
     ) -> StateChanges {
         let written = self.written();
         let mut changes = StateChanges::default();
-        let mut present = std::collections::HashSet::new();
-        for (hash, record) in records {
-            present.insert(*hash);
+        let mut new_rows = 0;
+        for (hash, record) in changed {
             let Ok(text) = serde_json::to_string(record) else {
                 continue;
             };
             let print = fingerprint(&text);
-            if written.torrents.get(hash) != Some(&print) {
-                changes.upserts.push((*hash, text, print));
+            match written.torrents.get(hash) {
+                Some(old) if *old == print => {}
+                old => {
+                    new_rows += usize::from(old.is_none());
+                    changes.upserts.push((*hash, text, print));
+                }
             }
         }
-        changes.deletes = written
-            .torrents
-            .keys()
-            .filter(|h| !present.contains(h))
-            .copied()
-            .collect();
+        // Rows of torrents no longer there: only looked for when there are some.
+        if written.torrents.len() + new_rows > count {
+            changes.deletes = written
+                .torrents
+                .keys()
+                .filter(|h| !holds(h))
+                .copied()
+                .collect();
+        }
         if let Ok(text) = serde_json::to_string(organisation) {
             let print = fingerprint(&text);
             if written.organisation != Some(print) {

@@ -194,7 +194,12 @@ impl Store {
                 categories: saved.categories,
                 tags: saved.tags,
             };
-            let changes = self.db.changes(saved.torrents.iter(), &organisation);
+            let changes = self.db.changes(
+                saved.torrents.iter(),
+                |h| saved.torrents.contains_key(h),
+                saved.torrents.len(),
+                &organisation,
+            );
             self.db.write(changes).map_err(db_error)?;
             if self.state_file().exists() {
                 std::fs::rename(self.state_file(), self.dir.join("torrents.json.migrated"))?;
@@ -212,14 +217,18 @@ impl Store {
         })
     }
 
-    /// What `records` (every torrent), `categories` and `tags` change in the database.
+    /// What the `changed` records (those that may have changed), the torrents still
+    /// there (`holds`, `count`), `categories` and `tags` change in the database.
     pub fn changes<'a>(
         &self,
-        records: impl Iterator<Item = (&'a InfoHash, &'a TorrentRecord)>,
+        changed: impl Iterator<Item = (&'a InfoHash, &'a TorrentRecord)>,
+        holds: impl Fn(&InfoHash) -> bool,
+        count: usize,
         categories: BTreeMap<String, Category>,
         tags: BTreeSet<String>,
     ) -> StateChanges {
-        self.db.changes(records, &Organisation { categories, tags })
+        self.db
+            .changes(changed, holds, count, &Organisation { categories, tags })
     }
 
     /// Writes what [`Store::changes`] found, in one transaction.
@@ -544,7 +553,13 @@ mod tests {
         let categories = BTreeMap::from([("tv".to_string(), category.clone())]);
         let tags = BTreeSet::from(["spare".to_string()]);
         store
-            .write(store.changes(records.iter(), categories.clone(), tags.clone()))
+            .write(store.changes(
+                records.iter(),
+                |h| records.contains_key(h),
+                records.len(),
+                categories.clone(),
+                tags.clone(),
+            ))
             .unwrap();
         // A second process reads what the first wrote.
         let store = Store::open(dir.path().to_owned()).unwrap();
@@ -567,7 +582,13 @@ mod tests {
         // then its deletion.
         assert!(
             store
-                .changes(back.iter(), categories.clone(), tags.clone())
+                .changes(
+                    back.iter(),
+                    |h| back.contains_key(h),
+                    back.len(),
+                    categories.clone(),
+                    tags.clone(),
+                )
                 .is_empty()
         );
         let mut records = back;
@@ -576,11 +597,24 @@ mod tests {
         second.id = 2;
         records.insert(other, second);
         records.get_mut(&hash).unwrap().counters.uploaded = 8;
-        let changes = store.changes(records.iter(), categories.clone(), tags.clone());
+        let changes = store.changes(
+            records.iter(),
+            |h| records.contains_key(h),
+            records.len(),
+            categories.clone(),
+            tags.clone(),
+        );
         assert_eq!(changes.rows(), (2, 0, false));
         store.write(changes).unwrap();
         records.remove(&other);
-        let changes = store.changes(records.iter(), categories.clone(), BTreeSet::new());
+        // A removal is found without any record being passed as changed.
+        let changes = store.changes(
+            std::iter::empty(),
+            |h| records.contains_key(h),
+            records.len(),
+            categories.clone(),
+            BTreeSet::new(),
+        );
         assert_eq!(changes.rows(), (0, 1, true));
         store.write(changes).unwrap();
         let saved = Store::open(dir.path().to_owned())

@@ -384,9 +384,11 @@ impl Hub {
                             hub.snapshot(false);
                         }
                     }
+                    // Nobody watching: nothing to push. A client that comes takes a
+                    // snapshot of its own (and one resuming gets every change since).
                     _ = hub.inner.nudge.notified() => {
-                        hub.snapshot(true);
                         if hub.inner.stats.clients() > 0 {
+                            hub.snapshot(true);
                             hub.refresh_downloads().await;
                             hub.snapshot(false);
                         }

@@ -165,7 +165,7 @@ impl Engine {
     }
 
     pub(super) fn record(&self, hash: &InfoHash) -> Option<TorrentRecord> {
-        self.lock().get(hash).map(|entry| entry.record.clone())
+        self.lock().get(hash).map(|entry| entry.record().clone())
     }
 
     /// Hands checked .torrent bytes to librqbit, unless its `files` (relative to
@@ -228,7 +228,7 @@ impl Engine {
                 });
             }
             map.iter()
-                .map(|(h, e)| (*h, e.record.name.clone().unwrap_or_default()))
+                .map(|(h, e)| (*h, e.record().name.clone().unwrap_or_default()))
                 .collect()
         };
         for file in files {
@@ -271,8 +271,9 @@ impl Engine {
             let mut map = self.lock();
             match map.get_mut(&hash) {
                 Some(entry) => {
-                    entry.record.name = handle.name().or(entry.record.name.take());
-                    entry.record.folder = Some(folder);
+                    let record = entry.record_mut();
+                    record.name = handle.name().or(record.name.take());
+                    record.folder = Some(folder);
                     entry.handle = Some(handle.clone());
                     entry.resolver = None;
                     entry.error = None;
@@ -369,7 +370,7 @@ impl Engine {
                         task.abort();
                     }
                     entry.error = None;
-                    record = entry.record.clone();
+                    record = entry.record().clone();
                     if options.files.is_some() {
                         record.selected = options.files.clone().map(normalize_selection);
                     }
@@ -389,7 +390,7 @@ impl Engine {
             Ok(handle) => {
                 if let Some(entry) = self.lock().get_mut(&hash) {
                     entry.handle = Some(handle);
-                    entry.record = record;
+                    *entry.record_mut() = record;
                 }
                 // The queue decides at once whether it runs.
                 self.steer_sequential().await;
@@ -413,11 +414,11 @@ impl Engine {
 fn queued_last(map: &BTreeMap<InfoHash, Entry>, mut record: TorrentRecord) -> TorrentRecord {
     record.queue_order = map
         .values()
-        .map(|e| e.record.queue_order)
+        .map(|e| e.record().queue_order)
         .max()
         .unwrap_or(0)
         + 1;
-    record.id = map.values().map(|e| e.record.id).max().unwrap_or(0) + 1;
+    record.id = map.values().map(|e| e.record().id).max().unwrap_or(0) + 1;
     record
 }
 

@@ -68,14 +68,14 @@ impl Engine {
         let complete = stats.is_some_and(|s| s.finished);
         // After its move to the final folder, if it has one to make.
         let finished = complete
-            && !entry.record.finished_announced
-            && entry.record.final_save_path.is_none()
+            && !entry.record().finished_announced
+            && entry.record().final_save_path.is_none()
             && !entry.moving;
         if finished {
-            entry.record.finished_announced = true;
+            entry.record_mut().finished_announced = true;
             due.finished.push(*hash);
         }
-        let in_error = !entry.record.paused
+        let in_error = !entry.record().paused
             && (entry.error.is_some()
                 || stats.is_some_and(|s| matches!(s.state, TorrentStatsState::Error)));
         if in_error && !entry.error_announced {

@@ -92,24 +92,46 @@ impl Engine {
         }
         // Every change counted up to here was made before this snapshot is taken.
         let covers = self.inner.changes.load(Ordering::SeqCst);
-        let changes = {
-            let map = self.lock();
+        let (changes, taken) = {
+            let mut map = self.lock();
+            // The records changed since the last save (a flag each: no record is
+            // serialized here unless it changed).
+            let taken: Vec<InfoHash> = map
+                .iter_mut()
+                .filter_map(|(h, e)| e.take_dirty().then_some(*h))
+                .collect();
             let (categories, tags) = self.organisation_snapshot();
-            self.inner
-                .store
-                .changes(map.iter().map(|(h, e)| (h, &e.record)), categories, tags)
+            let changes = self.inner.store.changes(
+                taken
+                    .iter()
+                    .filter_map(|h| map.get_key_value(h).map(|(h, e)| (h, e.record()))),
+                |h| map.contains_key(h),
+                map.len(),
+                categories,
+                tags,
+            );
+            (changes, taken)
         };
         if changes.is_empty() {
             self.inner.saved.fetch_max(covers, Ordering::SeqCst);
             return;
         }
         let store = self.inner.store.clone();
-        match tokio::task::spawn_blocking(move || store.write(changes)).await {
+        let written = tokio::task::spawn_blocking(move || store.write(changes)).await;
+        match written {
             Ok(Ok(())) => {
                 self.inner.saved.fetch_max(covers, Ordering::SeqCst);
+                return;
             }
             Ok(Err(e)) => warn!("cannot save the torrents' state: {e}"),
             Err(e) => warn!("cannot save the torrents' state: {e}"),
+        }
+        // Not saved: the next save tries these records again.
+        let mut map = self.lock();
+        for hash in taken {
+            if let Some(entry) = map.get_mut(&hash) {
+                entry.mark_dirty();
+            }
         }
     }
 
@@ -122,10 +144,7 @@ impl Engine {
         for entry in self.lock().values_mut() {
             if let Some(handle) = &entry.handle {
                 let stats = handle.stats();
-                changed |= entry
-                    .record
-                    .counters
-                    .account(&mut entry.seen, &stats, elapsed, now);
+                changed |= entry.account(&stats, elapsed, now);
             }
         }
         changed
@@ -263,7 +282,7 @@ impl Engine {
             entry.slow_since = slow_now.then(|| entry.slow_since.unwrap_or(now));
             let done = stats.finished && !live.seeding;
             let wants_to_run =
-                !entry.record.paused && !done && !matches!(stats.state, TorrentStatsState::Error);
+                !entry.record().paused && !done && !matches!(stats.state, TorrentStatsState::Error);
             if !wants_to_run {
                 entry.queued = false;
                 continue;
@@ -274,9 +293,9 @@ impl Engine {
             };
             hashes.push(*hash);
             candidates.push(crate::queue::Candidate {
-                order: entry.record.queue_order,
+                order: entry.record().queue_order,
                 complete: stats.finished,
-                forced: entry.record.force_start,
+                forced: entry.record().force_start,
                 slow,
             });
         }
@@ -328,26 +347,29 @@ impl Engine {
                 }
                 let stats = handle.stats();
                 dirty |= Engine::note_changes(hash, entry, Some(&stats), &mut due);
-                if stats.finished && entry.record.completed_at.is_none() {
-                    entry.record.completed_at = Some(now());
+                if stats.finished && entry.record().completed_at.is_none() {
+                    entry.record_mut().completed_at = Some(now());
                     dirty = true;
                 }
                 if stats.finished
-                    && !entry.record.paused
-                    && !entry.record.force_start
+                    && !entry.record().paused
+                    && !entry.record().force_start
                     && matches!(stats.state, TorrentStatsState::Live)
                 {
                     // The torrent's own limits, over its category's, over the global ones.
-                    let limits = entry.record.seed_limits.over(
+                    let limits = entry.record().seed_limits.over(
                         &entry
-                            .record
+                            .record()
                             .category
                             .as_ref()
                             .and_then(|c| category_limits.get(c))
                             .map_or(live.seed_limits, |c| c.over(&live.seed_limits)),
                     );
-                    let counters = entry.record.counters.with_unseen(&entry.seen, &stats);
-                    let since = entry.record.completed_at.unwrap_or(entry.record.added_at);
+                    let counters = entry.record().counters.with_unseen(&entry.seen, &stats);
+                    let since = entry
+                        .record()
+                        .completed_at
+                        .unwrap_or(entry.record().added_at);
                     let reached = crate::seeding::limit_reached(
                         &limits,
                         &counters,
@@ -360,22 +382,22 @@ impl Engine {
                         seeding_done.push(*hash);
                         match limits.action {
                             SeedLimitAction::Stop => {
-                                entry.record.paused = true;
-                                entry.record.seed_limit_reached = true;
+                                entry.record_mut().paused = true;
+                                entry.record_mut().seed_limit_reached = true;
                                 dirty = true;
                             }
                             SeedLimitAction::Remove => to_remove.push((*hash, false)),
                             SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
                         }
-                    } else if entry.record.seed_limit_reached {
+                    } else if entry.record().seed_limit_reached {
                         // Started again with a limit raised since.
-                        entry.record.seed_limit_reached = false;
+                        entry.record_mut().seed_limit_reached = false;
                         dirty = true;
                     }
                 }
                 let want_running = {
                     let done = stats.finished && !seeding;
-                    !entry.record.paused && !done && !entry.queued
+                    !entry.record().paused && !done && !entry.queued
                 };
                 match stats.state {
                     TorrentStatsState::Live if !want_running => to_pause.push(handle.clone()),

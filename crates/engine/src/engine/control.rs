@@ -18,7 +18,7 @@ impl Engine {
             let entry = map
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-            entry.record.paused = false;
+            entry.record_mut().paused = false;
             // A moving torrent goes back to librqbit, running, when its move ends.
             let needs_resolver =
                 entry.handle.is_none() && entry.resolver.is_none() && !entry.moving;
@@ -73,7 +73,7 @@ impl Engine {
             let entry = map
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-            entry.record.paused = true;
+            entry.record_mut().paused = true;
             if let Some(task) = entry.resolver.take() {
                 task.abort();
             }
@@ -115,12 +115,12 @@ impl Engine {
             };
             let orders: Vec<u64> = listed
                 .iter()
-                .map(|(_, h)| map.get(h).map_or(0, |e| e.record.queue_order))
+                .map(|(_, h)| map.get(h).map_or(0, |e| e.record().queue_order))
                 .collect();
             let moved = crate::queue::reorder(&orders, index, movement);
             for ((_, h), order) in listed.iter().zip(moved) {
                 if let Some(entry) = map.get_mut(h) {
-                    entry.record.queue_order = order;
+                    entry.record_mut().queue_order = order;
                 }
             }
         }
@@ -135,7 +135,7 @@ impl Engine {
         let selected = normalize_selection(selected);
         let Some(handle) = self.entry_handle(hash)? else {
             if let Some(entry) = self.lock().get_mut(hash) {
-                entry.record.selected = Some(selected);
+                entry.record_mut().selected = Some(selected);
             }
             self.persist().await;
             return self.get(hash);
@@ -145,7 +145,7 @@ impl Engine {
             .map_err(|_| EngineError::MetadataPending)?;
         check_selection(&selected, count)?;
         if let Some(entry) = self.lock().get_mut(hash) {
-            entry.record.selected = if selected.len() == count {
+            entry.record_mut().selected = if selected.len() == count {
                 None
             } else {
                 Some(selected.clone())
@@ -163,7 +163,7 @@ impl Engine {
         if matches!(handle.stats().state, TorrentStatsState::Initializing { .. }) {
             return Ok(());
         }
-        let Some(selected) = self.lock().get(hash).map(|e| e.record.selected.clone()) else {
+        let Some(selected) = self.lock().get(hash).map(|e| e.record().selected.clone()) else {
             return Ok(());
         };
         let count = handle
@@ -184,7 +184,7 @@ impl Engine {
             entry.selection_pending = false;
             // More files to fetch: the torrent is no longer complete.
             if !handle.stats().finished {
-                entry.record.completed_at = None;
+                entry.record_mut().completed_at = None;
             }
         }
         Ok(())
@@ -217,7 +217,7 @@ impl Engine {
             let entry = map
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-            let mut limits = entry.record.seed_limits;
+            let mut limits = entry.record().seed_limits;
             if let Some(ratio) = update.seed_ratio_limit {
                 limits.ratio = ratio;
             }
@@ -227,7 +227,7 @@ impl Engine {
             if let Some(minutes) = update.seed_idle_limit {
                 limits.idle_minutes = minutes;
             }
-            let record = &mut entry.record;
+            let record = entry.record_mut();
             record.seed_limits = limits.normalized();
             match update.force_start {
                 Some(true) => {

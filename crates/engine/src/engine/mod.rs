@@ -36,6 +36,7 @@ mod announce;
 mod background;
 mod cleanup;
 mod control;
+mod entry;
 mod interface;
 mod organise;
 mod sequential;
@@ -47,6 +48,7 @@ mod swarm;
 use add::Layout;
 pub use announce::{TorrentEvent, TorrentEventKind};
 pub use control::check_speed_limit;
+use entry::Entry;
 pub use settings::{LiveSettings, MIN_ENGINE_LIMIT, SpeedLimits};
 pub use stream::{FileReader, OpenFile};
 mod view;
@@ -141,67 +143,6 @@ pub struct EngineTotals {
     pub downloaded: u64,
     /// Bytes sent this run.
     pub uploaded: u64,
-}
-
-struct Entry {
-    record: TorrentRecord,
-    /// librqbit's torrent, once the metadata is known.
-    handle: Option<Handle>,
-    /// The background task that resolves a magnet's metadata.
-    resolver: Option<tokio::task::AbortHandle>,
-    /// Why the torrent failed before librqbit had it (metadata or add errors).
-    error: Option<String>,
-    /// librqbit's per-run counters at the last accounting.
-    seen: crate::counters::Seen,
-    /// Verified bytes when the resume bitfield was last written.
-    resume_saved: u64,
-    /// The recorded file selection has not reached librqbit yet.
-    selection_pending: bool,
-    /// Verified bytes at the last tick the torrent was not in error.
-    progress_seen: u64,
-    /// Automatic restarts after librqbit stopped the torrent with an error.
-    retry: Option<background::Retry>,
-    /// Held back by the queue (see `queue.rs`).
-    queued: bool,
-    /// Its 1-based place among the queued or running incomplete torrents.
-    queue_position: Option<u32>,
-    /// Since when it has run below the queue's slow rates.
-    slow_since: Option<tokio::time::Instant>,
-    /// The streams that steer its piece order (see `sequential.rs`).
-    order_streams: Vec<sequential::OrderStream>,
-    /// Its data is being moved to another folder (see `organise.rs`).
-    moving: bool,
-    /// Why its last move failed (cleared by the next move).
-    move_error: Option<String>,
-    /// Its failure was announced (see `announce.rs`).
-    error_announced: bool,
-    /// What it held when it was taken from librqbit to be handed back (a move, a
-    /// new limit): shown until librqbit has checked its data again.
-    held: Option<view::Held>,
-}
-
-impl Entry {
-    fn new(record: TorrentRecord) -> Self {
-        Entry {
-            record,
-            handle: None,
-            resolver: None,
-            error: None,
-            seen: Default::default(),
-            resume_saved: 0,
-            selection_pending: false,
-            progress_seen: 0,
-            retry: None,
-            queued: false,
-            queue_position: None,
-            slow_since: None,
-            order_streams: Vec::new(),
-            moving: false,
-            move_error: None,
-            error_announced: false,
-            held: None,
-        }
-    }
 }
 
 struct Inner {
@@ -464,7 +405,7 @@ impl Engine {
                             let folder = self.save_path_of(&record).join(folder);
                             record.folder = Some(folder.clone());
                             if let Some(entry) = self.lock().get_mut(&hash) {
-                                entry.record.folder = Some(folder);
+                                entry.record_mut().folder = Some(folder);
                             }
                             self.inner.needs_save.store(true, Ordering::Relaxed);
                         }

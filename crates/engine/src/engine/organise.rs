@@ -141,12 +141,12 @@ impl Engine {
             .lock()
             .iter()
             .filter(|(_, e)| {
-                e.record.final_save_path.is_some()
+                e.record().final_save_path.is_some()
                     && !e.moving
                     && e.move_error.is_none()
                     && e.handle.as_ref().is_some_and(|h| h.stats().finished)
             })
-            .map(|(h, e)| (*h, e.record.clone()))
+            .map(|(h, e)| (*h, e.record().clone()))
             .collect();
         for (hash, record) in ready {
             let Some(to) = record.final_save_path.clone() else {
@@ -220,8 +220,8 @@ impl Engine {
             return Err(EngineError::UnknownCategory(name.to_owned()));
         }
         for entry in self.lock().values_mut() {
-            if entry.record.category.as_deref() == Some(name) {
-                entry.record.category = None;
+            if entry.record().category.as_deref() == Some(name) {
+                entry.record_mut().category = None;
             }
         }
         self.persist().await;
@@ -232,7 +232,7 @@ impl Engine {
     pub fn tags(&self) -> Vec<String> {
         let mut tags = self.organisation().tags.clone();
         for entry in self.lock().values() {
-            tags.extend(entry.record.tags.iter().cloned());
+            tags.extend(entry.record().tags.iter().cloned());
         }
         tags.into_iter().collect()
     }
@@ -286,10 +286,10 @@ impl Engine {
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
             if let Some(tags) = tags {
-                entry.record.tags = tags;
+                entry.record_mut().tags = tags;
             }
             if let Some(category) = category {
-                entry.record.category = category;
+                entry.record_mut().category = category;
             }
             match (&planned, save_path) {
                 (Some(_), _) => {
@@ -297,13 +297,13 @@ impl Engine {
                     entry.move_error = None;
                 }
                 (None, Some(to)) if downloading_aside => {
-                    entry.record.final_save_path = Some(to);
+                    entry.record_mut().final_save_path = Some(to);
                     // A failed move to the old place is retried to the new one.
                     entry.move_error = None;
                 }
                 // No data yet (a magnet without metadata): only the record changes.
-                (None, Some(to)) if entry.record.folder.is_none() => {
-                    entry.record.save_path = Some(to);
+                (None, Some(to)) if entry.record().folder.is_none() => {
+                    entry.record_mut().save_path = Some(to);
                 }
                 _ => {}
             }
@@ -405,9 +405,9 @@ impl Engine {
             if let Some(entry) = map.get_mut(&hash) {
                 match &result {
                     Ok(()) => {
-                        entry.record.folder = Some(planned.to_folder.clone());
-                        entry.record.save_path = Some(planned.to_save.clone());
-                        entry.record.final_save_path = None;
+                        entry.record_mut().folder = Some(planned.to_folder.clone());
+                        entry.record_mut().save_path = Some(planned.to_save.clone());
+                        entry.record_mut().final_save_path = None;
                     }
                     Err(why) => {
                         warn!(%hash, "cannot move the torrent's data: {why}");

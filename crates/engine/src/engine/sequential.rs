@@ -113,7 +113,7 @@ impl Engine {
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
-                let record = &entry.record;
+                let record = entry.record();
                 let Some(handle) = entry
                     .handle
                     .as_ref()

@@ -93,13 +93,13 @@ impl Engine {
 
     pub(super) fn view(&self, hash: &InfoHash, entry: &mut Entry) -> Torrent {
         if let Some(handle) = &entry.handle
-            && entry.record.completed_at.is_none()
+            && entry.record().completed_at.is_none()
             && handle.stats().finished
         {
-            entry.record.completed_at = Some(now());
+            entry.record_mut().completed_at = Some(now());
             self.inner.needs_save.store(true, Ordering::Relaxed);
         }
-        let record = &entry.record;
+        let record = entry.record();
         let mut torrent = Torrent {
             id: record.id,
             info_hash: hash.to_hex(),
@@ -186,7 +186,7 @@ impl Engine {
             (Some(_), _) => entry.held = None,
             _ => {}
         }
-        let record = &entry.record;
+        let record = entry.record();
         let counters = record.counters.with_unseen(&entry.seen, &stats);
         torrent.downloaded = counters.downloaded;
         torrent.uploaded = counters.uploaded;

@@ -1,0 +1,111 @@
+//! One torrent as the engine holds it: its saved record and what it knows of it
+//! at run time. The record changes only through [`Entry::record_mut`], which marks
+//! it as changed, so that a save writes the records that changed and no other.
+
+use super::*;
+
+pub(super) struct Entry {
+    /// What is saved of it; changed only through [`Entry::record_mut`], which marks
+    /// it to be saved.
+    record: TorrentRecord,
+    /// Its record changed since it was last saved.
+    dirty: bool,
+    /// librqbit's torrent, once the metadata is known.
+    pub(super) handle: Option<Handle>,
+    /// The background task that resolves a magnet's metadata.
+    pub(super) resolver: Option<tokio::task::AbortHandle>,
+    /// Why the torrent failed before librqbit had it (metadata or add errors).
+    pub(super) error: Option<String>,
+    /// librqbit's per-run counters at the last accounting.
+    pub(super) seen: crate::counters::Seen,
+    /// Verified bytes when the resume bitfield was last written.
+    pub(super) resume_saved: u64,
+    /// The recorded file selection has not reached librqbit yet.
+    pub(super) selection_pending: bool,
+    /// Verified bytes at the last tick the torrent was not in error.
+    pub(super) progress_seen: u64,
+    /// Automatic restarts after librqbit stopped the torrent with an error.
+    pub(super) retry: Option<background::Retry>,
+    /// Held back by the queue (see `queue.rs`).
+    pub(super) queued: bool,
+    /// Its 1-based place among the queued or running incomplete torrents.
+    pub(super) queue_position: Option<u32>,
+    /// Since when it has run below the queue's slow rates.
+    pub(super) slow_since: Option<tokio::time::Instant>,
+    /// The streams that steer its piece order (see `sequential.rs`).
+    pub(super) order_streams: Vec<sequential::OrderStream>,
+    /// Its data is being moved to another folder (see `organise.rs`).
+    pub(super) moving: bool,
+    /// Why its last move failed (cleared by the next move).
+    pub(super) move_error: Option<String>,
+    /// Its failure was announced (see `announce.rs`).
+    pub(super) error_announced: bool,
+    /// What it held when it was taken from librqbit to be handed back (a move, a
+    /// new limit): shown until librqbit has checked its data again.
+    pub(super) held: Option<view::Held>,
+}
+
+impl Entry {
+    /// A torrent the engine did not hold; its record is to be saved.
+    pub(super) fn new(record: TorrentRecord) -> Self {
+        Entry {
+            record,
+            dirty: true,
+            handle: None,
+            resolver: None,
+            error: None,
+            seen: Default::default(),
+            resume_saved: 0,
+            selection_pending: false,
+            progress_seen: 0,
+            retry: None,
+            queued: false,
+            queue_position: None,
+            slow_since: None,
+            order_streams: Vec::new(),
+            moving: false,
+            move_error: None,
+            error_announced: false,
+            held: None,
+        }
+    }
+}
+
+impl Entry {
+    /// Its record as saved (or about to be).
+    pub(super) fn record(&self) -> &TorrentRecord {
+        &self.record
+    }
+
+    /// Its record, to change: it is saved by the next [`Engine::persist`].
+    pub(super) fn record_mut(&mut self) -> &mut TorrentRecord {
+        self.dirty = true;
+        &mut self.record
+    }
+
+    /// Whether its record changed since the last save; clears the mark.
+    pub(super) fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Moves what librqbit counted since the last call into its lifetime counters
+    /// (see `counters.rs`); returns whether they changed (then it is to be saved).
+    pub(super) fn account(
+        &mut self,
+        stats: &TorrentStats,
+        elapsed: Duration,
+        now: OffsetDateTime,
+    ) -> bool {
+        let changed = self
+            .record
+            .counters
+            .account(&mut self.seen, stats, elapsed, now);
+        self.dirty |= changed;
+        changed
+    }
+
+    /// Marks its record as changed again (its save failed).
+    pub(super) fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+}

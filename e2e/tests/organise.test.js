@@ -113,6 +113,7 @@ before(async () => {
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript(() => localStorage.setItem('torrent-view', 'cards'));
   page.on('dialog', (d) => {
     dialogs.push({ type: d.type(), message: d.message() });
     // Confirmations (Delete) are accepted; anything else would be a failure.

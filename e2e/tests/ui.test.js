@@ -91,6 +91,7 @@ before(async () => {
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => localStorage.setItem('torrent-view', 'cards'));
   page = await context.newPage();
   page.on('dialog', (d) => {
     dialogs.push(d.message());

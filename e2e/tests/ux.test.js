@@ -159,6 +159,7 @@ before(async () => {
   assert.equal(res.status, 201);
   await waitFor('keep.bin to seed', 20000, async () => (await apiCall('GET', `api/v1/torrents/${keep.hash}`)).body.state === 'seeding');
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(() => localStorage.setItem('torrent-view', 'cards'));
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     d.dismiss().catch(() => {});
@@ -180,6 +181,7 @@ after(async () => {
 describe('web UI for its user', () => {
   test('until the first state arrives the torrent list says it is loading, not that it is empty', { timeout: 30000 }, async () => {
     const other = await browser.newPage();
+    await other.addInitScript(() => localStorage.setItem('torrent-view', 'cards'));
     try {
       let release;
       const held = new Promise((r) => { release = r; });
@@ -253,6 +255,7 @@ describe('web UI for its user', () => {
       magnet: `magnet:?xt=urn:btih:${hash}`,
     };
     const other = await browser.newPage();
+    await other.addInitScript(() => localStorage.setItem('torrent-view', 'cards'));
     try {
       await other.addInitScript(({ initial, hash }) => {
         window.EventSource = class extends EventTarget {

@@ -1,5 +1,8 @@
 // The filters above the torrent list: by state, category and tag, each option
-// with how many torrents it holds. The choice lasts until the page is closed.
+// with how many torrents it holds, and a text that the name or info hash holds.
+// The choice is kept in the URL's hash (#state=seeding&category=tv&q=show; the
+// hash's other parts are left alone), so a filtered view can be bookmarked and
+// Back undoes a choice.
 
 import { h } from './dom.js';
 import { stateLabel } from './format.js';
@@ -10,8 +13,10 @@ import { knownCategories } from './organise.js';
 const NONE = 'none';
 const named = (name) => `=${name}`;
 
-const chosen = { state: '', category: '', tag: '' };
+const chosen = { state: '', category: '', tag: '', q: '' };
 const signatures = { state: '', category: '', tag: '' };
+const SELECTS = ['state', 'category', 'tag'];
+const PARAMS = ['state', 'category', 'tag', 'q'];
 
 /** Whether torrent `t` passes `filter` (`{state, category, tag}` option values). */
 export function matchesFilter(t, filter) {
@@ -19,6 +24,10 @@ export function matchesFilter(t, filter) {
   if (filter.category === NONE && t.category) return false;
   if (filter.category.startsWith('=') && t.category !== filter.category.slice(1)) return false;
   if (filter.tag.startsWith('=') && !(t.tags ?? []).includes(filter.tag.slice(1))) return false;
+  if (filter.q) {
+    const q = filter.q.toLowerCase();
+    if (!String(t.name ?? '').toLowerCase().includes(q) && !String(t.infoHash ?? '').includes(q)) return false;
+  }
   return true;
 }
 
@@ -29,7 +38,62 @@ export function matches(t) {
 
 /** Whether any filter is chosen. */
 export function filtering() {
-  return Boolean(chosen.state || chosen.category || chosen.tag);
+  return Boolean(chosen.state || chosen.category || chosen.tag || chosen.q);
+}
+
+function hashParts() {
+  return window.location.hash.replace(/^#/, '').split('&').filter(Boolean);
+}
+
+const param = (part) => part.slice(0, Math.max(0, part.indexOf('=')));
+
+/** The filters the URL's hash names ("category=" alone is "no category"). */
+function fromUrl() {
+  const found = { state: '', category: '', tag: '', q: '' };
+  for (const part of hashParts()) {
+    const key = param(part);
+    if (!PARAMS.includes(key)) continue;
+    let value;
+    try {
+      value = decodeURIComponent(part.slice(key.length + 1));
+    } catch {
+      continue;
+    }
+    if (key === 'category') found.category = value === '' ? NONE : named(value);
+    else if (key === 'tag') found.tag = value ? named(value) : '';
+    else found[key] = value;
+  }
+  return found;
+}
+
+/** This page's URL with the chosen filters in its hash, its other parts kept. */
+function urlWithFilters() {
+  const parts = hashParts().filter((p) => !PARAMS.includes(param(p)));
+  const ours = [];
+  if (chosen.state) ours.push(`state=${encodeURIComponent(chosen.state)}`);
+  if (chosen.category === NONE) ours.push('category=');
+  else if (chosen.category) ours.push(`category=${encodeURIComponent(chosen.category.slice(1))}`);
+  if (chosen.tag) ours.push(`tag=${encodeURIComponent(chosen.tag.slice(1))}`);
+  if (chosen.q) ours.push(`q=${encodeURIComponent(chosen.q)}`);
+  const all = [...ours, ...parts];
+  const { pathname, search } = window.location;
+  return all.length > 0 ? `${pathname}${search}#${all.join('&')}` : `${pathname}${search}`;
+}
+
+/** Writes the choice into the URL: a new history entry, or in place while typing. */
+function writeUrl(push) {
+  const url = urlWithFilters();
+  const { pathname, search, hash } = window.location;
+  if (url === `${pathname}${search}${hash}`) return;
+  if (push) window.history.pushState(window.history.state, '', url);
+  else window.history.replaceState(window.history.state, '', url);
+}
+
+/** Focuses the text filter (and selects its text). */
+export function focusTextFilter() {
+  const input = document.getElementById('filter-text');
+  input.focus();
+  input.select();
 }
 
 function count(map, key) {
@@ -72,15 +136,52 @@ export function renderFilters(torrents) {
   document.querySelector('.filters').hidden = torrents.length === 0 && !filtering();
 }
 
-/** Wires the selects; `onChange()` is called after a choice. */
+/** Wires the selects and the text; `onChange()` is called after a choice. */
 export function setupFilters(onChange) {
-  for (const key of Object.keys(chosen)) {
+  for (const key of SELECTS) {
     const select = document.getElementById(`filter-${key}`);
     select.addEventListener('change', () => {
       chosen[key] = select.value;
+      writeUrl(true);
       onChange();
     });
   }
+  const input = document.getElementById('filter-text');
+  // Typing replaces the URL; the first change since the field was focused adds an entry.
+  let typing = false;
+  input.addEventListener('focus', () => { typing = false; });
+  input.addEventListener('input', () => {
+    chosen.q = input.value.trim();
+    writeUrl(!typing);
+    typing = true;
+    onChange();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && input.value) {
+      event.preventDefault();
+      input.value = '';
+      chosen.q = '';
+      writeUrl(true);
+      onChange();
+    }
+  });
+  const follow = () => {
+    const found = fromUrl();
+    if (PARAMS.every((key) => found[key] === chosen[key])) return;
+    Object.assign(chosen, found);
+    for (const key of SELECTS) {
+      const select = document.getElementById(`filter-${key}`);
+      // An option the list lacks yet is added by the next render.
+      signatures[key] = '';
+      select.value = chosen[key];
+    }
+    if (input.value.trim() !== chosen.q) input.value = chosen.q;
+    onChange();
+  };
+  window.addEventListener('popstate', follow);
+  window.addEventListener('hashchange', follow);
+  Object.assign(chosen, fromUrl());
+  input.value = chosen.q;
 }
 
 /** The count shown beside the list's title: "(3)", or "(2 of 3)" while filtering. */

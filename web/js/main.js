@@ -3,6 +3,7 @@
 import { checkSession } from './api.js';
 import { renderDetails, setupDetails } from './details.js';
 import { setText } from './dom.js';
+import { rate } from './format.js';
 import { renderDownloads } from './downloads.js';
 import { renderNotices, setupNotices } from './notices.js';
 import { setupOmni } from './omni.js';
@@ -35,11 +36,18 @@ function onStatus(status, retryIn) {
   if (status === 'live') clearUnreachable();
 }
 
+/** The tab's title: the total rates before the title while anything transfers. */
+function tabTitle(state) {
+  const title = state.title || 'Cloud Torrent';
+  const down = state.stats?.downloadRate ?? 0;
+  const up = state.stats?.uploadRate ?? 0;
+  return down > 0 || up > 0 ? `↓ ${rate(down)} ↑ ${rate(up)} — ${title}` : title;
+}
+
 function onState(state, touched) {
-  if (state.title) {
-    setText(document.getElementById('title'), state.title);
-    if (document.title !== state.title) document.title = state.title;
-  }
+  if (state.title) setText(document.getElementById('title'), state.title);
+  const title = tabTitle(state);
+  if (document.title !== title) document.title = title;
   // A whole state (after a reconnect) may follow changes of the categories.
   if (touched === null) loadCategories();
   renderOrganise(state);

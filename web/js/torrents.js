@@ -1,9 +1,14 @@
-// The torrent list: one card per torrent, keyed by info hash and updated in place,
-// so expanded cards, focus and checkboxes survive updates; the filters hide the
-// cards they do not match. Rates are smoothed over a few seconds, the ETA follows
-// the smoothed rate, and a torrent just added is brought into view.
+// The torrent list: on wide screens a table (table.js), on phones (or when
+// chosen) one card per torrent, keyed by info hash and updated in place, so
+// expanded cards, focus and checkboxes survive updates. Both show the torrents
+// the filters pass, in the order chosen (columns.js); cards are shown a page at
+// a time. Rates on cards are smoothed over a few seconds, the ETA follows the
+// smoothed rate, and a torrent just added is brought into view. The selection,
+// the toolbar acting on it, the context menu and the keys are wired here too.
 
 import { api, torrentPath } from './api.js';
+import { askRemoveMany, longPress, openContextMenu, setupBulk } from './bulk.js';
+import { COLUMNS, setSort, sortOrder, sortTorrents } from './columns.js';
 import { openDetails } from './details.js';
 import { h, setAttr, setText } from './dom.js';
 import { countText, matches, renderFilters, setupFilters } from './filters.js';
@@ -13,11 +18,28 @@ import { onCategories } from './organise.js';
 import { drawPieceBar } from './pieces.js';
 import { placementChips, placementForm, renderPlacement } from './placement.js';
 import { SmoothedRate, etaSeconds } from './rates.js';
+import {
+  clearSelection, clickSelect, isSelected, onSelection, pruneSelection, selectAll, selectedHashes, selectionSize,
+} from './selection.js';
+import { setupShortcuts } from './shortcuts.js';
+import { renderTable, repaintTable, revealRow, rowElement, setupTable } from './table.js';
 import { showMessage } from './toast.js';
 
 const cards = new Map();
 const list = () => document.getElementById('torrents');
 let lastState = null;
+// The torrents the filters pass, in the order chosen, and their info hashes.
+let shown = [];
+let shownHashes = [];
+// Cards shown at first, and added by "Show more".
+const PAGE = 200;
+let cardLimit = PAGE;
+// The table from this width on (unless cards are chosen); cards below. Set up
+// with the list, so that node can import this module.
+let wide = null;
+const VIEW_STORE = 'torrent-view';
+// Whether the filters' counts follow the torrents and categories shown last.
+let countsShown = false;
 // The info hash of a torrent just added, brought into view once its card exists.
 let toReveal = null;
 // How long a card just added stays highlighted (ms).
@@ -37,16 +59,7 @@ async function run(button, work) {
 }
 
 function askRemove(card) {
-  const dialog = document.getElementById('remove-dialog');
-  setText(document.getElementById('remove-name'), card.torrent.name);
-  document.getElementById('remove-data').checked = false;
-  dialog.returnValue = '';
-  dialog.onclose = () => {
-    if (dialog.returnValue !== 'remove') return;
-    const deleteFiles = document.getElementById('remove-data').checked;
-    run(card.remove, () => api('DELETE', `${torrentPath(card.hash)}?deleteFiles=${deleteFiles}`));
-  };
-  dialog.showModal();
+  askRemoveMany([card.hash]);
 }
 
 async function copyMagnet(card) {
@@ -135,6 +148,7 @@ function nameButtons(card, name) {
   if (card.labelledAs === name) return;
   card.labelledAs = name;
   setAttr(card.expand, 'aria-label', `Show the files and magnet link of ${name}`);
+  setAttr(card.check, 'aria-label', `Select ${name}`);
   setAttr(card.start, 'aria-label', `Start ${name}`);
   setAttr(card.stop, 'aria-label', `Stop ${name}`);
   setAttr(card.remove, 'aria-label', `Remove ${name}`);
@@ -159,15 +173,23 @@ function renderRates(card, now) {
   setText(card.eta, eta);
 }
 
-/** Brings the card of a torrent just added into view and highlights it for a moment. */
-function reveal(card) {
+/** Brings the card or row of a torrent just added into view and highlights it for a moment. */
+function reveal(hash) {
   toReveal = null;
-  if (card.el.hidden) return;
-  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  card.el.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' });
-  card.el.classList.add('just-added');
-  clearTimeout(card.highlightTimer);
-  card.highlightTimer = setTimeout(() => card.el.classList.remove('just-added'), HIGHLIGHT);
+  if (!shownHashes.includes(hash)) return;
+  let el;
+  if (tableShown()) {
+    revealRow(hash);
+    el = rowElement(hash);
+  } else {
+    el = cards.get(hash)?.el;
+    if (!el?.isConnected) return;
+    const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    el.scrollIntoView({ block: 'center', behavior: still ? 'auto' : 'smooth' });
+  }
+  if (!el) return;
+  el.classList.add('just-added');
+  setTimeout(() => el.classList.remove('just-added'), HIGHLIGHT);
 }
 
 /**
@@ -184,8 +206,7 @@ export function announceAdded(answer, fallback, subject = `added ${fallback}`) {
   showMessage(hidden ? `${text} (hidden by the filters)` : text, 'info', subject);
   if (!torrent.infoHash) return;
   toReveal = torrent.infoHash;
-  const card = cards.get(torrent.infoHash);
-  if (card) reveal(card);
+  if (lastState?.torrents?.[toReveal]) reveal(toReveal);
 }
 
 function createCard(hash) {
@@ -251,8 +272,12 @@ function createCard(hash) {
     h('p', { class: 'torrent-links' }, card.playlist),
     card.filesNote,
     card.files);
+  card.check = h('input', {
+    type: 'checkbox', class: 'select',
+    onchange: () => clickSelect(hash, { toggle: true }, shownHashes),
+  });
   card.el = h('li', { class: 'torrent', 'data-hash': hash },
-    h('div', { class: 'head' }, card.expand, card.name, placementChips(card), card.badge),
+    h('div', { class: 'head' }, h('label', { class: 'select-box' }, card.check), card.expand, card.name, placementChips(card), card.badge),
     card.progress,
     h('div', { class: 'meta' }, card.pct, card.size, card.down, card.up, card.peers, card.eta),
     card.error,
@@ -355,6 +380,7 @@ function renderFiles(card, t, force = false) {
 
 function renderCard(card, t) {
   card.torrent = t;
+  card.stale = false;
   setText(card.name, t.name);
   setAttr(card.name, 'title', t.name);
   nameButtons(card, t.name);
@@ -389,57 +415,187 @@ function renderCard(card, t) {
   renderFiles(card, t);
 }
 
-/** Renders the torrents of `state`; `touched` (a Set of hashes) limits the work. */
-export function renderTorrents(state, touched) {
-  lastState = state;
-  const torrents = Object.values(state.torrents ?? {});
-  torrents.sort((a, b) => (a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.infoHash < b.infoHash ? -1 : 1));
+/** Whether the list shows as a table: on a wide screen, unless cards are chosen. */
+function tableShown() {
+  let chosen = 'table';
+  try {
+    chosen = localStorage.getItem(VIEW_STORE) ?? 'table';
+  } catch { /* storage refused: the default */ }
+  return Boolean(wide?.matches) && chosen !== 'cards';
+}
+
+/** Shows the cards of the first `cardLimit` torrents shown, in order. */
+function renderCards(touched) {
   const ul = list();
-  // Gone ones first, so that the others keep their place (moving a card would
-  // stop a player in it).
-  const keep = new Set(torrents.map((t) => t.infoHash));
-  for (const [hash, card] of cards) {
-    if (!keep.has(hash)) {
-      card.el.remove();
-      cards.delete(hash);
-    }
-  }
+  const limit = Math.max(cardLimit, shownHashes.indexOf(toReveal) + 1);
+  const page = shown.slice(0, limit);
   let previous = null;
-  let shown = 0;
-  for (const t of torrents) {
+  for (const t of page) {
     let card = cards.get(t.infoHash);
     const isNew = !card;
     if (isNew) {
       card = createCard(t.infoHash);
       cards.set(t.infoHash, card);
     }
-    if (isNew || touched === null || touched.has(t.infoHash)) renderCard(card, t);
-    card.el.hidden = !matches(t);
-    if (!card.el.hidden) shown += 1;
+    if (isNew || card.stale || touched === null || touched.has(t.infoHash)) renderCard(card, t);
+    markSelected(card);
     const expected = previous ? previous.nextSibling : ul.firstChild;
     if (expected !== card.el) ul.insertBefore(card.el, expected);
     previous = card.el;
   }
-  renderFilters(torrents);
-  document.getElementById('torrents-loading').hidden = true;
-  document.getElementById('empty').hidden = torrents.length > 0;
-  document.getElementById('no-match').hidden = torrents.length === 0 || shown > 0;
-  setText(document.getElementById('torrent-count'), countText(shown, torrents.length));
-  const added = toReveal && cards.get(toReveal);
-  if (added) reveal(added);
+  // The cards past the page, or filtered out, leave the list (kept for later).
+  while (previous ? previous.nextSibling : ul.firstChild) (previous ? previous.nextSibling : ul.firstChild).remove();
+  const rest = shown.length - page.length;
+  const more = document.getElementById('cards-more');
+  more.hidden = rest <= 0;
+  setText(more, `Show ${Math.min(PAGE, rest)} more (${rest} not shown)`);
 }
 
-/** Wires the filters above the list: a choice shows or hides the cards at once. */
+function markSelected(card) {
+  const selected = isSelected(card.hash);
+  if (card.check.checked !== selected) card.check.checked = selected;
+  card.el.classList.toggle('selected', selected);
+}
+
+/** Renders the torrents of `state`; `touched` (a Set of hashes) limits the work. */
+export function renderTorrents(state, touched) {
+  lastState = state;
+  const all = state.torrents ?? {};
+  const torrents = Object.values(all);
+  shown = sortTorrents(torrents.filter(matches));
+  shownHashes = shown.map((t) => t.infoHash);
+  if (selectionSize() > 0) pruneSelection(new Set(shownHashes));
+  for (const [hash, card] of cards) {
+    if (!all[hash]) {
+      card.el.remove();
+      clearInterval(card.piecesTimer);
+      cards.delete(hash);
+    } else if (touched === null || touched.has(hash)) {
+      card.stale = true;
+    }
+  }
+  const table = tableShown();
+  document.getElementById('torrent-table-wrap').hidden = !table || torrents.length === 0;
+  list().hidden = table;
+  document.getElementById('sort-label').hidden = table;
+  document.getElementById('columns-button').hidden = !table;
+  if (table) {
+    if (list().firstChild) list().replaceChildren();
+    document.getElementById('cards-more').hidden = true;
+    renderTable(shown);
+  } else {
+    renderCards(touched);
+  }
+  // The counts of the filters change only with the torrents, not with the choice.
+  if (touched === null || touched.size > 0 || !countsShown) renderFilters(torrents);
+  countsShown = true;
+  document.getElementById('torrents-loading').hidden = true;
+  document.getElementById('empty').hidden = torrents.length > 0;
+  document.getElementById('no-match').hidden = torrents.length === 0 || shown.length > 0;
+  setText(document.getElementById('torrent-count'), countText(shown.length, torrents.length));
+  if (toReveal && all[toReveal]) reveal(toReveal);
+}
+
+function rerender() {
+  if (lastState) renderTorrents(lastState, new Set());
+}
+
+function fillSort() {
+  const select = document.getElementById('sort');
+  select.replaceChildren(...COLUMNS.flatMap((c) => [
+    h('option', { value: `${c.key}:asc` }, `${c.label} ↑`),
+    h('option', { value: `${c.key}:desc` }, `${c.label} ↓`),
+  ]));
+  const { key, desc } = sortOrder();
+  select.value = `${key}:${desc ? 'desc' : 'asc'}`;
+}
+
+/** Opens the context menu for `hash`: the selection when it holds it, else it alone. */
+function contextFor(hash, x, y) {
+  if (!isSelected(hash)) clickSelect(hash, {}, shownHashes);
+  openContextMenu(selectedHashes(shownHashes), x, y);
+}
+
+/** Wires the filters, the sort, the view, the table, the selection, the toolbar and the keys. */
 export function setupTorrents() {
-  const refilter = () => {
-    if (lastState) renderTorrents(lastState, new Set());
-  };
-  setupFilters(refilter);
+  setupFilters(() => {
+    cardLimit = PAGE;
+    rerender();
+  });
   // The category filter lists every category, even those no torrent is in.
-  onCategories(refilter);
+  onCategories(() => {
+    countsShown = false;
+    rerender();
+  });
+  fillSort();
+  document.getElementById('sort').addEventListener('change', (event) => {
+    const [key, dir] = event.target.value.split(':');
+    setSort(key, dir === 'desc');
+    rerender();
+  });
+  const view = document.getElementById('list-view');
+  try {
+    view.value = localStorage.getItem(VIEW_STORE) === 'cards' ? 'cards' : 'table';
+  } catch { /* storage refused */ }
+  view.addEventListener('change', () => {
+    try {
+      localStorage.setItem(VIEW_STORE, view.value);
+    } catch { /* storage refused: no change of view */ }
+    if (lastState) renderTorrents(lastState, null);
+  });
+  wide = window.matchMedia('(min-width: 900px)');
+  wide.addEventListener('change', () => {
+    if (lastState) renderTorrents(lastState, null);
+  });
+  document.getElementById('cards-more').addEventListener('click', () => {
+    cardLimit += PAGE;
+    rerender();
+  });
+  setupTable({
+    onRowClick: (hash, event) => clickSelect(hash, { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey }, shownHashes),
+    onCheck: (hash) => clickSelect(hash, { toggle: true }, shownHashes),
+    onOpen: (hash, opener) => openDetails(hash, opener),
+    onContext: contextFor,
+    onSelectAll: (checked) => (checked ? selectAll(shownHashes) : clearSelection()),
+    onSort: () => {
+      fillSort();
+      if (lastState) renderTorrents(lastState, new Set());
+      // The header was rebuilt: the focus stays on the heading clicked.
+      document.querySelector(`#torrent-head button.sort[data-key="${sortOrder().key}"]`)?.focus();
+    },
+  });
+  onSelection(() => {
+    if (tableShown()) repaintTable();
+    else for (const card of cards.values()) if (card.el.isConnected) markSelected(card);
+  });
+  const ul = list();
+  ul.addEventListener('contextmenu', (event) => {
+    const li = event.target.closest('li.torrent');
+    // Fields and links keep the browser's own menu.
+    if (!li || event.target.closest('input, textarea, a[href], .details')) return;
+    event.preventDefault();
+    contextFor(li.dataset.hash, event.clientX, event.clientY);
+  });
+  longPress(ul, (x, y, target) => {
+    const li = target.closest?.('li.torrent');
+    if (li && !target.closest('input, textarea, a[href], .details')) contextFor(li.dataset.hash, x, y);
+  });
+  longPress(document.getElementById('torrent-rows'), (x, y, target) => {
+    const tr = target.closest?.('tr.torrent-row');
+    if (tr) contextFor(tr.dataset.hash, x, y);
+  });
+  setupBulk({ torrent: (hash) => lastState?.torrents?.[hash] ?? null, order: () => shownHashes });
+  setupShortcuts({
+    order: () => shownHashes,
+    reveal: (hash) => {
+      if (tableShown()) revealRow(hash);
+      else cards.get(hash)?.el.scrollIntoView({ block: 'nearest' });
+    },
+    open: (hash) => openDetails(hash, tableShown() ? rowElement(hash)?.querySelector('button.row-name') : cards.get(hash)?.open),
+  });
   // Smoothed rates slide on between updates (a stalled transfer sends none).
   setInterval(() => {
     const now = performance.now();
-    for (const card of cards.values()) if (card.torrent) renderRates(card, now);
+    for (const card of cards.values()) if (card.torrent && card.el.isConnected) renderRates(card, now);
   }, 1000);
 }

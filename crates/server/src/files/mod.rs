@@ -340,15 +340,16 @@ pub async fn stream(
     Ok(http::respond(&rep, status, start, end, body))
 }
 
-/// The URL a playlist's entries start with: `base` if given (an http(s) URL, its
-/// trailing `/` dropped), else the scheme and host this request came to.
+/// The URL a playlist's entries start with: `base` if given and not empty (an
+/// http(s) URL, its trailing `/` dropped), else the scheme and host this request
+/// came to.
 fn playlist_base(
     base: Option<&str>,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     tls: bool,
 ) -> ApiResult<String> {
-    if let Some(base) = base {
+    if let Some(base) = base.filter(|b| !b.is_empty()) {
         let parsed =
             url::Url::parse(base).map_err(|e| ApiError::BadRequest(format!("base: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https")

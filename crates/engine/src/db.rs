@@ -11,7 +11,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -285,18 +285,5 @@ impl StateDb {
             written.organisation = Some(print);
         }
         Ok(())
-    }
-}
-
-/// Where a database that cannot be opened is moved: beside it, never over an
-/// earlier copy.
-pub(crate) fn corrupt_copy_path(path: &Path, secs: u64, n: u32) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| DB_FILE.to_owned());
-    match n {
-        0 => path.with_file_name(format!("{name}.corrupt-{secs}.bak")),
-        _ => path.with_file_name(format!("{name}.corrupt-{secs}-{n}.bak")),
     }
 }

@@ -259,7 +259,7 @@ impl Store {
                     })
                 }
                 Err(e) => {
-                    let backup = self.keep_corrupt_state()?;
+                    let backup = keep_aside(&self.state_file())?;
                     tracing::error!(
                         "torrents.json in the state folder is corrupt ({e}); it was moved to {} \
                          and the server starts with no torrents",
@@ -270,27 +270,6 @@ impl Store {
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Saved::default()),
             Err(e) => Err(e),
-        }
-    }
-
-    /// Moves the unreadable state file aside (never over an earlier backup); returns its new path.
-    fn keep_corrupt_state(&self) -> std::io::Result<PathBuf> {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let mut n = 0u32;
-        loop {
-            let name = match n {
-                0 => format!("torrents.json.corrupt-{secs}.bak"),
-                _ => format!("torrents.json.corrupt-{secs}-{n}.bak"),
-            };
-            let backup = self.dir.join(name);
-            if !backup.exists() {
-                std::fs::rename(self.state_file(), &backup)?;
-                return Ok(backup);
-            }
-            n += 1;
         }
     }
 
@@ -400,22 +379,27 @@ pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
     create_private(path, 0o600).map(|_| ())
 }
 
-/// Moves the database at `path` and its log files aside; returns where it went.
+/// Moves an unreadable state file aside to `<name>.corrupt-<unix time>.bak`, never
+/// over an earlier copy, with a database's log beside it; returns where it went.
 fn keep_aside(path: &Path) -> std::io::Result<PathBuf> {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut n = 0u32;
-    let backup = loop {
-        let backup = crate::db::corrupt_copy_path(path, secs, n);
-        if !backup.exists() {
-            break backup;
-        }
-        n += 1;
-    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let backup = (0u32..)
+        .map(|n| match n {
+            0 => path.with_file_name(format!("{name}.corrupt-{secs}.bak")),
+            _ => path.with_file_name(format!("{name}.corrupt-{secs}-{n}.bak")),
+        })
+        .find(|candidate| !candidate.exists())
+        .unwrap_or_else(|| path.with_file_name(format!("{name}.corrupt.bak")));
     std::fs::rename(path, &backup)?;
-    // Its log goes with it; SQLite's shared-memory index is rebuilt from the log.
+    // A database's log goes with it (a JSON file has none); SQLite's shared-memory
+    // index is rebuilt from the log.
     let with_suffix = |p: &Path, suffix: &str| {
         let mut name = p.as_os_str().to_owned();
         name.push(suffix);

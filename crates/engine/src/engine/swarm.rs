@@ -182,8 +182,10 @@ impl Engine {
 
     /// The announce URLs of a torrent's metainfo (or magnet), in their order.
     fn tracker_urls(&self, hash: &InfoHash) -> Result<Vec<String>> {
-        let torrent = self.get(hash)?;
-        Ok(Magnet::parse(&torrent.magnet)
+        let record = self
+            .record(hash)
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+        Ok(Magnet::parse(&record.magnet)
             .map(|m| m.trackers)
             .unwrap_or_default())
     }

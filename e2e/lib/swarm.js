@@ -141,7 +141,8 @@ export async function waitForSeeder(trackerPort, hash) {
 }
 
 /** The cloud-torrent binary built by cargo. */
-export const BINARY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../target/debug/cloud-torrent');
+export const BINARY = process.env.CLOUD_TORRENT_BIN
+  ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../target/debug/cloud-torrent');
 
 /**
  * Starts the real binary on 127.0.0.1 with DHT off, on `port`, with its folders

@@ -294,3 +294,201 @@ async fn transmission_call(server: &TestServer, body: Value) -> Value {
     assert_eq!(answer.status(), 200);
     answer.json().await.unwrap()
 }
+
+/// `bytes` (a .torrent) announcing to `url`: the key goes first, where a sorted
+/// dictionary has it.
+fn with_announce(bytes: &[u8], url: &str) -> Vec<u8> {
+    let mut out = format!("d8:announce{}:{url}", url.len()).into_bytes();
+    out.extend_from_slice(&bytes[1..]);
+    out
+}
+
+async fn put_trackers(server: &TestServer, hash: &str, urls: Value) -> (u16, Value) {
+    let (status, json, _) = server
+        .send(
+            "PUT",
+            &format!("/api/v1/torrents/{hash}/trackers"),
+            Some("application/json"),
+            serde_json::to_vec(&urls).unwrap(),
+        )
+        .await;
+    (status, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_torrents_tracker_list_is_replaced_kept_and_edited_through_both_apis() {
+    let dirs = Dirs::new();
+    // Its data is there already: it seeds once checked.
+    let data = make_payload(&dirs.downloads, "edited.bin", &[("", 300 * 1024 + 5)]).await;
+    let old = fake_tracker(&data.info_hash).await;
+    let new = fake_tracker(&data.info_hash).await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let (status, t) = server
+        .add_torrent_file(&with_announce(&data.torrent, &old.url), "")
+        .await;
+    assert_eq!(status, 201, "{t}");
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    wait_for("an announce to the .torrent's tracker", TIMEOUT, || async {
+        old.announces.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    assert_eq!(t["trackerHosts"], json!(["127.0.0.1"]), "{t}");
+
+    // The .torrent's tracker is replaced: the new one hears of the torrent at once,
+    // the old one no more, and the data is not fetched again.
+    let (status, rows) = put_trackers(&server, &data.info_hash, json!({"urls": [new.url]})).await;
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["url"], new.url);
+    let old_count = old.announces.load(Ordering::SeqCst);
+    wait_for("an announce to the new tracker", TIMEOUT, || async {
+        new.announces.load(Ordering::SeqCst) >= 1
+    })
+    .await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(t["progress"], 1.0, "{t}");
+
+    // Kept across a restart: only the new tracker is announced to.
+    server.stop().await;
+    let new_count = new.announces.load(Ordering::SeqCst);
+    let server = TestServer::start(test_settings(&dirs)).await;
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    wait_for(
+        "an announce to the new tracker after a restart",
+        TIMEOUT,
+        || async { new.announces.load(Ordering::SeqCst) > new_count },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        old.announces.load(Ordering::SeqCst),
+        old_count,
+        "the old tracker is not used"
+    );
+    let (_, rows) = server
+        .get_json(&format!("/api/v1/torrents/{}/trackers", data.info_hash))
+        .await;
+    let urls: Vec<&Value> = rows.as_array().unwrap().iter().map(|r| &r["url"]).collect();
+    assert_eq!(urls, [&json!(new.url)]);
+
+    // Bad lists are refused, naming what is wrong; the list stays.
+    let hash = data.info_hash.as_str();
+    for (body, says) in [
+        (
+            json!({"urls": ["ftp://example.org/announce"]}),
+            "ftp://example.org/announce",
+        ),
+        (
+            json!({"urls": ["udp://example.org/announce"]}),
+            "needs a port",
+        ),
+        (json!({"urls": ["not a url"]}), "not a URL"),
+        (json!({"urls": "http://example.org/a"}), "urls"),
+        (json!({"urls": [], "other": 1}), "other"),
+    ] {
+        let (status, answer) = put_trackers(&server, hash, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(says),
+            "{body}: {answer}"
+        );
+    }
+    let unknown = "ab".repeat(20);
+    assert_eq!(
+        put_trackers(&server, &unknown, json!({"urls": []})).await.0,
+        404
+    );
+    assert_eq!(
+        server.torrent(hash).await["trackerHosts"],
+        json!(["127.0.0.1"])
+    );
+
+    // qBittorrent's calls: add (one per line; a repeat is dropped), edit, remove.
+    let extra = "udp://127.0.0.1:1/announce".to_owned();
+    let edited = "http://127.0.0.2:9/announce".to_owned();
+    let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut form = vec![("hash".to_owned(), hash.to_owned())];
+        form.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        form
+    };
+    let added = format!("{extra}\n{}", new.url);
+    let status = qbt_call(&server, "addTrackers", form(&[("urls", &added)])).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        tracker_list(&server, hash).await,
+        [new.url.as_str(), &extra]
+    );
+    let edit = form(&[("origUrl", &extra), ("newUrl", &edited)]);
+    assert_eq!(qbt_call(&server, "editTracker", edit.clone()).await, 200);
+    assert_eq!(
+        tracker_list(&server, hash).await,
+        [new.url.as_str(), &edited]
+    );
+    assert_eq!(
+        qbt_call(&server, "editTracker", edit).await,
+        409,
+        "no such tracker any more"
+    );
+    let status = qbt_call(&server, "removeTrackers", form(&[("urls", &edited)])).await;
+    assert_eq!(status, 200);
+    assert_eq!(tracker_list(&server, hash).await, [new.url.as_str()]);
+
+    // Transmission's: add, replace by id, remove by id, and a whole list.
+    let answer = transmission_set(&server, hash, json!({"trackerAdd": [extra]})).await;
+    assert_eq!(answer["result"], "success", "{answer}");
+    assert_eq!(
+        tracker_list(&server, hash).await,
+        [new.url.as_str(), &extra]
+    );
+    transmission_set(&server, hash, json!({"trackerReplace": [1, edited]})).await;
+    assert_eq!(
+        tracker_list(&server, hash).await,
+        [new.url.as_str(), &edited]
+    );
+    transmission_set(&server, hash, json!({"trackerRemove": [0]})).await;
+    assert_eq!(tracker_list(&server, hash).await, [edited.as_str()]);
+    assert_eq!(
+        server.torrent(hash).await["trackerHosts"],
+        json!(["127.0.0.2"])
+    );
+    let answer = transmission_set(&server, hash, json!({"trackerRemove": [5]})).await;
+    assert_ne!(answer["result"], "success", "{answer}");
+    let whole = format!("{}\n\n{extra}\n", new.url);
+    transmission_set(&server, hash, json!({"trackerList": whole})).await;
+    assert_eq!(
+        tracker_list(&server, hash).await,
+        [new.url.as_str(), &extra]
+    );
+    server.wait_state(hash, "seeding", TIMEOUT).await;
+}
+
+/// The URLs of a torrent's trackers, in their order.
+async fn tracker_list(server: &TestServer, hash: &str) -> Vec<String> {
+    let (_, rows) = server
+        .get_json(&format!("/api/v1/torrents/{hash}/trackers"))
+        .await;
+    let rows = rows.as_array().unwrap();
+    rows.iter()
+        .map(|r| r["url"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A form posted to qBittorrent's `torrents/{call}`; its status.
+async fn qbt_call(server: &TestServer, call: &str, form: Vec<(String, String)>) -> u16 {
+    let http = http_client().build().unwrap();
+    let url = server.url(&format!("/api/v2/torrents/{call}"));
+    http.post(url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Transmission's `torrent-set` of `args` on the torrent `hash`.
+async fn transmission_set(server: &TestServer, hash: &str, mut args: Value) -> Value {
+    args["ids"] = json!([hash]);
+    transmission_call(server, json!({"method": "torrent-set", "arguments": args})).await
+}

@@ -229,6 +229,26 @@ fn value_len(data: &[u8]) -> Option<usize> {
     }
 }
 
+/// The dictionary `data` without the entries whose keys are in `keys`, every
+/// other entry byte for byte as it was (so the info dictionary of a .torrent, and
+/// its hash, are untouched); `None` when `data` is not one dictionary.
+pub fn dict_without(data: &[u8], keys: &[&[u8]]) -> Option<Vec<u8>> {
+    let dict = parse(data).ok()?.as_dict()?;
+    let mut out = Vec::with_capacity(data.len());
+    out.push(b'd');
+    for (key, value) in dict.entries() {
+        if keys.contains(&key) {
+            continue;
+        }
+        out.extend_from_slice(key.len().to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(key);
+        out.extend_from_slice(value.raw());
+    }
+    out.push(b'e');
+    Some(out)
+}
+
 /// One value of data that [`parse`] accepted, read in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Value<'a> {
@@ -586,5 +606,14 @@ mod tests {
                 walk(value);
             }
         }
+    }
+
+    #[test]
+    fn a_dictionary_loses_the_named_keys_and_keeps_the_rest_byte_for_byte() {
+        let data = b"d8:announce3:url13:announce-listll3:urlee4:infod4:name1:xe1:zi-0ee";
+        let out = dict_without(data, &[b"announce", b"announce-list"]).unwrap();
+        assert_eq!(out, b"d4:infod4:name1:xe1:zi-0ee");
+        assert_eq!(dict_without(b"li1ee", &[b"a"]), None);
+        assert_eq!(dict_without(b"d1:ai1e", &[b"a"]), None);
     }
 }

@@ -46,6 +46,10 @@ pub(crate) struct TorrentRecord {
     /// Extra trackers from the magnet or the .torrent.
     #[serde(default)]
     pub trackers: Vec<String>,
+    /// `trackers` is its whole tracker list (it was edited): the ones inside its
+    /// .torrent file are not used.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_trackers: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -501,6 +505,7 @@ mod tests {
                 selected: Some(vec![1]),
                 peers: vec!["127.0.0.1:1".parse().unwrap()],
                 trackers: vec![],
+                own_trackers: true,
                 added_at: OffsetDateTime::UNIX_EPOCH,
                 completed_at: None,
                 counters: Counters {

@@ -135,6 +135,9 @@ pub struct Torrent {
     pub content_path: String,
     /// Magnet link of the torrent.
     pub magnet: String,
+    /// The hosts of its trackers, each once, in the order of its tracker list.
+    #[schema(example = json!(["tracker.example.org"]))]
+    pub tracker_hosts: Vec<String>,
     /// The files (empty until metadata is known).
     pub files: Vec<TorrentFile>,
 }

@@ -253,6 +253,16 @@ pub struct SelectFilesJson {
     pub selected: Vec<usize>,
 }
 
+/// Body of `PUT /api/v1/torrents/{infoHash}/trackers`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackersJson {
+    /// Announce URLs (http, https or udp), in the order they are tried; a repeat
+    /// is dropped.
+    #[schema(example = json!(["udp://tracker.example.org:6969/announce"]))]
+    pub urls: Vec<String>,
+}
+
 /// Query of `DELETE /api/v1/torrents/{infoHash}`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -586,6 +596,24 @@ pub async fn trackers(
     Path(info_hash): Path<String>,
 ) -> ApiResult<Json<Vec<Tracker>>> {
     Ok(Json(state.engine.trackers(&parse_hash(&info_hash)?).await?))
+}
+
+/// Replaces a torrent's tracker list (the one of its magnet or .torrent file is
+/// no longer used); answers with the new list. A running torrent goes on with its
+/// verified data and announces to the new trackers.
+#[utoipa::path(put, path = "/api/v1/torrents/{infoHash}/trackers", tag = "torrents",
+    params(InfoHashParam),
+    request_body = TrackersJson,
+    responses((status = 200, body = Vec<Tracker>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Its data is moving", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn set_trackers(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+    extract::Json(json): extract::Json<TrackersJson>,
+) -> ApiResult<Json<Vec<Tracker>>> {
+    let hash = parse_hash(&info_hash)?;
+    Ok(Json(state.engine.set_trackers(&hash, json.urls).await?))
 }
 
 /// Stops (pauses) a torrent; its verified data is kept.

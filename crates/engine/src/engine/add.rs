@@ -23,6 +23,7 @@ impl Engine {
             selected: options.files.clone().map(normalize_selection),
             peers: magnet.peers.clone(),
             trackers: magnet.trackers.clone(),
+            own_trackers: false,
             added_at: now(),
             completed_at: None,
             counters: Default::default(),

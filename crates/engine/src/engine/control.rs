@@ -271,7 +271,7 @@ impl Engine {
     /// fixes a torrent's speed limits when it is added). What it holds is kept: its
     /// verified pieces are written where librqbit's fast resume reads them, so it
     /// checks a sample, not everything, and downloads nothing again.
-    async fn readd(&self, hash: &InfoHash) -> Result<()> {
+    pub(super) async fn readd(&self, hash: &InfoHash) -> Result<()> {
         self.take_from_session(hash, true).await?;
         self.give_to_session(hash).await;
         Ok(())

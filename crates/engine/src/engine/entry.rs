@@ -10,6 +10,9 @@ pub(super) struct Entry {
     record: TorrentRecord,
     /// Its record changed since it was last saved.
     dirty: bool,
+    /// The hosts of its trackers, worked out from its record when that changes
+    /// (every view of the torrent shows them).
+    tracker_hosts: Vec<String>,
     /// librqbit's torrent, once the metadata is known.
     pub(super) handle: Option<Handle>,
     /// The background task that resolves a magnet's metadata.
@@ -49,6 +52,7 @@ impl Entry {
     /// A torrent the engine did not hold; its record is to be saved.
     pub(super) fn new(record: TorrentRecord) -> Self {
         Entry {
+            tracker_hosts: tracker_hosts(&record.magnet),
             record,
             dirty: true,
             handle: None,
@@ -83,6 +87,26 @@ impl Entry {
         &mut self.record
     }
 
+    /// The hosts of its trackers, each once, in the order of its tracker list.
+    pub(super) fn tracker_hosts(&self) -> &[String] {
+        &self.tracker_hosts
+    }
+
+    /// Gives it another tracker list (announce URLs, one tier each).
+    pub(super) fn set_trackers(&mut self, urls: Vec<String>) {
+        let mut magnet = Magnet::parse(&self.record.magnet).ok();
+        if let Some(magnet) = &mut magnet {
+            magnet.trackers = urls.clone();
+        }
+        let record = self.record_mut();
+        if let Some(magnet) = magnet {
+            record.magnet = magnet.to_uri();
+        }
+        record.trackers = urls;
+        record.own_trackers = true;
+        self.tracker_hosts = tracker_hosts(&self.record.magnet);
+    }
+
     /// Whether its record changed since the last save; clears the mark.
     pub(super) fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
@@ -108,4 +132,22 @@ impl Entry {
     pub(super) fn mark_dirty(&mut self) {
         self.dirty = true;
     }
+}
+
+/// The hosts of the trackers a magnet link names, each once, in their order.
+fn tracker_hosts(magnet: &str) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for url in Magnet::parse(magnet)
+        .map(|m| m.trackers)
+        .unwrap_or_default()
+    {
+        if let Some(host) = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            && !hosts.contains(&host)
+        {
+            hosts.push(host);
+        }
+    }
+    hosts
 }

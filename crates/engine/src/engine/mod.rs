@@ -446,6 +446,19 @@ impl Engine {
             .ok_or_else(|| EngineError::Internal("the torrent's folder is not UTF-8".into()))?
             .to_owned();
         self.inner.folders.set(id20(hash), folder.clone());
+        // An edited tracker list replaces the one inside the .torrent file (librqbit
+        // would use both); the info dictionary, and so the info hash, is untouched.
+        let add = match add {
+            AddTorrent::TorrentFileBytes(bytes) if record.own_trackers => {
+                let without =
+                    crate::bencode::dict_without(&bytes, &[b"announce", b"announce-list"])
+                        .ok_or_else(|| {
+                            EngineError::Internal("the saved .torrent is damaged".into())
+                        })?;
+                AddTorrent::from_bytes(without)
+            }
+            add => add,
+        };
         let options = AddTorrentOptions {
             output_folder: Some(output_folder),
             // librqbit picks ids from its state file, so two magnets resolving at

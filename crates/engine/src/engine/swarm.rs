@@ -180,14 +180,19 @@ impl Engine {
             .collect())
     }
 
-    /// The announce URLs of a torrent's metainfo (or magnet), in their order.
-    fn tracker_urls(&self, hash: &InfoHash) -> Result<Vec<String>> {
+    /// The announce URLs of a torrent's metainfo (or magnet), or of the list it
+    /// was given instead, in their order.
+    pub fn tracker_urls(&self, hash: &InfoHash) -> Result<Vec<String>> {
         let record = self
             .record(hash)
             .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-        Ok(Magnet::parse(&record.magnet)
+        Ok(self.tracker_urls_of(&record))
+    }
+
+    fn tracker_urls_of(&self, record: &TorrentRecord) -> Vec<String> {
+        Magnet::parse(&record.magnet)
             .map(|m| m.trackers)
-            .unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// Tells a running torrent's trackers about it again now (and asks them for
@@ -214,6 +219,41 @@ impl Engine {
         self.get(hash)
     }
 
+    /// Gives a torrent the tracker list `urls` (announce URLs, each its own tier,
+    /// in order), in place of the one of its magnet or .torrent file; an empty list
+    /// leaves it to peers it is told of. A running torrent is handed to librqbit
+    /// again with its verified pieces (librqbit fixes a torrent's trackers when it
+    /// is added), a magnet still looking for its metadata looks again with them.
+    pub async fn set_trackers(&self, hash: &InfoHash, urls: Vec<String>) -> Result<Vec<Tracker>> {
+        let urls = checked_tracker_urls(urls)?;
+        let (readd, resolver) = {
+            let mut map = self.lock();
+            let entry = map
+                .get_mut(hash)
+                .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
+            if entry.moving {
+                return Err(EngineError::Conflict(
+                    "its data is moving; change its trackers when the move has ended".into(),
+                ));
+            }
+            if self.tracker_urls_of(entry.record()) == urls {
+                drop(map);
+                return self.known_trackers(hash);
+            }
+            entry.set_trackers(urls);
+            (entry.handle.is_some(), entry.resolver.take())
+        };
+        self.scrapes().retain(|(h, _), _| h != hash);
+        if readd {
+            self.readd(hash).await?;
+        } else if let Some(resolver) = resolver {
+            resolver.abort();
+            self.spawn_resolver(*hash);
+        }
+        self.persist().await;
+        self.known_trackers(hash)
+    }
+
     fn scrapes(&self) -> MutexGuard<'_, HashMap<(InfoHash, String), Scraped>> {
         self.inner
             .swarm
@@ -221,6 +261,45 @@ impl Engine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Most trackers one torrent may have.
+const MAX_TRACKERS: usize = 200;
+
+/// `urls` as a tracker list: each an http, https or udp URL with a host, given
+/// once (a repeat is dropped), at most [`MAX_TRACKERS`]; the error names the URL.
+fn checked_tracker_urls(urls: Vec<String>) -> Result<Vec<String>> {
+    let mut list: Vec<String> = Vec::with_capacity(urls.len());
+    for url in urls {
+        let url = url.trim().to_owned();
+        let parsed = Url::parse(&url)
+            .map_err(|e| EngineError::InvalidValue(format!("tracker {url:?} is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https" | "udp") {
+            return Err(EngineError::InvalidValue(format!(
+                "tracker {url:?}: only http, https and udp trackers are supported"
+            )));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(EngineError::InvalidValue(format!(
+                "tracker {url:?} has no host"
+            )));
+        }
+        if parsed.scheme() == "udp" && parsed.port().is_none() {
+            return Err(EngineError::InvalidValue(format!(
+                "tracker {url:?}: a udp tracker needs a port"
+            )));
+        }
+        if !list.contains(&url) {
+            list.push(url);
+        }
+    }
+    if list.len() > MAX_TRACKERS {
+        return Err(EngineError::InvalidValue(format!(
+            "{} trackers: a torrent may have at most {MAX_TRACKERS}",
+            list.len()
+        )));
+    }
+    Ok(list)
 }
 
 /// Rates from the bytes counted since `previous`; a peer new since then has none yet.

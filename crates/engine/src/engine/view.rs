@@ -137,6 +137,7 @@ impl Engine {
             save_path: String::new(),
             content_path: String::new(),
             magnet: record.magnet.clone(),
+            tracker_hosts: entry.tracker_hosts().to_vec(),
             files: Vec::new(),
         };
         let save_path = self.save_path_of(record);

@@ -18,8 +18,32 @@ use super::session::session_cookie;
 use super::{Auth, SecurityConfig, header_str};
 use crate::error::ApiError;
 
-/// Paths anyone may request: the health check and the login page, its script and endpoint.
-pub const PUBLIC_PATHS: &[&str] = &["/healthz", "/login", "/login.js", "/api/v1/login"];
+/// Routes anyone may request: the health check, the login page, its script and
+/// endpoint, and the web app manifest with its icons (a browser fetches those
+/// without the session cookie when it installs the app).
+pub const PUBLIC_PATHS: &[&str] = &[
+    "/healthz",
+    "/login",
+    "/login.js",
+    "/api/v1/login",
+    "/manifest.webmanifest",
+    "/icons/{*path}",
+];
+
+/// Whether `path` is one of [`PUBLIC_PATHS`] (a `{*path}` route: a file name
+/// beneath it, never `..` or an escaped character).
+fn is_public(path: &str) -> bool {
+    PUBLIC_PATHS
+        .iter()
+        .any(|public| match public.strip_suffix("{*path}") {
+            Some(folder) => path.strip_prefix(folder).is_some_and(|rest| {
+                !rest.is_empty()
+                    && !rest.contains('%')
+                    && rest.split('/').all(|part| !part.is_empty() && part != "..")
+            }),
+            None => *public == path,
+        })
+}
 
 /// Which `Host` and `Origin` values name this server.
 pub(super) struct OwnHosts {
@@ -251,7 +275,7 @@ pub async fn guard(State(auth): State<Auth>, req: Request, next: Next) -> Respon
     }
     let dialect = compat::dialect(&path);
     // Transmission answers a CORS preflight before it looks at credentials.
-    let public = PUBLIC_PATHS.contains(&path.as_str())
+    let public = is_public(&path)
         || path == compat::QBITTORRENT_LOGIN
         || dialect == Some(Dialect::Transmission) && req.method() == Method::OPTIONS;
     let credentials = match &auth.0.config.credentials {
@@ -354,6 +378,32 @@ fn with_security_headers(mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_paths_are_the_listed_ones_and_files_beneath_the_icons() {
+        for path in [
+            "/healthz",
+            "/login",
+            "/manifest.webmanifest",
+            "/icons/icon.svg",
+            "/icons/a/b.png",
+        ] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/index.html",
+            "/icons/",
+            "/icons",
+            "/icons/../index.html",
+            "/icons/%2e%2e/x",
+            "/icons//x",
+            "/api/v1/torrents",
+            "/login/x",
+        ] {
+            assert!(!is_public(path), "{path}");
+        }
+    }
 
     #[test]
     fn hosts() {

@@ -124,6 +124,7 @@ pub(crate) fn sample_torrent(
         save_path: String::new(),
         content_path: "x".into(),
         magnet: String::new(),
+        tracker_hosts: Vec::new(),
         files: vec![cloud_torrent_engine::TorrentFile {
             index: 0,
             path: "x".into(),

@@ -138,6 +138,9 @@ pub async fn dispatch(
         ("torrents", "properties") => call.properties(),
         ("torrents", "files") => call.files(),
         ("torrents", "trackers") => call.trackers().await,
+        ("torrents", "addTrackers") => call.add_trackers().await,
+        ("torrents", "editTracker") => call.edit_tracker().await,
+        ("torrents", "removeTrackers") => call.remove_trackers().await,
         ("torrents", "pieceStates") => call.piece_states(),
         ("torrents", "filePrio") => call.file_priority().await,
         ("torrents", "add") => call.add().await,
@@ -480,6 +483,72 @@ impl Call<'_> {
                 .map(torrent::tracker),
         );
         json(Value::Array(rows))
+    }
+
+    /// The torrent of `hash` and its tracker URLs.
+    fn tracker_list(&self) -> Result<(InfoHash, Vec<String>), Failure> {
+        let t = self.one()?;
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        Ok((hash, self.state.engine.tracker_urls(&hash)?))
+    }
+
+    /// `torrents/addTrackers`: `urls`, one per line, after the torrent's own.
+    async fn add_trackers(&self) -> Answer {
+        let (hash, mut list) = self.tracker_list()?;
+        let urls = self.params.require("urls")?;
+        list.extend(
+            urls.lines()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned),
+        );
+        self.state.engine.set_trackers(&hash, list).await?;
+        empty()
+    }
+
+    /// `torrents/editTracker`: `origUrl` becomes `newUrl`, in its place; 409 when
+    /// the torrent has no `origUrl` or has `newUrl` already.
+    async fn edit_tracker(&self) -> Answer {
+        let (hash, mut list) = self.tracker_list()?;
+        let from = self.params.require("origUrl")?.trim();
+        let to = self.params.require("newUrl")?.trim();
+        let Some(at) = list.iter().position(|u| u == from) else {
+            return Err(Failure::Conflict(format!(
+                "the torrent has no tracker {from}"
+            )));
+        };
+        if list.iter().any(|u| u == to) {
+            return Err(Failure::Conflict(format!(
+                "the torrent has the tracker {to} already"
+            )));
+        }
+        list[at] = to.to_owned();
+        self.state.engine.set_trackers(&hash, list).await?;
+        empty()
+    }
+
+    /// `torrents/removeTrackers`: the `urls` (`|`-separated) the torrent has; 409
+    /// when it has none of them.
+    async fn remove_trackers(&self) -> Answer {
+        let (hash, list) = self.tracker_list()?;
+        let gone: Vec<&str> = self
+            .params
+            .require("urls")?
+            .split('|')
+            .map(str::trim)
+            .collect();
+        let kept: Vec<String> = list
+            .iter()
+            .filter(|u| !gone.contains(&u.as_str()))
+            .cloned()
+            .collect();
+        if kept.len() == list.len() {
+            return Err(Failure::Conflict(
+                "the torrent has none of these trackers".into(),
+            ));
+        }
+        self.state.engine.set_trackers(&hash, kept).await?;
+        empty()
     }
 
     fn piece_states(&self) -> Answer {

@@ -343,8 +343,9 @@ fn selection_of(t: &Torrent, args: &Args) -> Option<Vec<usize>> {
 }
 
 /// `torrent-set`: labels, seed ratio and idle limits with their modes, speed limits,
-/// `location`, `files-wanted`/`files-unwanted`, `queuePosition` and
-/// `sequential_download`; the other keys are accepted and ignored.
+/// `location`, `files-wanted`/`files-unwanted`, `queuePosition`,
+/// `sequential_download` and the trackers (`trackerList`, `trackerAdd`,
+/// `trackerRemove`, `trackerReplace`); the other keys are accepted and ignored.
 pub(super) async fn set(state: &AppState, args: &Args) -> CallResult {
     let position = args::integer(args, "queuePosition");
     each(selected(state, args), |t| async move {
@@ -352,6 +353,9 @@ pub(super) async fn set(state: &AppState, args: &Args) -> CallResult {
         let update = update_of(state, &t, args)?;
         if update != TorrentUpdate::default() {
             engine(state.engine.update_torrent(&hash, update).await)?;
+        }
+        if let Some(trackers) = trackers_of(state, &hash, args)? {
+            engine(state.engine.set_trackers(&hash, trackers).await)?;
         }
         if let Some(files) = selection_of(&t, args) {
             engine(state.engine.select_files(&hash, files).await)?;
@@ -362,6 +366,55 @@ pub(super) async fn set(state: &AppState, args: &Args) -> CallResult {
         Ok(())
     })
     .await
+}
+
+/// The tracker list `torrent-set` gives a torrent, if it changes it: `trackerList`
+/// (one URL a line; the blank lines between tiers are dropped, each URL is a tier
+/// here), or its list with `trackerRemove` (ids, as `trackerStats` numbers them)
+/// left out, `trackerReplace` (`[id, url, …]`) applied and `trackerAdd` appended.
+fn trackers_of(
+    state: &AppState,
+    hash: &InfoHash,
+    args: &Args,
+) -> Result<Option<Vec<String>>, String> {
+    if let Some(list) = args::string(args, "trackerList") {
+        let urls = list.lines().map(str::trim).filter(|u| !u.is_empty());
+        return Ok(Some(urls.map(str::to_owned).collect()));
+    }
+    let add = args::strings(args, "trackerAdd");
+    let remove = args::indices(args, "trackerRemove");
+    let replace = args.get("trackerReplace").and_then(Value::as_array);
+    if add.is_none() && remove.is_none() && replace.is_none() {
+        return Ok(None);
+    }
+    let mut list: Vec<Option<String>> = state
+        .engine
+        .tracker_urls(hash)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(Some)
+        .collect();
+    for pair in replace.map(Vec::as_slice).unwrap_or_default().chunks(2) {
+        let (Some(id), Some(url)) = (
+            pair.first().and_then(Value::as_u64),
+            pair.get(1).and_then(Value::as_str),
+        ) else {
+            return Err("trackerReplace takes pairs of a tracker id and a URL".to_owned());
+        };
+        match usize::try_from(id).ok().and_then(|id| list.get_mut(id)) {
+            Some(slot) => *slot = Some(url.to_owned()),
+            None => return Err(format!("no tracker with id {id}")),
+        }
+    }
+    for id in remove.unwrap_or_default() {
+        match list.get_mut(id) {
+            Some(slot) => *slot = None,
+            None => return Err(format!("no tracker with id {id}")),
+        }
+    }
+    let mut urls: Vec<String> = list.into_iter().flatten().collect();
+    urls.extend(add.unwrap_or_default());
+    Ok(Some(urls))
 }
 
 /// Moves a torrent to a 0-based place in the queue, one step at a time; nothing for

@@ -220,6 +220,19 @@ async fn a_category_folder_receives_the_data_and_filters_find_torrents() {
     let (status, e) = server.get_json("/api/v1/torrents?state=sleeping").await;
     assert_eq!(status, 400, "{e}");
 
+    // Only the fields asked for, and the info hash; with the filters.
+    let (status, list) = server
+        .get_json("/api/v1/torrents?fields=name,%20state&category=tv")
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list,
+        json!([{"infoHash": single.info_hash, "name": "episode.mkv", "state": "seeding"}])
+    );
+    let (status, e) = server.get_json("/api/v1/torrents?fields=name,size2").await;
+    assert_eq!(status, 400, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("\"size2\""), "{e}");
+
     // Tags change by PATCH (the list replaces the old one); removing the category
     // keeps the torrent, which loses it.
     let (status, t) = server

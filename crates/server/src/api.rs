@@ -2,6 +2,7 @@
 //! maps the result; errors go through [`ApiError`].
 
 use std::any::Any;
+use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -18,7 +19,7 @@ use crate::AppState;
 use crate::categories::{CategoryOrNone, Tag, TagList};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{self, Multipart, Query, RawBody};
-use crate::openapi::{AddTorrentForm, Binary, InfoHashParam};
+use crate::openapi::{AddTorrentForm, Binary, InfoHashParam, TorrentFields};
 
 /// Body of `POST /api/v1/torrents` as JSON: exactly one of `magnet` or `url`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -312,6 +313,11 @@ pub struct TorrentFilter {
     pub tag: Option<String>,
     /// Only torrents in this state.
     pub state: Option<TorrentState>,
+    /// Only torrents with a tracker on this host.
+    pub tracker: Option<String>,
+    /// Only these fields of each torrent, comma-separated (`name,state,progress`);
+    /// `infoHash` is always given.
+    pub fields: Option<String>,
 }
 
 impl TorrentFilter {
@@ -327,21 +333,72 @@ impl TorrentFilter {
                 .as_ref()
                 .is_none_or(|tag| torrent.tags.contains(tag))
             && self.state.is_none_or(|state| torrent.state == state)
+            && self.tracker.as_ref().is_none_or(|host| {
+                torrent
+                    .tracker_hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(host))
+            })
+    }
+
+    /// The field names `fields` lists, each one a field of a torrent.
+    fn fields(&self) -> ApiResult<Option<BTreeSet<String>>> {
+        let Some(list) = &self.fields else {
+            return Ok(None);
+        };
+        let known = torrent_field_names();
+        let mut chosen = BTreeSet::from(["infoHash".to_owned()]);
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !known.contains(name) {
+                return Err(ApiError::BadRequest(format!(
+                    "fields: a torrent has no field {name:?} (it has {})",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            chosen.insert(name.to_owned());
+        }
+        Ok(Some(chosen))
     }
 }
 
-/// Lists the torrents, all or those matching the filters.
+/// The names of a torrent's fields in JSON, from its schema.
+fn torrent_field_names() -> &'static BTreeSet<String> {
+    static NAMES: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| match <Torrent as utoipa::PartialSchema>::schema() {
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) => {
+            object.properties.keys().cloned().collect()
+        }
+        _ => BTreeSet::new(),
+    })
+}
+
+/// Lists the torrents, all or those matching the filters, with all their fields
+/// or those `fields` names.
 #[utoipa::path(get, path = "/api/v1/torrents", tag = "torrents",
     params(TorrentFilter),
-    responses((status = 200, description = "The torrents, oldest first", body = [Torrent]),
+    responses((status = 200, description = "The torrents, oldest first", body = [TorrentFields]),
         (status = 400, body = ErrorBody)))]
 pub async fn list_torrents(
     State(state): State<AppState>,
     Query(filter): Query<TorrentFilter>,
-) -> Json<Vec<Torrent>> {
+) -> ApiResult<Response> {
+    let fields = filter.fields()?;
     let mut torrents = state.engine.list();
     torrents.retain(|t| filter.matches(t));
-    Json(torrents)
+    let Some(fields) = fields else {
+        return Ok(Json(torrents).into_response());
+    };
+    let trimmed: Vec<serde_json::Map<String, serde_json::Value>> = torrents
+        .iter()
+        .filter_map(|t| match serde_json::to_value(t) {
+            Ok(serde_json::Value::Object(mut object)) => {
+                object.retain(|key, _| fields.contains(key));
+                Some(object)
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(Json(trimmed).into_response())
 }
 
 /// One torrent.

@@ -92,6 +92,7 @@ use crate::{automation, categories, files, notices, rss, settings, sse, stats};
     ),
     components(schemas(
         cloud_torrent_engine::Torrent,
+        TorrentFields,
         cloud_torrent_engine::TorrentFile,
         cloud_torrent_engine::TorrentState,
         cloud_torrent_engine::Peer,
@@ -176,6 +177,27 @@ impl utoipa::PartialSchema for Binary {
 }
 
 impl ToSchema for Binary {}
+
+/// A torrent as `GET /api/v1/torrents` lists it: every field of [`Torrent`], or
+/// the ones its `fields` names and `infoHash`.
+///
+/// [`Torrent`]: cloud_torrent_engine::Torrent
+pub(crate) struct TorrentFields;
+
+impl utoipa::PartialSchema for TorrentFields {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = <cloud_torrent_engine::Torrent as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required = vec!["infoHash".to_owned()];
+            object.description = Some(
+                "A torrent: every field, or those the list's `fields` names and `infoHash`".into(),
+            );
+        }
+        schema
+    }
+}
+
+impl ToSchema for TorrentFields {}
 
 /// The `multipart/form-data` form of `POST /api/v1/torrents`.
 #[derive(ToSchema)]

@@ -44,6 +44,22 @@ impl Engine {
         list
     }
 
+    /// How many torrents there are.
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The torrents with files on disk that are not complete yet (librqbit has
+    /// their metadata and has not finished them), without building a view of the
+    /// others.
+    pub fn unfinished(&self) -> Vec<Torrent> {
+        let mut map = self.lock();
+        map.iter_mut()
+            .filter(|(_, e)| e.handle.as_ref().is_some_and(|h| !h.stats().finished))
+            .map(|(h, e)| self.view(h, e))
+            .collect()
+    }
+
     /// One torrent.
     pub fn get(&self, hash: &InfoHash) -> Result<Torrent> {
         let mut map = self.lock();

@@ -121,7 +121,7 @@ pub async fn download(
             inside.relative
         ))
     })?;
-    refuse_unfinished(&state.engine.list(), &inside.relative, meta.is_dir())?;
+    refuse_unfinished(&state.engine.unfinished(), &inside.relative, meta.is_dir())?;
     if meta.is_dir() {
         return download_folder(inside, &headers).await;
     }

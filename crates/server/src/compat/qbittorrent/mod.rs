@@ -134,7 +134,7 @@ pub async fn dispatch(
         ("app", "setPreferences") => call.set_preferences().await,
         ("app", "defaultSavePath") => text(call.default_save_path()),
         ("torrents", "info") => call.info(),
-        ("torrents", "count") => text(state.engine.list().len().to_string()),
+        ("torrents", "count") => text(state.engine.count().to_string()),
         ("torrents", "properties") => call.properties(),
         ("torrents", "files") => call.files(),
         ("torrents", "trackers") => call.trackers().await,

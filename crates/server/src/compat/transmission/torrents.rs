@@ -423,7 +423,7 @@ async fn move_to(state: &AppState, hash: &InfoHash, target: i64) {
     let Ok(mut t) = state.engine.get(hash) else {
         return;
     };
-    for _ in 0..state.engine.list().len() {
+    for _ in 0..state.engine.count() {
         let Some(place) = t.queue_position.map(|p| i64::from(p) - 1) else {
             return;
         };

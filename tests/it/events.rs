@@ -128,7 +128,7 @@ async fn assert_in_sync(
             apply(state, &e);
             last = Some(e.id);
         }
-        if state["torrents"] == torrents_by_hash(server).await {
+        if same_torrents(&state["torrents"], &torrents_by_hash(server).await) {
             return last;
         }
     }
@@ -137,6 +137,47 @@ async fn assert_in_sync(
         state["torrents"],
         torrents_by_hash(server).await
     );
+}
+
+/// Whether the live state's torrents are those of `GET /api/v1/torrents`. The live
+/// state counts `seedingTime` and `activeTime` up to `seedingSince` and
+/// `activeSince`: with the seconds since then added, they are the list's (give or
+/// take the second between the two looks).
+fn same_torrents(live: &Value, listed: &Value) -> bool {
+    let (Some(live), Some(listed)) = (live.as_object(), listed.as_object()) else {
+        return false;
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let times_agree = |l: &Value, t: &Value| {
+        [
+            ("seedingTime", "seedingSince"),
+            ("activeTime", "activeSince"),
+        ]
+        .iter()
+        .all(|(time, since)| {
+            let running = t[since].as_str().map_or(0, |at| {
+                let at =
+                    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                        .unwrap();
+                (now - at).whole_seconds()
+            });
+            let live = l[time].as_i64().unwrap() + running;
+            (live - t[time].as_i64().unwrap()).abs() <= 2
+        })
+    };
+    let without_times = |t: &Value| {
+        let mut t = t.clone();
+        let object = t.as_object_mut().unwrap();
+        object.remove("seedingTime");
+        object.remove("activeTime");
+        t
+    };
+    live.len() == listed.len()
+        && live.iter().all(|(hash, l)| {
+            listed
+                .get(hash)
+                .is_some_and(|t| without_times(l) == without_times(t) && times_agree(l, t))
+        })
 }
 
 /// A quiet time long enough for every pending change to have been pushed.
@@ -392,6 +433,43 @@ async fn nothing_is_sent_while_nothing_changes_but_keep_alives() {
     let quiet = events.next(Duration::from_secs(4)).await;
     assert!(quiet.is_none(), "an event while nothing changed: {quiet:?}");
     assert!(events.comments >= 3, "keep-alive comments while idle");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idle_seeding_torrent_is_no_change_to_push_or_to_save() {
+    let dirs = Dirs::new();
+    let p = make_payload(&dirs.downloads, "idle", &[("", 100 * 1024 + 3)]).await;
+    let server = server_with(&dirs, quiet_stats()).await;
+    let (status, _) = server.add_torrent_file(&p.torrent, "").await;
+    assert_eq!(status, 201);
+    server.wait_state(&p.info_hash, "seeding", TIMEOUT).await;
+    // Its running and seeding spans began and were saved.
+    wait_for("the record with its seeding span", TIMEOUT, || async {
+        saved_record(&dirs.state, &p.info_hash).is_some_and(|r| r["seedingSince"].is_string())
+    })
+    .await;
+    let saved = saved_record(&dirs.state, &p.info_hash).unwrap();
+
+    let mut events = Events::connect(&server, None).await;
+    let first = events.next(Duration::from_secs(5)).await.unwrap();
+    let live = &first.data["torrents"][&p.info_hash];
+    assert_eq!(live["state"], "seeding");
+    assert!(live["seedingSince"].is_string(), "{live}");
+    let before = server.torrent(&p.info_hash).await["seedingTime"]
+        .as_u64()
+        .unwrap();
+    // Seconds pass, which is no change to push...
+    let quiet = events.next(Duration::from_secs(4)).await;
+    assert!(quiet.is_none(), "an event while it only seeded: {quiet:?}");
+    // ...and none to save (counters are saved every 5 s when they change).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(saved_record(&dirs.state, &p.info_hash).unwrap(), saved);
+    // The list counts the time all the same.
+    let after = server.torrent(&p.info_hash).await["seedingTime"]
+        .as_u64()
+        .unwrap();
+    assert!(after >= before + 6, "seedingTime {before} then {after}");
     server.stop().await;
 }
 

@@ -153,6 +153,17 @@ async fn every_route_requires_a_login_except_health_and_login() {
         let body: Value = r.json().await.unwrap();
         assert!(body["error"].is_string(), "{method} {path}: {body}");
     }
+    // The login page comes back to the page's query (a magnet link opened with it).
+    let r = http
+        .get(server.url("/?magnet=magnet%3A%3Fxt%3Durn%3Abtih%3Aab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "login?then=magnet%3Dmagnet%253A%253Fxt%253Durn%253Abtih%253Aab"
+    );
     // Paths that match no route are refused too (no information leak, nothing escapes).
     for path in ["/nothing", "/api/v1/nothing", "/api/v1/torrents/x/y/z"] {
         let r = http.get(server.url(path)).send().await.unwrap();

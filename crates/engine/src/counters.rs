@@ -6,8 +6,12 @@
 //! [`Counters`], which are saved with the torrent's record (every few seconds when
 //! they change), so they survive stops, restarts and a crash, losing at most the
 //! seconds since the last save.
-
-use std::time::Duration;
+//!
+//! Times are kept as spans: a running torrent's record says since when it runs
+//! (and seeds), and the time is added to its total when the span ends. So time
+//! passing changes no record, and a thousand idle seeding torrents write nothing.
+//! A crash ends the open spans at the engine's last heartbeat (written every few
+//! seconds, see `Store::write_heartbeat`).
 
 use librqbit::{TorrentStats, TorrentStatsState};
 use serde::{Deserialize, Serialize};
@@ -36,6 +40,20 @@ pub(crate) struct Counters {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_activity: Option<OffsetDateTime>,
+    /// Running since then: `active_ms` is the time before it.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub active_since: Option<OffsetDateTime>,
+    /// Seeding since then: `seeding_ms` is the time before it.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub seeding_since: Option<OffsetDateTime>,
 }
 
 /// librqbit's per-run counters as last accounted.
@@ -50,14 +68,38 @@ fn since(seen: u64, now: u64) -> u64 {
     if now >= seen { now - seen } else { now }
 }
 
+/// Milliseconds from `start` to `end` (0 when `end` is earlier).
+fn ms_between(start: OffsetDateTime, end: OffsetDateTime) -> u64 {
+    u64::try_from((end - start).whole_milliseconds()).unwrap_or(0)
+}
+
+/// Opens or closes the span `since` of a time whose total is `total`, so that it is
+/// open exactly when `on`; returns whether it changed.
+fn follow(
+    total: &mut u64,
+    since: &mut Option<OffsetDateTime>,
+    on: bool,
+    now: OffsetDateTime,
+) -> bool {
+    match (*since, on) {
+        (None, true) => *since = Some(now),
+        (Some(start), false) => {
+            *total = total.saturating_add(ms_between(start, now));
+            *since = None;
+        }
+        _ => return false,
+    }
+    true
+}
+
 impl Counters {
-    /// Adds what librqbit counted since `seen`, and `elapsed` to the times that apply
-    /// to the torrent's state. Returns whether anything changed.
+    /// Adds what librqbit counted since `seen`, and opens or closes the running and
+    /// seeding spans at `now` as the torrent's state says. Returns whether anything
+    /// changed: transferred bytes or a span begun or ended (time passing is none).
     pub(crate) fn account(
         &mut self,
         seen: &mut Seen,
         stats: &TorrentStats,
-        elapsed: Duration,
         now: OffsetDateTime,
     ) -> bool {
         let fetched = stats.live.as_ref().map_or(0, |l| l.snapshot.fetched_bytes);
@@ -73,14 +115,51 @@ impl Counters {
             self.last_activity = Some(now);
         }
         let running = matches!(stats.state, TorrentStatsState::Live);
-        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        if running && ms > 0 {
-            self.active_ms = self.active_ms.saturating_add(ms);
-            if stats.finished {
-                self.seeding_ms = self.seeding_ms.saturating_add(ms);
+        let active = follow(&mut self.active_ms, &mut self.active_since, running, now);
+        let seeding = running && stats.finished;
+        let seeds = follow(&mut self.seeding_ms, &mut self.seeding_since, seeding, now);
+        down > 0 || up > 0 || active || seeds
+    }
+
+    /// Time spent running, up to `now` (ms).
+    pub(crate) fn active_ms_at(&self, now: OffsetDateTime) -> u64 {
+        self.active_ms + self.active_since.map_or(0, |s| ms_between(s, now))
+    }
+
+    /// Time spent seeding, up to `now` (ms).
+    pub(crate) fn seeding_ms_at(&self, now: OffsetDateTime) -> u64 {
+        self.seeding_ms + self.seeding_since.map_or(0, |s| ms_between(s, now))
+    }
+
+    /// Leaves out the time from `from` to `to`, when the process was not running
+    /// (suspended): open spans end at `from` and begin again at `to`. Returns
+    /// whether a span was open.
+    pub(crate) fn skip(&mut self, from: OffsetDateTime, to: OffsetDateTime) -> bool {
+        let mut open = false;
+        for (total, since) in [
+            (&mut self.active_ms, &mut self.active_since),
+            (&mut self.seeding_ms, &mut self.seeding_since),
+        ] {
+            if let Some(start) = *since {
+                *total = total.saturating_add(ms_between(start, from));
+                *since = Some(to.max(start));
+                open = true;
             }
         }
-        down > 0 || up > 0 || (running && ms > 0)
+        open
+    }
+
+    /// Ends the open spans at `end` (the last moment the engine is known to have
+    /// run, after a crash or a stop), or adds nothing when it is not known.
+    pub(crate) fn end_spans(&mut self, end: Option<OffsetDateTime>) {
+        for (total, since) in [
+            (&mut self.active_ms, &mut self.active_since),
+            (&mut self.seeding_ms, &mut self.seeding_since),
+        ] {
+            if let (Some(start), Some(end)) = (since.take(), end) {
+                *total = total.saturating_add(ms_between(start, end));
+            }
+        }
     }
 
     /// These counters with what librqbit counted since `seen` (for a view between
@@ -130,6 +209,37 @@ mod tests {
         assert_eq!(c(0, 10).ratio(0), 0.0);
         // Exactly 1 % downloaded counts the download.
         assert_eq!(c(10, 20).ratio(1000), 2.0);
+    }
+
+    #[test]
+    fn times_are_spans_ended_by_a_stop_a_suspension_or_the_last_heartbeat() {
+        let t = |s: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s);
+        let mut c = Counters::default();
+        assert!(follow(&mut c.seeding_ms, &mut c.seeding_since, true, t(10)));
+        assert!(
+            !follow(&mut c.seeding_ms, &mut c.seeding_since, true, t(20)),
+            "time passing is no change"
+        );
+        assert_eq!(c.seeding_ms_at(t(25)), 15_000);
+        assert!(follow(
+            &mut c.seeding_ms,
+            &mut c.seeding_since,
+            false,
+            t(30)
+        ));
+        assert_eq!((c.seeding_ms, c.seeding_ms_at(t(99))), (20_000, 20_000));
+        // Suspended from 40 to 100: not counted.
+        follow(&mut c.active_ms, &mut c.active_since, true, t(35));
+        assert!(c.skip(t(40), t(100)));
+        assert_eq!(c.active_ms_at(t(110)), 15_000);
+        // A crash: the span ends at the last heartbeat.
+        c.end_spans(Some(t(102)));
+        assert_eq!((c.active_ms, c.active_since), (7_000, None));
+        follow(&mut c.active_ms, &mut c.active_since, true, t(200));
+        c.end_spans(None);
+        assert_eq!((c.active_ms, c.active_since), (7_000, None));
+        let back: Counters = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
     }
 
     #[test]

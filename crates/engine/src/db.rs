@@ -16,6 +16,8 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::category::Category;
 use crate::info_hash::InfoHash;
@@ -147,6 +149,30 @@ impl StateDb {
             })
             .optional()?;
         Ok(found.is_some())
+    }
+
+    /// The last moment the engine noted that it ran ([`StateDb::write_heartbeat`]).
+    pub fn heartbeat(&self) -> Result<Option<OffsetDateTime>, DbError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'heartbeat'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(text.and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()))
+    }
+
+    /// Notes that the engine runs at `at` (one row, rewritten in place).
+    pub fn write_heartbeat(&self, at: OffsetDateTime) -> Result<(), DbError> {
+        let text = at
+            .format(&Rfc3339)
+            .map_err(|e| DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES ('heartbeat', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![text],
+        )?;
+        Ok(())
     }
 
     /// Every torrent's record and the categories and tags. A row that does not

@@ -127,7 +127,7 @@ pub fn limit_reached(
     }
     if limits
         .seeding_time
-        .is_some_and(|t| Duration::from_millis(counters.seeding_ms) >= t)
+        .is_some_and(|t| Duration::from_millis(counters.seeding_ms_at(now)) >= t)
     {
         return true;
     }
@@ -158,6 +158,7 @@ mod tests {
             seeding_ms: seeding_secs * 1000,
             active_ms: seeding_secs * 1000,
             last_activity: last.map(at),
+            ..Counters::default()
         }
     }
 

@@ -127,6 +127,8 @@ pub(crate) struct Saved {
     pub categories: BTreeMap<String, Category>,
     /// Tags known even without a torrent (a torrent's own tags are known too).
     pub tags: BTreeSet<String>,
+    /// The last moment the engine that saved them noted that it ran.
+    pub heartbeat: Option<OffsetDateTime>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -218,6 +220,7 @@ impl Store {
             torrents,
             categories: organisation.categories,
             tags: organisation.tags,
+            heartbeat: self.db.heartbeat().map_err(db_error)?,
         })
     }
 
@@ -236,6 +239,14 @@ impl Store {
     }
 
     /// Writes what [`Store::changes`] found, in one transaction.
+    /// Notes that the engine runs at `at`: after a crash, its torrents' running
+    /// and seeding times end there.
+    pub fn write_heartbeat(&self, at: OffsetDateTime) -> std::io::Result<()> {
+        self.db
+            .write_heartbeat(at)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
     pub fn write(&self, changes: StateChanges) -> std::io::Result<()> {
         self.db
             .write(changes)
@@ -260,6 +271,7 @@ impl Store {
                         torrents: file.torrents,
                         categories: file.categories,
                         tags: file.tags,
+                        heartbeat: None,
                     })
                 }
                 Err(e) => {

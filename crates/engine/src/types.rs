@@ -84,6 +84,15 @@ pub struct Torrent {
     pub seeding_time: u64,
     /// Seconds spent running (downloading or seeding), not stopped.
     pub active_time: u64,
+    /// Since when it seeds without a break, RFC 3339; null when it does not seed now.
+    pub seeding_since: Option<String>,
+    /// Since when it runs without a break, RFC 3339; null when it does not run now.
+    pub active_since: Option<String>,
+    /// `seedingTime` and `activeTime` as they were at `seedingSince` and
+    /// `activeSince` (the live push sends these, so that time passing alone is no
+    /// change to push).
+    #[serde(skip)]
+    pub times_before_since: (u64, u64),
     /// When payload was last sent or received, RFC 3339; null if never.
     pub last_activity: Option<String>,
     /// This torrent's share ratio limit: null follows the global `seedRatioLimit`, -1 is none.

@@ -7,6 +7,8 @@
 //! the stats every `stats_interval`. Each snapshot that differs from the previous one
 //! becomes a new version with the RFC 6902 patch from the previous one; the last
 //! versions' patches are kept so that a client can resume with `Last-Event-ID`.
+//! A torrent's `seedingTime` and `activeTime` are counted up to its `seedingSince`
+//! and `activeSince` here, so that an idle seeding torrent is no change to push.
 //!
 //! Versions start at the server's start time in milliseconds, so the versions of a
 //! restarted server never collide with those a client saw before the restart.
@@ -209,7 +211,15 @@ impl Hub {
             .into_iter()
             .map(|t| {
                 let key = t.info_hash.clone();
-                (key, serde_json::to_value(t).unwrap_or(Value::Null))
+                let (seeding, active) = t.times_before_since;
+                let mut value = serde_json::to_value(t).unwrap_or(Value::Null);
+                // Counted up to `seedingSince` and `activeSince`: time passing alone
+                // changes nothing here (the page adds the time since).
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("seedingTime".into(), seeding.into());
+                    object.insert("activeTime".into(), active.into());
+                }
+                (key, value)
             })
             .collect();
         let config = serde_json::to_value(self.inner.settings.view()).unwrap_or(Value::Null);

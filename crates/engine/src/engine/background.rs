@@ -8,6 +8,8 @@ const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(300);
 /// Ticks (seconds) between two saves of changed lifetime counters.
 const COUNTERS_SAVE_TICKS: u64 = 5;
+/// A tick this late means the process was stopped (suspended, debugged) meanwhile.
+const SUSPENDED_AFTER: Duration = Duration::from_secs(5);
 /// A full disk is retried early once this much room (or what the torrent still
 /// lacks, if less) has been freed in the download folder.
 const RETRY_ROOM: u64 = 16 * 1024 * 1024;
@@ -135,19 +137,35 @@ impl Engine {
         }
     }
 
+    /// Notes in the state database that the engine runs now: after a crash, the
+    /// running and seeding times end there.
+    pub(super) async fn write_heartbeat(&self) {
+        let store = self.inner.store.clone();
+        let written = tokio::task::spawn_blocking(move || store.write_heartbeat(now())).await;
+        if let Ok(Err(e)) = written {
+            warn!("cannot note the time in the state database: {e}");
+        }
+    }
+
     /// Moves what librqbit counted since the last call into each torrent's
-    /// lifetime counters, `elapsed` being the time since then (see `counters.rs`).
-    /// Returns whether any counter changed.
-    pub(super) fn account_transfers(&self, elapsed: Duration) -> bool {
+    /// lifetime counters, and begins or ends their running and seeding spans (see
+    /// `counters.rs`). Returns whether any counter changed.
+    pub(super) fn account_transfers(&self) -> bool {
         let now = now();
         let mut changed = false;
         for entry in self.lock().values_mut() {
-            if let Some(handle) = &entry.handle {
-                let stats = handle.stats();
-                changed |= entry.account(&stats, elapsed, now);
-            }
+            let stats = entry.handle.as_ref().map(|h| h.stats());
+            changed |= entry.account(stats.as_ref(), now);
         }
         changed
+    }
+
+    /// Leaves the time from `from` to `to`, when the process was suspended, out of
+    /// every torrent's running and seeding times.
+    fn skip_time(&self, from: OffsetDateTime, to: OffsetDateTime) {
+        for entry in self.lock().values_mut() {
+            entry.skip_time(from, to);
+        }
     }
 
     /// Writes each torrent's verified-pieces bitfield where librqbit's fast resume
@@ -235,15 +253,21 @@ impl Engine {
                 ticks += 1;
                 let instant = tokio::time::Instant::now();
                 // A process stopped for a while (suspended, debugged) was not seeding.
-                let elapsed = (instant - last).min(Duration::from_secs(5));
+                let gap = instant - last;
                 last = instant;
-                counters_changed |= engine.account_transfers(elapsed);
+                if gap > SUSPENDED_AFTER {
+                    let to = now();
+                    let from = to - (gap - Duration::from_secs(1));
+                    engine.skip_time(from, to);
+                }
+                counters_changed |= engine.account_transfers();
                 engine.steer_sequential().await;
                 let mut dirty = engine.tick().await;
                 dirty |= engine.inner.needs_save.swap(false, Ordering::Relaxed);
                 // Counters reach the disk every few seconds: a crash loses no more.
                 if ticks.is_multiple_of(COUNTERS_SAVE_TICKS) {
                     dirty |= std::mem::take(&mut counters_changed);
+                    engine.write_heartbeat().await;
                 }
                 if ticks.is_multiple_of(2) {
                     engine.save_resume_data(true).await;

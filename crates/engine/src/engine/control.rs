@@ -67,7 +67,7 @@ impl Engine {
     /// Stops (pauses) a torrent, keeping all verified data.
     pub async fn stop_torrent(&self, hash: &InfoHash) -> Result<Torrent> {
         // librqbit's counters of this run end with it: count them first.
-        self.account_transfers(Duration::ZERO);
+        self.account_transfers();
         let handle = {
             let mut map = self.lock();
             let entry = map
@@ -312,7 +312,7 @@ impl Engine {
     /// `keep_pieces`.
     pub(super) async fn take_from_session(&self, hash: &InfoHash, keep_pieces: bool) -> Result<()> {
         // librqbit's counters of this run end with it.
-        self.account_transfers(Duration::ZERO);
+        self.account_transfers();
         let haves = self.verified_pieces(hash).filter(|_| keep_pieces);
         let held = self.get(hash).ok().map(|t| view::Held::of(&t));
         if let Some(entry) = self.lock().get_mut(hash) {
@@ -414,8 +414,9 @@ impl Engine {
     /// Saves the state and stops every torrent's network activity.
     pub async fn shutdown(&self) {
         self.inner.shutdown.cancel();
-        self.account_transfers(Duration::ZERO);
+        self.account_transfers();
         self.persist().await;
+        self.write_heartbeat().await;
         self.inner.session.stop().await;
         self.save_resume_data(false).await;
         info!("engine stopped");

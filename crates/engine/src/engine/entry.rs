@@ -113,19 +113,29 @@ impl Entry {
     }
 
     /// Moves what librqbit counted since the last call into its lifetime counters
-    /// (see `counters.rs`); returns whether they changed (then it is to be saved).
-    pub(super) fn account(
-        &mut self,
-        stats: &TorrentStats,
-        elapsed: Duration,
-        now: OffsetDateTime,
-    ) -> bool {
-        let changed = self
-            .record
-            .counters
-            .account(&mut self.seen, stats, elapsed, now);
+    /// and begins or ends its running and seeding spans (see `counters.rs`): with no
+    /// `stats` (librqbit does not have it) it runs nowhere. Returns whether they
+    /// changed (then it is to be saved).
+    pub(super) fn account(&mut self, stats: Option<&TorrentStats>, now: OffsetDateTime) -> bool {
+        let changed = match stats {
+            Some(stats) => self.record.counters.account(&mut self.seen, stats, now),
+            None => {
+                let open = self.record.counters.active_since.is_some()
+                    || self.record.counters.seeding_since.is_some();
+                if open {
+                    self.record.counters.end_spans(Some(now));
+                }
+                open
+            }
+        };
         self.dirty |= changed;
         changed
+    }
+
+    /// Leaves the time from `from` to `to` (the process was suspended) out of its
+    /// running and seeding times.
+    pub(super) fn skip_time(&mut self, from: OffsetDateTime, to: OffsetDateTime) {
+        self.dirty |= self.record.counters.skip(from, to);
     }
 
     /// Marks its record as changed again (its save failed).

@@ -231,7 +231,11 @@ impl Engine {
         let saved = store
             .load(&paths.download_dir)
             .map_err(|e| EngineError::internal("cannot read the saved torrents", e))?;
-        let records = saved.torrents;
+        let mut records = saved.torrents;
+        // The times of the last run end when it last noted that it ran.
+        for record in records.values_mut() {
+            record.counters.end_spans(saved.heartbeat);
+        }
         store.remove_stale_temp_files();
         store
             .reset_librqbit_session()

@@ -207,7 +207,7 @@ impl Engine {
             && matches!(handle.stats().state, TorrentStatsState::Live)
         {
             // librqbit's counters of this run end with the pause: count them first.
-            self.account_transfers(Duration::ZERO);
+            self.account_transfers();
             if let Err(e) = self.inner.session.pause(&handle).await {
                 debug!(%hash, "reannounce pause: {e:#}");
             }

@@ -116,6 +116,7 @@ impl Engine {
             self.inner.needs_save.store(true, Ordering::Relaxed);
         }
         let record = entry.record();
+        let at = now();
         let mut torrent = Torrent {
             id: record.id,
             info_hash: hash.to_hex(),
@@ -127,8 +128,14 @@ impl Engine {
             downloaded: record.counters.downloaded,
             uploaded: record.counters.uploaded,
             ratio: record.counters.ratio(0),
-            seeding_time: record.counters.seeding_ms / 1000,
-            active_time: record.counters.active_ms / 1000,
+            seeding_time: record.counters.seeding_ms_at(at) / 1000,
+            active_time: record.counters.active_ms_at(at) / 1000,
+            seeding_since: record.counters.seeding_since.map(rfc3339),
+            active_since: record.counters.active_since.map(rfc3339),
+            times_before_since: (
+                record.counters.seeding_ms / 1000,
+                record.counters.active_ms / 1000,
+            ),
             last_activity: record.counters.last_activity.map(rfc3339),
             seed_ratio_limit: record.seed_limits.ratio,
             seed_time_limit: record.seed_limits.seeding_minutes,

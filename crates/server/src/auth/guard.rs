@@ -189,9 +189,16 @@ fn unauthorized(req: &Request) -> Response {
     if (req.method() == Method::GET || req.method() == Method::HEAD)
         && (path == "/" || path == "/index.html" || navigation && !path.starts_with("/api/"))
     {
-        // A person opening the UI: send them to the login page (relative, for sub-paths).
+        // A person opening the UI: send them to the login page (relative, for sub-paths),
+        // which comes back with the page's query (a magnet link to add, say) after it.
         let target = if path == "/" || path == "/index.html" {
-            "login".to_owned()
+            match req.uri().query().filter(|q| !q.is_empty()) {
+                Some(query) => format!(
+                    "login?then={}",
+                    url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+                ),
+                None => "login".to_owned(),
+            }
         } else {
             "/login".to_owned()
         };

@@ -37,7 +37,7 @@ pub struct Pieces {
 }
 
 /// One file of a torrent.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TorrentFile {
     /// Index of the file in the torrent, as used by file selection.
@@ -54,7 +54,7 @@ pub struct TorrentFile {
 }
 
 /// A torrent as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Torrent {
     /// A number of its own, given in the order torrents were added (Transmission

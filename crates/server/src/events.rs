@@ -13,13 +13,13 @@
 //! Versions start at the server's start time in milliseconds, so the versions of a
 //! restarted server never collide with those a client saw before the restart.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cloud_torrent_engine::Engine;
+use cloud_torrent_engine::{Engine, Torrent};
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
 
@@ -70,8 +70,12 @@ struct Step {
 
 struct Current {
     version: u64,
-    state: Value,
-    /// `state` serialized, for the current version.
+    /// The state but its torrents.
+    head: Value,
+    /// The torrents of the state by info hash: as the engine listed them, and as
+    /// the state holds them.
+    torrents: BTreeMap<String, (Torrent, Value)>,
+    /// The state serialized, for the current version.
     full: Option<Arc<str>>,
     history: VecDeque<Step>,
     history_bytes: usize,
@@ -135,7 +139,8 @@ impl Hub {
             inner: Arc::new(Inner {
                 current: Mutex::new(Current {
                     version: start,
-                    state: Value::Null,
+                    head: Value::Null,
+                    torrents: BTreeMap::new(),
                     full: None,
                     history: VecDeque::new(),
                     history_bytes: 0,
@@ -197,44 +202,55 @@ impl Hub {
         self.current().version
     }
 
-    /// Takes a snapshot; a new version when anything changed.
+    /// Takes a snapshot; a new version when anything changed. Only the torrents
+    /// that differ from the last snapshot are turned into JSON and compared, so an
+    /// unchanged collection costs its listing and no more.
     pub fn snapshot(&self, urgent: bool) {
         let _order = self
             .inner
             .snapshotting
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let torrents: Map<String, Value> = self
-            .inner
-            .engine
-            .list()
-            .into_iter()
-            .map(|t| {
-                let key = t.info_hash.clone();
-                let (seeding, active) = t.times_before_since;
-                let mut value = serde_json::to_value(t).unwrap_or(Value::Null);
-                // Counted up to `seedingSince` and `activeSince`: time passing alone
-                // changes nothing here (the page adds the time since).
-                if let Some(object) = value.as_object_mut() {
-                    object.insert("seedingTime".into(), seeding.into());
-                    object.insert("activeTime".into(), active.into());
-                }
-                (key, value)
-            })
-            .collect();
+        let listed = self.inner.engine.list();
         let config = serde_json::to_value(self.inner.settings.view()).unwrap_or(Value::Null);
         let title = self.inner.settings.title();
-        let mut cur = self.current();
-        let state = json!({
+        let notices = serde_json::to_value(self.inner.notices.list()).unwrap_or(Value::Null);
+        let mut guard = self.current();
+        let cur = &mut *guard;
+        let head = json!({
             "title": title,
             "version": env!("CARGO_PKG_VERSION"),
-            "torrents": torrents,
             "stats": cur.stats,
             "config": config,
-            "notices": serde_json::to_value(self.inner.notices.list()).unwrap_or(Value::Null),
+            "notices": notices,
             "downloads": { "version": cur.downloads_version },
         });
-        if cur.state == state {
+        let mut ops: Vec<Value> = Vec::new();
+        if cur.head != head {
+            ops.extend(patch_ops(&cur.head, &head));
+            cur.head = head;
+        }
+        let mut gone: BTreeSet<String> = cur.torrents.keys().cloned().collect();
+        for torrent in listed {
+            let hash = torrent.info_hash.clone();
+            gone.remove(&hash);
+            let old = cur.torrents.get(&hash);
+            if old.is_some_and(|(t, _)| *t == torrent) {
+                continue;
+            }
+            let value = live_value(&torrent);
+            let before = old.map_or_else(|| json!({}), |(_, v)| json!({ &hash: v }));
+            ops.extend(patch_ops(
+                &json!({ "torrents": before }),
+                &json!({ "torrents": { &hash: &value } }),
+            ));
+            cur.torrents.insert(hash, (torrent, value));
+        }
+        for hash in gone {
+            cur.torrents.remove(&hash);
+            ops.push(json!({ "op": "remove", "path": format!("/torrents/{hash}") }));
+        }
+        if ops.is_empty() {
             if urgent
                 && let Some(last) = cur.history.back_mut()
                 && !last.urgent
@@ -243,13 +259,12 @@ impl Hub {
                 // push that version now instead of at the client's next interval.
                 last.urgent = true;
                 let version = cur.version;
-                drop(cur);
+                drop(guard);
                 self.inner.version_tx.send_replace(version);
             }
             return;
         }
-        let patch = json_patch::diff(&cur.state, &state);
-        let text = serde_json::to_string(&patch).unwrap_or_else(|_| "[]".into());
+        let text = serde_json::to_string(&ops).unwrap_or_else(|_| "[]".into());
         let ops: Arc<str> = text
             .strip_prefix('[')
             .and_then(|t| t.strip_suffix(']'))
@@ -269,9 +284,8 @@ impl Hub {
                 None => break,
             }
         }
-        cur.state = state;
         cur.full = None;
-        drop(cur);
+        drop(guard);
         self.inner.version_tx.send_replace(version);
     }
 
@@ -297,7 +311,7 @@ impl Hub {
         let full = match &cur.full {
             Some(full) => full.clone(),
             None => {
-                let text: Arc<str> = serde_json::to_string(&cur.state)
+                let text: Arc<str> = serde_json::to_string(&whole_state(&cur))
                     .unwrap_or_else(|_| "{}".into())
                     .into();
                 cur.full = Some(text.clone());
@@ -420,6 +434,41 @@ impl Hub {
 pub async fn wait_closed(closed: &mut watch::Receiver<bool>) {
     // The `Ref` wait_for returns is not `Send`: drop it here.
     let _ = closed.wait_for(|c| *c).await.map(|_| ());
+}
+
+/// A torrent as the live state holds it: its `seedingTime` and `activeTime` are
+/// counted up to `seedingSince` and `activeSince` (the page adds the time since),
+/// so that time passing alone is no change.
+fn live_value(torrent: &Torrent) -> Value {
+    let (seeding, active) = torrent.times_before_since;
+    let mut value = serde_json::to_value(torrent).unwrap_or(Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("seedingTime".into(), seeding.into());
+        object.insert("activeTime".into(), active.into());
+    }
+    value
+}
+
+/// The RFC 6902 operations from `from` to `to`, as JSON.
+fn patch_ops(from: &Value, to: &Value) -> Vec<Value> {
+    match serde_json::to_value(json_patch::diff(from, to)) {
+        Ok(Value::Array(ops)) => ops,
+        _ => Vec::new(),
+    }
+}
+
+/// The whole state: its head with the torrents.
+fn whole_state(cur: &Current) -> Value {
+    let mut state = cur.head.clone();
+    let torrents: Map<String, Value> = cur
+        .torrents
+        .iter()
+        .map(|(hash, (_, value))| (hash.clone(), value.clone()))
+        .collect();
+    if let Some(object) = state.as_object_mut() {
+        object.insert("torrents".into(), Value::Object(torrents));
+    }
+    state
 }
 
 /// A hash of the names, sizes and times of the download folder's entries (capped).

@@ -8,6 +8,8 @@ const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(300);
 /// Ticks (seconds) between two saves of changed lifetime counters.
 const COUNTERS_SAVE_TICKS: u64 = 5;
+/// A quiet torrent (see `Entry::quiet`) is looked at every this many ticks.
+const QUIET_EVERY: u64 = 10;
 /// A tick this late means the process was stopped (suspended, debugged) meanwhile.
 const SUSPENDED_AFTER: Duration = Duration::from_secs(5);
 /// A full disk is retried early once this much room (or what the torrent still
@@ -151,9 +153,17 @@ impl Engine {
     /// lifetime counters, and begins or ends their running and seeding spans (see
     /// `counters.rs`). Returns whether any counter changed.
     pub(super) fn account_transfers(&self) -> bool {
+        self.account_transfers_of(|_, _| true)
+    }
+
+    /// [`Engine::account_transfers`] of the torrents `due` names.
+    fn account_transfers_of(&self, due: impl Fn(&InfoHash, &Entry) -> bool) -> bool {
         let now = now();
         let mut changed = false;
-        for entry in self.lock().values_mut() {
+        for (hash, entry) in self.lock().iter_mut() {
+            if !due(hash, entry) {
+                continue;
+            }
             let stats = entry.handle.as_ref().map(|h| h.stats());
             changed |= entry.account(stats.as_ref(), now);
         }
@@ -260,7 +270,9 @@ impl Engine {
                     let from = to - (gap - Duration::from_secs(1));
                     engine.skip_time(from, to);
                 }
-                counters_changed |= engine.account_transfers();
+                engine.inner.ticks.store(ticks, Ordering::Relaxed);
+                counters_changed |=
+                    engine.account_transfers_of(|hash, entry| due(hash, entry, ticks));
                 engine.steer_sequential().await;
                 let mut dirty = engine.tick().await;
                 dirty |= engine.inner.needs_save.swap(false, Ordering::Relaxed);
@@ -341,7 +353,9 @@ impl Engine {
         }
     }
 
+    /// Quiet torrents are looked at in their turn only (see `Entry::quiet`).
     pub(super) async fn tick(&self) -> bool {
+        let ticks = self.inner.ticks.load(Ordering::Relaxed);
         let mut dirty = false;
         let mut to_pause = Vec::new();
         let mut to_resume = Vec::new();
@@ -362,6 +376,9 @@ impl Engine {
         {
             let mut map = self.lock();
             for (hash, entry) in map.iter_mut() {
+                if !self::due(hash, entry, ticks) {
+                    continue;
+                }
                 let Some(handle) = entry.handle.clone() else {
                     dirty |= Engine::note_changes(hash, entry, None, &mut due);
                     continue;
@@ -466,6 +483,7 @@ impl Engine {
                     // The restart worked: a later failure starts a new backoff.
                     entry.retry = None;
                 }
+                entry.quiet = is_quiet(entry, &stats, want_running);
             }
         }
         // Announced as they are now: stopped, or about to be removed.
@@ -501,6 +519,38 @@ impl Engine {
         self.announce_due(due);
         dirty
     }
+}
+
+/// Whether the ticker looks at a torrent at tick `ticks`: always unless it is quiet,
+/// then every [`QUIET_EVERY`] ticks (torrents take turns by info hash).
+fn due(hash: &InfoHash, entry: &Entry, ticks: u64) -> bool {
+    !entry.quiet || (ticks + u64::from(hash.0[0])).is_multiple_of(QUIET_EVERY)
+}
+
+/// Whether a torrent the ticker just looked at has nothing to do until something
+/// changes: stopped by the user, or seeding with no peer, with nothing pending.
+fn is_quiet(entry: &Entry, stats: &TorrentStats, want_running: bool) -> bool {
+    let pending = entry.selection_pending
+        || !entry.order_streams.is_empty()
+        || entry.retry.is_some()
+        || entry.queued
+        || entry.held.is_some();
+    // Its running and seeding spans are ended first (by the next accounting).
+    let counters = &entry.record().counters;
+    let stopped = !want_running
+        && entry.record().paused
+        && matches!(stats.state, TorrentStatsState::Paused)
+        && counters.active_since.is_none()
+        && counters.seeding_since.is_none();
+    let idle_seed = want_running
+        && stats.finished
+        && matches!(stats.state, TorrentStatsState::Live)
+        && counters.seeding_since.is_some()
+        && stats.live.as_ref().is_some_and(|l| {
+            let peers = &l.snapshot.peer_stats;
+            peers.live == 0 && peers.connecting == 0
+        });
+    !pending && (stopped || idle_seed)
 }
 
 /// Whether piece `index` is set in a bitfield of [`Engine::verified_pieces`].

@@ -317,6 +317,7 @@ impl Engine {
         let held = self.get(hash).ok().map(|t| view::Held::of(&t));
         if let Some(entry) = self.lock().get_mut(hash) {
             entry.held = held;
+            entry.quiet = false;
             entry.handle = None;
             entry.order_streams.clear();
             entry.seen = Default::default();

@@ -46,6 +46,10 @@ pub(super) struct Entry {
     /// What it held when it was taken from librqbit to be handed back (a move, a
     /// new limit): shown until librqbit has checked its data again.
     pub(super) held: Option<view::Held>,
+    /// At its last look it had nothing to do: stopped by the user, or seeding with
+    /// no peer. The ticker then looks at it only every few seconds (see
+    /// `background::QUIET_EVERY`); a change of its record ends it.
+    pub(super) quiet: bool,
 }
 
 impl Entry {
@@ -71,6 +75,7 @@ impl Entry {
             move_error: None,
             error_announced: false,
             held: None,
+            quiet: false,
         }
     }
 }
@@ -84,6 +89,7 @@ impl Entry {
     /// Its record, to change: it is saved by the next [`Engine::persist`].
     pub(super) fn record_mut(&mut self) -> &mut TorrentRecord {
         self.dirty = true;
+        self.quiet = false;
         &mut self.record
     }
 

@@ -167,6 +167,8 @@ struct Inner {
     next_id: AtomicUsize,
     /// Set when a view changed a record (a completion seen first by a reader).
     needs_save: AtomicBool,
+    /// Ticks of the ticker so far (quiet torrents take turns by it).
+    ticks: AtomicU64,
     /// Each torrent's folder, for its storage (see `storage.rs`).
     folders: storage::TorrentFolders,
     /// Held from the overlap check of an add until librqbit has the torrent, so
@@ -322,6 +324,7 @@ impl Engine {
                 saved: AtomicU64::new(0),
                 shutdown,
                 needs_save: AtomicBool::new(false),
+                ticks: AtomicU64::new(0),
                 next_id: AtomicUsize::new(0),
                 max_files,
                 folders,

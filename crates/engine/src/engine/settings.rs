@@ -88,6 +88,10 @@ impl Engine {
     pub async fn update_settings(&self, settings: LiveSettings) -> LiveSettings {
         self.apply_speed(settings.speed);
         *self.inner.live.write().unwrap_or_else(|p| p.into_inner()) = settings.clone();
+        // The new settings may have something for every torrent to do.
+        for entry in self.lock().values_mut() {
+            entry.quiet = false;
+        }
         if self.tick().await {
             self.persist().await;
         }

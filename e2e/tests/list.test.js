@@ -302,7 +302,7 @@ describe('the torrent list', () => {
     await row('alpha.bin').locator('td.col-size').click({ modifiers: ['Shift'] });
     await row('bravo.bin').locator('td.col-size').click({ button: 'right' });
     assert.equal(await menu.locator('#context-title').textContent(), '2 torrents selected');
-    await menu.getByRole('menuitem', { name: 'Start' }).click({ timeout: 10000 });
+    await menu.getByRole('menuitem', { name: 'Start', exact: true }).click({ timeout: 10000 });
     await toast('Started 2 torrents', 'info').waitFor({ timeout: 10000 });
     await waitFor('bravo to run', 10000, async () => (await torrentOf('bravo.bin')).state !== 'paused');
     // Escape closes it without acting.

@@ -67,13 +67,19 @@ async function openSettings() {
   await page.locator('#settings').waitFor();
 }
 
+/** Shows a section of the settings panel by its tab. */
+function settingsSection(name) {
+  return page.locator('#settings-nav').getByRole('tab', { name }).click();
+}
+
 async function saveSettings() {
   await page.locator('#settings-form button[type="submit"]').click();
   await page.locator('#settings-status', { hasText: 'Saved.' }).waitFor();
 }
 
+/** Closes the panel with its ×: the Close beside Save is not there with a section saved on its own. */
 async function closeSettings() {
-  await page.locator('#settings-cancel').click();
+  await page.locator('#settings-close').click();
 }
 
 /** The cards the filters leave visible, as info hashes. */
@@ -139,6 +145,7 @@ after(async () => {
 describe('organising torrents in the web UI', () => {
   test('a category made in the settings is offered when adding, and is changed and deleted there', { timeout: 30000 }, async () => {
     await openSettings();
+    await settingsSection('Categories');
     const add = page.locator('#category-new');
     await add.locator('input[name="name"]').fill('tv/shows');
     await add.locator('input[name="savePath"]').fill('series');
@@ -297,6 +304,7 @@ describe('organising torrents in the web UI', () => {
 
   test('a webhook added in the settings is saved, and Test shows what its server answered', { timeout: 30000 }, async () => {
     await openSettings();
+    await settingsSection('Webhooks');
     await page.locator('#webhook-add').click();
     const first = page.locator('#webhook-list li').nth(0);
     await first.locator('[data-field="url"]').fill(`${hookBase}/hook`);
@@ -340,6 +348,7 @@ describe('organising torrents in the web UI', () => {
 
   test('the event programs are shown read-only with their recent runs', { timeout: 30000 }, async () => {
     await openSettings();
+    await settingsSection('Event programs');
     const programs = page.locator('#event-programs');
     await programs.locator('li', { hasText: 'On Added: /bin/echo "added {name}"' }).waitFor();
     const section = page.locator('section.settings-section', { has: programs });
@@ -361,6 +370,7 @@ describe('organising torrents in the web UI', () => {
 
   test('a watch folder set in the settings adds torrents with its options, and a junk file leaves a notice', { timeout: 60000 }, async () => {
     await openSettings();
+    await settingsSection('Watch folders');
     await page.locator('#watch-add').click();
     const row = page.locator('#watch-list li').nth(0);
     await row.locator('[data-field="path"]').fill(watchDir);
@@ -403,6 +413,7 @@ describe('organising torrents in the web UI', () => {
 
   test('the incomplete folder is set and cleared in the settings', { timeout: 30000 }, async () => {
     await openSettings();
+    await settingsSection('Downloads');
     const input = page.locator('#settings-form input[name="incompleteDir"]');
     assert.equal(await input.inputValue(), '');
     await input.fill('.incomplete');
@@ -430,6 +441,7 @@ describe('organising torrents in the web UI', () => {
     await card(xss.hash).locator('button.expand').click();
     assert.equal(await card(xss.hash).locator('input[name="category"]').inputValue(), XSS);
     await openSettings();
+    await settingsSection('Categories');
     await page.locator('#category-rows li .category-name', { hasText: XSS }).waitFor();
     // The notice naming the junk file, shown again.
     await page.evaluate(() => localStorage.removeItem('cloud-torrent.notices-dismissed'));
@@ -448,6 +460,10 @@ describe('organising torrents in the web UI', () => {
       await phone.goto(server.url);
       await phone.locator(`li.torrent[data-hash="${seeded.hash}"] button.expand`).click();
       await phone.locator('#settings-toggle').click();
+      // On a phone each section opens under its heading.
+      for (const name of ['Watch folders', 'Webhooks', 'Event programs']) {
+        await phone.locator('#settings button.settings-group-toggle', { hasText: name }).click();
+      }
       await phone.locator('#watch-list li').waitFor();
       await phone.locator('#webhook-add').click();
       await phone.locator('#event-runs-body tr').first().waitFor();

@@ -60,6 +60,11 @@ async function dropFile(name, bytes) {
   await page.dispatchEvent('main', 'drop', { dataTransfer: transfer });
 }
 
+/** Shows a section of the settings panel by its tab. */
+function settingsSection(name) {
+  return page.locator('#settings-nav').getByRole('tab', { name }).click();
+}
+
 async function noHorizontalScroll(p) {
   return p.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 }
@@ -141,7 +146,9 @@ describe('web UI', () => {
   test('settings change live and are saved to the config file', { timeout: 60000 }, async () => {
     await page.locator('#settings-toggle').click();
     const form = page.locator('#settings-form');
+    await settingsSection('Downloads');
     await form.locator('input[name="autoStart"]').uncheck();
+    await settingsSection('Connection');
     await form.locator('input[name="incomingPort"]').fill('51413');
     await form.locator('button[type="submit"]').click();
     await page.locator('#settings-status', { hasText: 'Saved.' }).waitFor();
@@ -180,6 +187,7 @@ describe('web UI', () => {
   test('speed, schedule, seeding and queue settings are saved from the panel', { timeout: 30000 }, async () => {
     await page.locator('#settings-toggle').click();
     const form = page.locator('#settings-form');
+    await settingsSection('Speed');
     await form.locator('input[name="downloadLimit"]').fill('500');
     await form.locator('input[name="altUploadLimit"]').fill('20');
     await form.locator('input[name="scheduleEnabled"]').check();
@@ -188,9 +196,11 @@ describe('web UI', () => {
     for (const day of ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) {
       await form.locator(`input[name="day-${day}"]`).setChecked(day === 'sat' || day === 'sun');
     }
+    await settingsSection('Seeding');
     await form.locator('input[name="seedRatioLimit"]').fill('2.5');
     await form.locator('input[name="seedIdleLimit"]').fill('90');
     await form.locator('select[name="seedLimitAction"]').selectOption('remove');
+    await settingsSection('Queue');
     await form.locator('input[name="queueing"]').check();
     await form.locator('input[name="maxActiveDownloads"]').fill('2');
     await form.locator('button[type="submit"]').click();
@@ -209,12 +219,15 @@ describe('web UI', () => {
     assert.match(file, /downloadLimit = 512000/);
     assert.match(file, /altSpeedSchedule = \{/);
     // Back as it was (empty: no limit), so that the other tests see the defaults.
+    await settingsSection('Speed');
     await form.locator('input[name="downloadLimit"]').fill('0');
     await form.locator('input[name="altUploadLimit"]').fill('100');
     await form.locator('input[name="scheduleEnabled"]').uncheck();
+    await settingsSection('Seeding');
     await form.locator('input[name="seedRatioLimit"]').fill('');
     await form.locator('input[name="seedIdleLimit"]').fill('');
     await form.locator('select[name="seedLimitAction"]').selectOption('stop');
+    await settingsSection('Queue');
     await form.locator('input[name="queueing"]').uncheck();
     await form.locator('button[type="submit"]').click();
     await waitFor('the settings to be undone', 5000, async () => {

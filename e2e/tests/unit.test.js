@@ -8,6 +8,9 @@ import { bytes, duration, percent } from '../../web/js/format.js';
 import { addQuery, omniKind } from '../../web/js/omni.js';
 import { argvText, runResult } from '../../web/js/event-runs.js';
 import { matchesFilter } from '../../web/js/filters.js';
+import {
+  MAX_WIDTH, MIN_WIDTH, columnWidth, moveColumn, placeColumn, resetColumns, setColumnWidth, shownColumns,
+} from '../../web/js/columns.js';
 import { parseTags, sameTags } from '../../web/js/organise.js';
 import { normalWatchFolder, normalWebhook, parseHeaders } from '../../web/js/settings-lists.js';
 import { resultKey, safeHttpUrl } from '../../web/js/search.js';
@@ -95,6 +98,48 @@ test('the list filters: state, no category, a category, a tag, all at once', () 
   // A category literally named "none" is told apart from no category.
   assert.ok(matchesFilter({ ...t, category: 'none' }, { ...none, category: '=none' }));
   assert.ok(!matchesFilter({ ...t, category: 'none' }, { ...none, category: 'none' }));
+});
+
+test('the state filter groups states; the tracker filter takes a host or none', () => {
+  const none = { state: '', category: '', tag: '', tracker: '' };
+  const t = { state: 'metadata', progress: 0, downloadRate: 0, uploadRate: 0, trackerHosts: ['a.test', 'b.test'] };
+  assert.ok(matchesFilter(t, { ...none, state: 'downloading' }));
+  assert.ok(!matchesFilter(t, { ...none, state: 'active' }));
+  assert.ok(matchesFilter({ ...t, uploadRate: 1 }, { ...none, state: 'active' }));
+  // Completed is about the data, whatever the state.
+  assert.ok(matchesFilter({ ...t, state: 'paused', progress: 1 }, { ...none, state: 'completed' }));
+  assert.ok(matchesFilter({ ...t, state: 'paused', progress: 1 }, { ...none, state: 'paused' }));
+  assert.ok(!matchesFilter({ ...t, state: 'seeding', progress: 0.5 }, { ...none, state: 'completed' }));
+  // A raw state from an old bookmark still filters.
+  assert.ok(matchesFilter(t, { ...none, state: 'metadata' }));
+  assert.ok(matchesFilter(t, { ...none, tracker: '=b.test' }));
+  assert.ok(!matchesFilter(t, { ...none, tracker: '=c.test' }));
+  assert.ok(!matchesFilter(t, { ...none, tracker: 'none' }));
+  assert.ok(matchesFilter({ ...t, trackerHosts: [] }, { ...none, tracker: 'none' }));
+  // A host literally named "none" is told apart from no tracker.
+  assert.ok(matchesFilter({ ...t, trackerHosts: ['none'] }, { ...none, tracker: '=none' }));
+});
+
+test('columns move among those shown, keep their order, and resize within bounds', () => {
+  assert.deepEqual(shownColumns().map((c) => c.key).slice(0, 3), ['name', 'size', 'progress']);
+  assert.equal(moveColumn('name', -1), false, 'the first cannot go further left');
+  assert.equal(moveColumn('size', -1), true);
+  assert.deepEqual(shownColumns().map((c) => c.key).slice(0, 3), ['size', 'name', 'progress']);
+  // Past a hidden column in one step: Save path is hidden, right of Added.
+  const keys = () => shownColumns().map((c) => c.key);
+  assert.equal(keys().at(-1), 'added');
+  assert.equal(moveColumn('added', 1), false);
+  assert.equal(moveColumn('tags', 1), true);
+  assert.deepEqual(keys().slice(-2), ['added', 'tags']);
+  placeColumn('tags', 'size');
+  assert.equal(keys()[0], 'tags');
+  assert.equal(setColumnWidth('state', 5), MIN_WIDTH);
+  assert.equal(columnWidth('state'), MIN_WIDTH);
+  assert.equal(setColumnWidth('state', 10000), MAX_WIDTH);
+  assert.equal(columnWidth('name'), undefined, 'the name takes the rest');
+  resetColumns();
+  assert.deepEqual(keys().slice(0, 2), ['name', 'size']);
+  assert.equal(columnWidth('state'), 110);
 });
 
 test('watch folders and webhooks compare as the server shows them', () => {

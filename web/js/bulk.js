@@ -1,11 +1,15 @@
 // Acting on several torrents at once: the toolbar above the list that shows while
-// torrents are selected, the context menu of a row or card (right-click, or a
-// long press on touch screens) and the dialogs they ask through (removal, a
-// category, a tag). Each action runs on every torrent, a few at a time, then one
-// toast sums it up and another names those that failed and why.
+// torrents are selected, the context menu of a row or card (right-click, a long
+// press on touch screens, or the menu key / Shift+F10) and the dialogs they ask
+// through (removal, a category, a tag, limits). Each action runs on every
+// torrent, a few at a time, then one toast sums it up and another names those
+// that failed and why. The menu is a keyboard menu: arrows, Home, End, Enter,
+// Escape, and the focus goes back where it was when it closes.
 
 import { api, torrentPath } from './api.js';
 import { h, setText } from './dom.js';
+import { rate } from './format.js';
+import { askLimits } from './limits-dialog.js';
 import { clearSelection, onSelection, selectedHashes, selectionSize } from './selection.js';
 import { showMessage } from './toast.js';
 
@@ -17,6 +21,8 @@ const LONG_PRESS = 550;
 let torrentOf = () => null;
 let shownOrder = () => [];
 let menuHashes = [];
+// What had the focus when the menu opened: it gets it back when the menu closes.
+let menuOpener = null;
 
 const plural = (n) => `${n} torrent${n === 1 ? '' : 's'}`;
 
@@ -107,6 +113,16 @@ const ACTIONS = {
   start: (hashes) => report(hashes, post('start'), (n) => `Started ${plural(n)}`, 'start'),
   stop: (hashes) => report(hashes, post('stop'), (n) => `Stopped ${plural(n)}`, 'stop'),
   recheck: (hashes) => report(hashes, post('recheck'), (n) => `Rechecking ${plural(n)}`, 'recheck'),
+  forceStart: (hashes) => report(hashes, (hash) => api('PATCH', torrentPath(hash), { forceStart: true }),
+    (n) => `Force-started ${plural(n)}`, 'force-start'),
+  limits: async (hashes) => {
+    const change = await askLimits(`Limits of ${plural(hashes.length)}`, hashes.map(torrentOf));
+    if (!change) return;
+    const said = [['↓', change.downloadLimit], ['↑', change.uploadLimit]].filter(([, v]) => v !== undefined)
+      .map(([arrow, v]) => `${arrow} ${v ? rate(v) : 'no limit of its own'}`).join(', ');
+    await report(hashes, (hash) => api('PATCH', torrentPath(hash), change),
+      (n) => `Set the limits of ${plural(n)}: ${said}`, 'set the limits of');
+  },
   // Moved one by one: to the top last first, so that they keep their order there.
   top: (hashes) => report([...hashes].reverse(), post('queue', { move: 'top' }), (n) => `Moved ${plural(n)} to the top of the queue`, 'move'),
   bottom: (hashes) => report(hashes, post('queue', { move: 'bottom' }), (n) => `Moved ${plural(n)} to the bottom of the queue`, 'move'),
@@ -159,6 +175,7 @@ function renderToolbar() {
 export function openContextMenu(hashes, x, y) {
   const menu = document.getElementById('context-menu');
   menuHashes = hashes;
+  if (!menu.contains(document.activeElement)) menuOpener = document.activeElement;
   setText(document.getElementById('context-title'), hashes.length === 1 ? nameOf(hashes[0]) : `${plural(hashes.length)} selected`);
   const one = hashes.length === 1 ? torrentOf(hashes[0]) : null;
   menu.querySelector('[data-action="start"]').hidden = Boolean(one && isRunning(one.state));
@@ -171,7 +188,21 @@ export function openContextMenu(hashes, x, y) {
   menu.querySelector('[role="menuitem"]:not([hidden])')?.focus();
 }
 
+/** Closes the menu; the focus goes back to what had it before, when it was in the menu. */
+function closeMenu() {
+  const menu = document.getElementById('context-menu');
+  if (!menu.matches(':popover-open')) return;
+  const focusWasInMenu = menu.contains(document.activeElement);
+  menu.hidePopover();
+  if (focusWasInMenu && menuOpener?.isConnected) menuOpener.focus();
+}
+
 function menuKeys(event) {
+  if (event.key === 'Tab') {
+    event.preventDefault();
+    closeMenu();
+    return;
+  }
   const items = [...document.querySelectorAll('#context-menu [role="menuitem"]:not([hidden])')];
   const at = items.indexOf(document.activeElement);
   const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 };
@@ -228,7 +259,7 @@ export function setupBulk({ torrent, order }) {
   menu.addEventListener('click', (event) => {
     const item = event.target.closest('[data-action]');
     if (!item) return;
-    menu.hidePopover();
+    closeMenu();
     runAction(item.dataset.action, menuHashes);
   });
   menu.addEventListener('keydown', menuKeys);
@@ -240,7 +271,7 @@ export function setupBulk({ torrent, order }) {
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && menu.matches(':popover-open')) {
       event.preventDefault();
-      close();
+      closeMenu();
     }
   });
   document.addEventListener('scroll', close, true);
@@ -253,8 +284,8 @@ export function setupBulk({ torrent, order }) {
 function menuItems() {
   const item = (action, text, cls) => h('button', { type: 'button', role: 'menuitem', 'data-action': action, class: cls }, text);
   return [
-    item('start', 'Start'), item('stop', 'Stop'), item('recheck', 'Recheck'),
-    item('top', 'Queue top'), item('bottom', 'Queue bottom'),
+    item('start', 'Start'), item('stop', 'Stop'), item('forceStart', 'Force start'), item('recheck', 'Recheck'),
+    item('top', 'Queue top'), item('bottom', 'Queue bottom'), item('limits', 'Set limits…'),
     item('category', 'Set category…'), item('addTags', 'Add tag…'), item('removeTags', 'Remove tag…'),
     item('remove', 'Remove…', 'danger'),
   ];

@@ -4,7 +4,7 @@
 
 import { api, torrentPath } from './api.js';
 import { h, setText } from './dom.js';
-import { bytes, date, duration, percent, stateLabel } from './format.js';
+import { bytes, date, duration, percent, runningSeconds, stateLabel } from './format.js';
 import { copyText } from './media.js';
 import { placeText } from './placement.js';
 
@@ -27,8 +27,8 @@ const FIELDS = [
   ['Downloaded', 'downloaded', (t) => bytes(t.downloaded)],
   ['Uploaded', 'uploaded', (t) => bytes(t.uploaded)],
   ['Ratio', 'ratio', (t) => (Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '—')],
-  ['Seeding time', 'seedingTime', (t) => duration(t.seedingTime)],
-  ['Active time', 'activeTime', (t) => duration(t.activeTime)],
+  ['Seeding time', 'seedingTime', (t) => duration(runningSeconds(t.seedingTime, t.seedingSince))],
+  ['Active time', 'activeTime', (t) => duration(runningSeconds(t.activeTime, t.activeSince))],
   ['Last activity', 'lastActivity', (t) => date(t.lastActivity) || 'None yet'],
   ['Peers', 'peers', (t) => String(t.peers)],
   ['Category', 'category', (t) => t.category || 'None'],

@@ -1,29 +1,47 @@
-// The filters above the torrent list: by state, category and tag, each option
-// with how many torrents it holds, and a text that the name or info hash holds.
-// The choice is kept in the URL's hash (#state=seeding&category=tv&q=show; the
-// hash's other parts are left alone), so a filtered view can be bookmarked and
-// Back undoes a choice.
+// The filters above the torrent list: by state, category, tag and tracker host,
+// each option with how many torrents it holds, and a text that the name or info
+// hash holds. The state filter offers groups rather than raw states (downloading
+// takes those fetching metadata; completed, whatever is complete; active, what
+// transfers now). The choice is kept in the URL's hash
+// (#state=seeding&category=tv&tracker=host&q=show; the hash's other parts are
+// left alone), so a filtered view can be bookmarked and Back undoes a choice.
 
-import { h } from './dom.js';
-import { stateLabel } from './format.js';
+import { h, setText } from './dom.js';
 import { knownCategories } from './organise.js';
 
-// Option values: '' is "All"; NONE is "no category"; a named category or tag is
-// its name behind '=' (so no name can be taken for either).
+// Option values: '' is "All"; NONE is "no category" or "no tracker"; a named
+// category, tag or host is its name behind '=' (so no name can be taken for NONE).
 const NONE = 'none';
 const named = (name) => `=${name}`;
 
-const chosen = { state: '', category: '', tag: '', q: '' };
-const signatures = { state: '', category: '', tag: '' };
-const SELECTS = ['state', 'category', 'tag'];
-const PARAMS = ['state', 'category', 'tag', 'q'];
+// The state filter's options: value (kept in the URL), label, and the test of a torrent.
+// Those marked `rare` are offered only while a torrent is in them (or they are chosen).
+export const STATE_FILTERS = [
+  { value: 'downloading', label: 'Downloading', test: (t) => t.state === 'downloading' || t.state === 'metadata' },
+  { value: 'seeding', label: 'Seeding', test: (t) => t.state === 'seeding' },
+  { value: 'completed', label: 'Completed', test: (t) => t.progress >= 1 },
+  { value: 'paused', label: 'Stopped', test: (t) => t.state === 'paused' },
+  { value: 'queued', label: 'Queued', test: (t) => t.state === 'queued' },
+  { value: 'error', label: 'Error', test: (t) => t.state === 'error' },
+  { value: 'active', label: 'Active', test: (t) => t.downloadRate > 0 || t.uploadRate > 0 },
+  { value: 'moving', label: 'Moving', test: (t) => t.state === 'moving', rare: true },
+  { value: 'checking', label: 'Checking', test: (t) => t.state === 'checking', rare: true },
+];
+const STATE_TEST = new Map(STATE_FILTERS.map((f) => [f.value, f.test]));
 
-/** Whether torrent `t` passes `filter` (`{state, category, tag}` option values). */
+const chosen = { state: '', category: '', tag: '', tracker: '', q: '' };
+const signatures = { state: '', category: '', tag: '', tracker: '' };
+const SELECTS = ['state', 'category', 'tag', 'tracker'];
+const PARAMS = ['state', 'category', 'tag', 'tracker', 'q'];
+
+/** Whether torrent `t` passes `filter` (`{state, category, tag, tracker, q}` option values). */
 export function matchesFilter(t, filter) {
-  if (filter.state && t.state !== filter.state) return false;
+  if (filter.state && !(STATE_TEST.get(filter.state) ?? ((x) => x.state === filter.state))(t)) return false;
   if (filter.category === NONE && t.category) return false;
-  if (filter.category.startsWith('=') && t.category !== filter.category.slice(1)) return false;
-  if (filter.tag.startsWith('=') && !(t.tags ?? []).includes(filter.tag.slice(1))) return false;
+  if (filter.category?.startsWith('=') && t.category !== filter.category.slice(1)) return false;
+  if (filter.tag?.startsWith('=') && !(t.tags ?? []).includes(filter.tag.slice(1))) return false;
+  if (filter.tracker === NONE && (t.trackerHosts ?? []).length > 0) return false;
+  if (filter.tracker?.startsWith('=') && !(t.trackerHosts ?? []).includes(filter.tracker.slice(1))) return false;
   if (filter.q) {
     const q = filter.q.toLowerCase();
     if (!String(t.name ?? '').toLowerCase().includes(q) && !String(t.infoHash ?? '').includes(q)) return false;
@@ -38,7 +56,7 @@ export function matches(t) {
 
 /** Whether any filter is chosen. */
 export function filtering() {
-  return Boolean(chosen.state || chosen.category || chosen.tag || chosen.q);
+  return Boolean(chosen.state || chosen.category || chosen.tag || chosen.tracker || chosen.q);
 }
 
 function hashParts() {
@@ -47,9 +65,9 @@ function hashParts() {
 
 const param = (part) => part.slice(0, Math.max(0, part.indexOf('=')));
 
-/** The filters the URL's hash names ("category=" alone is "no category"). */
+/** The filters the URL's hash names ("category=" alone is "no category", "tracker=" "no tracker"). */
 function fromUrl() {
-  const found = { state: '', category: '', tag: '', q: '' };
+  const found = { state: '', category: '', tag: '', tracker: '', q: '' };
   for (const part of hashParts()) {
     const key = param(part);
     if (!PARAMS.includes(key)) continue;
@@ -59,7 +77,7 @@ function fromUrl() {
     } catch {
       continue;
     }
-    if (key === 'category') found.category = value === '' ? NONE : named(value);
+    if (key === 'category' || key === 'tracker') found[key] = value === '' ? NONE : named(value);
     else if (key === 'tag') found.tag = value ? named(value) : '';
     else found[key] = value;
   }
@@ -74,6 +92,8 @@ function urlWithFilters() {
   if (chosen.category === NONE) ours.push('category=');
   else if (chosen.category) ours.push(`category=${encodeURIComponent(chosen.category.slice(1))}`);
   if (chosen.tag) ours.push(`tag=${encodeURIComponent(chosen.tag.slice(1))}`);
+  if (chosen.tracker === NONE) ours.push('tracker=');
+  else if (chosen.tracker) ours.push(`tracker=${encodeURIComponent(chosen.tracker.slice(1))}`);
   if (chosen.q) ours.push(`q=${encodeURIComponent(chosen.q)}`);
   const all = [...ours, ...parts];
   const { pathname, search } = window.location;
@@ -100,39 +120,80 @@ function count(map, key) {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-/** Refills a select with `options` ([value, text]) when they changed; keeps its choice. */
+/**
+ * Shows `options` ([value, text]) in a select, keeping its choice: the same values
+ * with new counts only change the texts (an open list stays open), others refill it.
+ */
 function fill(key, options) {
   const select = document.getElementById(`filter-${key}`);
-  const signature = JSON.stringify(options);
-  if (signature === signatures[key]) return;
+  const signature = options.map(([value]) => value).join('\n');
+  if (signature === signatures[key] && select.options.length === options.length) {
+    options.forEach(([, text], i) => setText(select.options[i], text));
+    return;
+  }
   signatures[key] = signature;
   select.replaceChildren(...options.map(([value, text]) => h('option', { value }, text)));
   select.value = chosen[key];
 }
 
-/** Updates the options and their counts from the torrents. */
+const byName = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const namedOptions = (map) => [...map].sort(byName).map(([name, n]) => [named(name), `${name} (${n})`]);
+
+/** Updates the options and their counts from the torrents (one pass: it runs on every update). */
 export function renderFilters(torrents) {
-  const states = new Map();
   const categories = new Map();
   const tags = new Map();
+  const hosts = new Map();
   let uncategorised = 0;
-  for (const t of torrents) {
-    count(states, t.state);
+  let untracked = 0;
+  // The state groups' counts, as STATE_FILTERS' tests would give them (plain
+  // counters and indexed loops: with ten thousand torrents this runs on every update).
+  let downloading = 0;
+  let seeding = 0;
+  let completed = 0;
+  let paused = 0;
+  let queued = 0;
+  let error = 0;
+  let active = 0;
+  let moving = 0;
+  let checking = 0;
+  for (let i = 0; i < torrents.length; i += 1) {
+    const t = torrents[i];
+    switch (t.state) {
+      case 'metadata': case 'downloading': downloading += 1; break;
+      case 'seeding': seeding += 1; break;
+      case 'paused': paused += 1; break;
+      case 'queued': queued += 1; break;
+      case 'error': error += 1; break;
+      case 'moving': moving += 1; break;
+      case 'checking': checking += 1; break;
+      default: break;
+    }
+    if (t.progress >= 1) completed += 1;
+    if (t.downloadRate > 0 || t.uploadRate > 0) active += 1;
     if (t.category) count(categories, t.category);
     else uncategorised += 1;
-    for (const tag of t.tags ?? []) count(tags, tag);
+    const tagList = t.tags;
+    if (tagList) for (let j = 0; j < tagList.length; j += 1) count(tags, tagList[j]);
+    const trackers = t.trackerHosts;
+    if (!trackers || trackers.length === 0) untracked += 1;
+    else for (let j = 0; j < trackers.length; j += 1) count(hosts, trackers[j]);
   }
+  const n = { downloading, seeding, completed, paused, queued, error, active, moving, checking };
   for (const c of knownCategories()) if (!categories.has(c.name)) categories.set(c.name, 0);
   // A chosen option stays while nothing has it, so the choice is still shown.
-  if (chosen.state && !states.has(chosen.state)) states.set(chosen.state, 0);
-  if (chosen.category.startsWith('=') && !categories.has(chosen.category.slice(1))) categories.set(chosen.category.slice(1), 0);
-  if (chosen.tag.startsWith('=') && !tags.has(chosen.tag.slice(1))) tags.set(chosen.tag.slice(1), 0);
+  for (const [key, map] of [['category', categories], ['tag', tags], ['tracker', hosts]]) {
+    if (chosen[key].startsWith('=') && !map.has(chosen[key].slice(1))) map.set(chosen[key].slice(1), 0);
+  }
   const all = ['', `All (${torrents.length})`];
-  const byName = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  fill('state', [all, ...[...states].sort(byName).map(([s, n]) => [s, `${stateLabel(s)} (${n})`])]);
-  fill('category', [all, [NONE, `No category (${uncategorised})`],
-    ...[...categories].sort(byName).map(([name, n]) => [named(name), `${name} (${n})`])]);
-  fill('tag', [all, ...[...tags].sort(byName).map(([name, n]) => [named(name), `${name} (${n})`])]);
+  const stateOptions = STATE_FILTERS.filter((f) => !f.rare || n[f.value] > 0 || chosen.state === f.value)
+    .map((f) => [f.value, `${f.label} (${n[f.value]})`]);
+  // A state the URL names that is no group (an old bookmark): offered as it is.
+  if (chosen.state && !STATE_TEST.has(chosen.state)) stateOptions.push([chosen.state, chosen.state]);
+  fill('state', [all, ...stateOptions]);
+  fill('category', [all, [NONE, `No category (${uncategorised})`], ...namedOptions(categories)]);
+  fill('tag', [all, ...namedOptions(tags)]);
+  fill('tracker', [all, [NONE, `No tracker (${untracked})`], ...namedOptions(hosts)]);
   document.querySelector('.filters').hidden = torrents.length === 0 && !filtering();
 }
 

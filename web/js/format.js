@@ -24,6 +24,15 @@ export function percent(p) {
 }
 
 /** Seconds -> "1h 2m", "3m 5s", "12s". */
+/**
+ * Seconds of a time the live state counts up to a moment: `seconds` until
+ * `since` (RFC 3339, or null when it is not running now) and the time since then.
+ */
+export function runningSeconds(seconds, since) {
+  const start = since ? Date.parse(since) : NaN;
+  return (seconds ?? 0) + (Number.isFinite(start) ? Math.max(0, (Date.now() - start) / 1000) : 0);
+}
+
 export function duration(s) {
   if (s === null || s === undefined || !Number.isFinite(s)) return '∞';
   s = Math.round(s);

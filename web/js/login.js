@@ -1,4 +1,5 @@
-// Sends the login form as JSON, then opens the UI.
+// Sends the login form as JSON, then opens the UI (with the query it was opened
+// with, kept in `then` by the redirect to this page).
 const form = document.getElementById('login');
 const error = document.getElementById('error');
 form.addEventListener('submit', async (event) => {
@@ -12,7 +13,9 @@ form.addEventListener('submit', async (event) => {
       body: JSON.stringify({ username: data.get('username'), password: data.get('password') }),
     });
     if (res.ok) {
-      window.location.href = './';
+      // Back to the page, with the query it was opened with (a magnet link to add).
+      const then = new URLSearchParams(window.location.search).get('then');
+      window.location.href = then ? `./?${new URLSearchParams(then)}` : './';
       return;
     }
     let message = `${res.status} ${res.statusText}`;

@@ -1,11 +1,14 @@
 // Entry point: wires the panels to the live state.
 
 import { checkSession } from './api.js';
+import { setupBrowserPrefs } from './browser-prefs.js';
 import { renderDetails, setupDetails } from './details.js';
 import { setText } from './dom.js';
 import { rate } from './format.js';
 import { renderDownloads } from './downloads.js';
+import { setupMagnetLink } from './magnet-link.js';
 import { renderNotices, setupNotices } from './notices.js';
+import { renderNotify } from './notify.js';
 import { setupOmni } from './omni.js';
 import { loadCategories, renderOrganise } from './organise.js';
 import { noteRates } from './rate-history.js';
@@ -55,6 +58,7 @@ function onState(state, touched) {
   renderTorrents(state, touched);
   renderDetails(state, touched);
   renderNotices(state);
+  renderNotify(state, touched);
   renderStats(state);
   renderSettings(state);
   renderDownloads(state);
@@ -63,11 +67,13 @@ function onState(state, touched) {
 setupTheme();
 setupOmni();
 setupSettings();
+setupBrowserPrefs();
 setupSession();
 setupNotices();
 setupTorrents();
 setupRss();
 setupDetails();
 setupRatesGraph();
+setupMagnetLink();
 const link = connect({ onState, onStatus, onDrop: checkSession });
 document.getElementById('conn').addEventListener('click', () => link.reconnect());

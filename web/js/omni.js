@@ -53,6 +53,16 @@ function addOptions() {
   return options;
 }
 
+/**
+ * Adds a magnet link or a .torrent URL: `source` is `{magnet}` or `{url}`, with the
+ * `options` of addOptions(); its message names `label` (until the server names
+ * the torrent) and replaces an earlier one on `subject`. Rejects with the
+ * server's error.
+ */
+export async function addSource(source, options, label, subject) {
+  announceAdded(await request('POST', 'api/v1/torrents', { ...source, ...options }), label, subject);
+}
+
 /** The query string of a raw .torrent upload for `options` (tags comma-separated). */
 export function addQuery(options) {
   const query = new URLSearchParams();
@@ -135,7 +145,7 @@ export function setupOmni() {
       const source = kind === 'url' ? { url: text }
         : { magnet: kind === 'hash' ? `magnet:?xt=urn:btih:${infoHashHex(text)}` : text };
       // One message for the bar: a success replaces the error of an earlier try.
-      announceAdded(await request('POST', 'api/v1/torrents', { ...source, ...addOptions() }), text, 'omni');
+      await addSource(source, addOptions(), text, 'omni');
       input.value = '';
       update();
     } catch (error) {

@@ -1,11 +1,13 @@
 // The Peers and Trackers tabs of the details pane: tables of what the server says
 // about the torrent's connections and trackers, polled while the tab shows, with
-// rows kept by key so that they update in place. Trackers has Reannounce.
+// rows kept by key so that they update in place. Trackers has Reannounce, and
+// the editing of the list (tracker-edit.js).
 
 import { api, torrentPath } from './api.js';
 import { h, setText } from './dom.js';
 import { bytes, date, rate } from './format.js';
 import { showMessage } from './toast.js';
+import { trackerEditor } from './tracker-edit.js';
 
 const RUNNING = new Set(['downloading', 'metadata', 'seeding']);
 
@@ -108,8 +110,11 @@ const count = (n) => (n === null || n === undefined ? '—' : String(n));
 export function trackersTab(panel, context) {
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
   const reannounce = h('button', { type: 'button', class: 'reannounce' }, 'Reannounce');
+  const editor = trackerEditor(context, (trackers) => show(trackers));
   const table = keyedTable('Trackers', [
     ['URL', (tr) => tr.url, 'url'],
+    // Beside the URL, in view without scrolling the table sideways.
+    ['Actions', (tr) => editor.actions(tr), 'actions'],
     ['Tier', (tr) => String(tr.tier), 'num'],
     ['Status', (tr) => {
       const label = h('span', { class: 'tracker-status', 'data-status': tr.status }, STATUS[tr.status] ?? String(tr.status));
@@ -120,7 +125,10 @@ export function trackersTab(panel, context) {
     ['Downloaded', (tr) => count(tr.downloaded), 'num'],
     ['Last scrape', (tr) => date(tr.scrapedAt) || '—'],
   ], (tr) => `${tr.tier} ${tr.url}`);
-  panel.append(h('div', { class: 'row tab-actions' }, reannounce), status, table.el);
+  panel.append(h('div', { class: 'row tab-actions' }, reannounce, editor.toggle), editor.form, status, table.el);
+  // The tracker hosts of the torrent last shown: when they change (an edit
+  // elsewhere), the list is asked for again.
+  let hosts = null;
 
   reannounce.addEventListener('click', async () => {
     const t = context.torrent();
@@ -148,16 +156,29 @@ export function trackersTab(panel, context) {
       return;
     }
     if (!live()) return;
+    show(trackers);
+  }
+
+  function show(trackers) {
+    editor.keep(trackers);
     table.update(trackers);
     setText(status, trackers.length > 0
       ? `${trackers.length} tracker${trackers.length === 1 ? '' : 's'}; asked again every 30 s while this tab shows.`
       : 'No trackers: this torrent finds peers through the DHT, peer exchange or the peers its magnet names.');
   }
 
+  function render(t) {
+    const now = (t.trackerHosts ?? []).join(' ');
+    if (hosts !== null && now !== hosts) context.refresh();
+    hosts = now;
+  }
+
   function reset() {
     table.clear();
+    editor.reset();
+    hosts = null;
     setText(status, '');
   }
 
-  return { poll, reset, every: 30000 };
+  return { poll, render, reset, every: 30000 };
 }

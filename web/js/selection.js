@@ -1,10 +1,12 @@
 // The torrents selected in the list, by info hash: one by a click, one more or
 // less by ctrl/cmd-click or a checkbox, a range by shift-click, or all those the
-// filters show. The anchor is where a range starts and where the arrow keys move
-// from. Listeners hear of each change. No DOM.
+// filters show. The anchor is where a range starts; the cursor is where the arrow
+// keys move from (the other end of a range Shift extends). Listeners hear of each
+// change. No DOM.
 
 const selected = new Set();
 let anchor = null;
+let cursor = null;
 const listeners = new Set();
 
 function changed() {
@@ -30,9 +32,25 @@ export function selectionSize() {
   return selected.size;
 }
 
-/** The row the arrow keys move from. */
+/** Where a range starts. */
 export function anchorHash() {
   return anchor;
+}
+
+/** The row the arrow keys move from: the last one clicked or moved to. */
+export function cursorHash() {
+  return cursor ?? anchor;
+}
+
+/** Selects from the anchor to `hash` among `order` (Shift with an arrow); `hash` becomes the cursor. */
+export function extendSelection(hash, order) {
+  if (!anchor || !order.includes(anchor)) anchor = hash;
+  const from = order.indexOf(anchor);
+  const to = order.indexOf(hash);
+  selected.clear();
+  for (let i = Math.min(from, to); i <= Math.max(from, to); i += 1) selected.add(order[i]);
+  cursor = hash;
+  changed();
 }
 
 /**
@@ -46,14 +64,17 @@ export function clickSelect(hash, { toggle = false, range = false } = {}, order 
     const to = order.indexOf(hash);
     if (!toggle) selected.clear();
     for (let i = Math.min(from, to); i <= Math.max(from, to); i += 1) selected.add(order[i]);
+    cursor = hash;
   } else if (toggle) {
     if (selected.has(hash)) selected.delete(hash);
     else selected.add(hash);
     anchor = hash;
+    cursor = hash;
   } else {
     selected.clear();
     selected.add(hash);
     anchor = hash;
+    cursor = hash;
   }
   changed();
 }
@@ -81,5 +102,6 @@ export function pruneSelection(shown) {
     }
   }
   if (anchor && !shown.has(anchor)) anchor = null;
+  if (cursor && !shown.has(cursor)) cursor = null;
   if (dropped) changed();
 }

@@ -54,16 +54,18 @@ let onEdit = () => {};
 let saved = () => null;
 let statuses = [];
 
-function edited() {
-  onEdit();
+/** A list was edited: `where` is in the section edited. */
+function edited(where) {
+  onEdit(where);
 }
 
 function removeButton(li, what) {
   return h('button', {
     type: 'button', class: 'small danger remove-row', 'aria-label': `Remove this ${what}`,
     onclick: () => {
+      const list = li.parentElement;
       li.remove();
-      edited();
+      edited(list);
       showWebhookStatus();
     },
   }, 'Remove');
@@ -243,7 +245,8 @@ export function resetLists() {
 }
 
 /**
- * Wires Add; `options.onEdit()` is called when a row is added or removed,
+ * Wires Add; `options.onEdit(where)` is called when a row is added or removed
+ * (`where`: an element of the list),
  * `options.saved()` gives the saved config.
  */
 export function setupLists(options) {
@@ -252,13 +255,13 @@ export function setupLists(options) {
   document.getElementById('watch-add').addEventListener('click', () => {
     const li = watchRow({});
     document.getElementById('watch-list').append(li);
-    edited();
+    edited(li);
     li.querySelector('input').focus();
   });
   document.getElementById('webhook-add').addEventListener('click', () => {
     const li = webhookRow({});
     document.getElementById('webhook-list').append(li);
-    edited();
+    edited(li);
     showWebhookStatus();
     li.querySelector('input').focus();
   });

@@ -1,6 +1,7 @@
 // The settings panel and the alternative-speed toggle: GET/PATCH api/v1/config
-// through the live state. The panel's lists, categories and event programs are
-// in their own modules; this one opens and closes the panel and saves the form.
+// through the live state. The panel's sections (settings-nav.js), lists,
+// categories and event programs are in their own modules; this one opens and
+// closes the panel and saves the form (every section of it at once).
 
 import { api } from './api.js';
 import { resetCategorySettings, setupCategorySettings } from './category-settings.js';
@@ -10,6 +11,7 @@ import { renderEventPrograms, setupEventRuns, watchEventRuns } from './event-run
 import { rate } from './format.js';
 import { loadCategories } from './organise.js';
 import { fillLists, listChanges, loadWebhookStatus, resetLists, setupLists } from './settings-lists.js';
+import { clearEdited, focusSection, markEdited, openSettingsNav, setupSettingsNav } from './settings-nav.js';
 
 // Plain fields, by config key. A number input with `data-unit` shows the value
 // divided by it (KiB/s); one with `data-optional` shows null as empty (and an
@@ -19,10 +21,14 @@ const FIELDS = [
   'downloadLimit', 'uploadLimit', 'altDownloadLimit', 'altUploadLimit',
   'seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit', 'seedLimitAction',
   'queueing', 'maxActiveDownloads', 'maxActiveSeeds', 'maxActiveTorrents', 'slowTorrentsExempt',
+  'slowDownloadRate', 'slowUploadRate', 'slowTorrentTime', 'rssMaxArticles',
+  'compatQbittorrent', 'compatQbittorrentPort', 'compatTransmission', 'compatTransmissionPort',
 ];
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const NAMES = {
   downloadDir: 'download folder', incomingPort: 'incoming peer port', dht: 'DHT', upload: 'upload',
+  compatQbittorrent: "qBittorrent's Web API", compatQbittorrentPort: "qBittorrent's port",
+  compatTransmission: "Transmission's RPC", compatTransmissionPort: "Transmission's port",
 };
 let current = null;
 let editing = false;
@@ -81,9 +87,14 @@ function fill(form, config) {
   const fixed = config.commandLine ?? [];
   for (const key of FIELDS) {
     const input = form.elements[key];
+    // A setting this server does not have is not offered.
+    input.closest('label').hidden = !(key in config);
     writeInput(input, config[key]);
     markFixed(input, fixed.includes(key));
   }
+  setText(document.getElementById('set-private-urls'), config.allowPrivateUrls
+    ? 'Allowed (allowPrivateUrls in the config file)' : 'Refused (allowPrivateUrls in the config file allows them)');
+  setText(document.getElementById('set-download-root'), config.downloadRoot ?? '');
   const schedule = config.altSpeedSchedule ?? {};
   form.elements.scheduleEnabled.checked = Boolean(schedule.enabled);
   form.elements.scheduleFrom.value = schedule.from ?? '';
@@ -136,14 +147,23 @@ export function setupSettings() {
       resetCategorySettings();
       loadCategories();
       loadWebhookStatus();
-      form.querySelector('input:enabled, select:enabled')?.focus();
+      openSettingsNav();
+      focusSection();
     }
     watchEventRuns(open);
   };
+  setupSettingsNav();
   toggle.addEventListener('click', () => show(panel.hidden));
-  document.getElementById('settings-cancel').addEventListener('click', () => {
-    show(false);
-    toggle.focus();
+  for (const id of ['settings-cancel', 'settings-close']) {
+    document.getElementById(id).addEventListener('click', () => {
+      show(false);
+      toggle.focus();
+    });
+  }
+  document.getElementById('settings-open-rss').addEventListener('click', () => {
+    const rss = document.getElementById('rss');
+    if (rss.hidden) document.getElementById('rss-toggle').click();
+    rss.scrollIntoView({ block: 'start' });
   });
   const alt = document.getElementById('alt-speed');
   alt.addEventListener('click', async () => {
@@ -159,12 +179,13 @@ export function setupSettings() {
     }
   });
   // An edit makes "Saved." stale: the status keeps only what waits for a restart.
-  const edited = () => {
+  const edited = (where) => {
     editing = true;
     savedNote = '';
+    markEdited(where);
     setText(status, current ? statusText(current) : '');
   };
-  form.addEventListener('input', edited);
+  form.addEventListener('input', (event) => edited(event.target));
   setupLists({ onEdit: edited, saved: () => current });
   setupCategorySettings();
   setupEventRuns();
@@ -174,7 +195,7 @@ export function setupSettings() {
     const change = {};
     for (const key of FIELDS) {
       const input = form.elements[key];
-      if (input.disabled) continue;
+      if (input.disabled || !(key in current)) continue;
       const value = readInput(input);
       if (value !== current[key]) change[key] = value;
     }
@@ -196,6 +217,7 @@ export function setupSettings() {
       editing = false;
       fill(form, config);
       savedNote = 'Saved.';
+      clearEdited();
       setText(status, statusText(config));
       if ('webhooks' in change) loadWebhookStatus();
     } catch (error) {

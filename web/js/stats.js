@@ -1,5 +1,6 @@
 // The footer: system and engine statistics from the live state; the header's
-// total rates, which open a graph of them over the last ten minutes.
+// total rates, which open a graph of them over the last ten minutes, and the
+// free space of the download folder's disk.
 
 import { setText } from './dom.js';
 import { bytes, duration, rate } from './format.js';
@@ -24,6 +25,12 @@ export function renderStats(state) {
   setText(document.getElementById('stats'), parts.join(' · '));
   setText(document.getElementById('rates'), `↓ ${rate(s.downloadRate)} ↑ ${rate(s.uploadRate)}`);
   setText(document.getElementById('disk-free'), s.diskTotal ? `(${bytes(s.diskFree)} free)` : '');
+  const free = document.getElementById('header-free');
+  free.hidden = !s.diskTotal;
+  setText(free, s.diskTotal ? `${bytes(s.diskFree)} free` : '');
+  free.title = `Free space on the disk of the download folder: ${bytes(s.diskFree)} of ${bytes(s.diskTotal)}`;
+  // Little room left: it stands out (under 5 % of the disk).
+  free.classList.toggle('low', s.diskTotal > 0 && s.diskFree / s.diskTotal < 0.05);
 }
 
 /** The pop-over of the header's rates: a graph of the totals, redrawn each second while open. */

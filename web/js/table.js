@@ -1,14 +1,15 @@
-// The torrent table of wide screens: one row per torrent, the columns chosen in
-// the column menu, sorted by a click on a heading. Only the rows in view (and a
-// few more) are in the DOM: rows have a fixed height, and two spacer rows stand
+// The torrent table of wide screens: one row per torrent, with the columns chosen
+// (the header and the column menu are table-head.js's). Only the rows in view (and
+// a few more) are in the DOM: rows have a fixed height, and two spacer rows stand
 // for the others, so ten thousand torrents scroll as fast as ten. Rows are keyed
 // by info hash and updated in place. What a click on a row does (selection,
 // details, context menu) is handed to the callbacks given to setupTable.
 
 import { h, setAttr, setText } from './dom.js';
 import { percent } from './format.js';
-import { COLUMNS, setSort, showColumn, shownColumns, sortOrder } from './columns.js';
+import { shownColumns } from './columns.js';
 import { isSelected, selectionSize } from './selection.js';
+import { setupTableHead } from './table-head.js';
 
 // The height of a row in CSS pixels: the same as `.torrent-table tbody tr` in app.css.
 export const ROW_HEIGHT = 34;
@@ -25,43 +26,12 @@ let frame = 0;
 const wrap = () => document.getElementById('torrent-table-wrap');
 const body = () => document.getElementById('torrent-rows');
 
-function headCells() {
-  const { key: sortKey, desc } = sortOrder();
-  const all = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Select all the torrents shown' });
-  all.addEventListener('change', () => handlers.onSelectAll(all.checked));
-  const cells = [h('th', { scope: 'col', class: 'col-select' }, all)];
-  for (const c of columns) {
-    const sorted = c.key === sortKey;
-    const button = h('button', { type: 'button', class: 'sort', 'data-key': c.key }, c.label,
-      h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, sorted ? (desc ? ' ▼' : ' ▲') : ''));
-    button.addEventListener('click', () => {
-      const now = sortOrder();
-      setSort(c.key, now.key === c.key ? !now.desc : false);
-      renderHead();
-      handlers.onSort();
-    });
-    cells.push(h('th', {
-      scope: 'col', class: `col-${c.key}${c.num ? ' num' : ''}`,
-      'aria-sort': sorted ? (desc ? 'descending' : 'ascending') : null,
-    }, button));
-  }
-  return cells;
-}
-
-// The widths of the columns in app.css (px), and the least left for the name.
-const WIDTHS = {
-  select: 34, size: 90, progress: 120, state: 110, down: 90, up: 90, eta: 64, ratio: 64,
-  peers: 64, category: 100, tags: 100, added: 150, savePath: 160,
-};
-const NAME_ROOM = 260;
-
-function renderHead() {
+/** The columns changed: rows are made again with them. */
+function columnsChanged() {
   columns = shownColumns();
-  document.getElementById('torrent-head').replaceChildren(...headCells());
-  const least = columns.reduce((sum, c) => sum + (WIDTHS[c.key] ?? 0), WIDTHS.select + NAME_ROOM);
-  document.getElementById('torrent-table').style.minWidth = `${least}px`;
   for (const row of rows.values()) row.el.remove();
   rows.clear();
+  paint();
 }
 
 function createRow(hash) {
@@ -195,21 +165,6 @@ export function rowElement(hash) {
   return rows.get(hash)?.el ?? null;
 }
 
-function renderColumnMenu() {
-  const menu = document.getElementById('columns-menu');
-  const hidden = new Set(COLUMNS.filter((c) => !shownColumns().includes(c)).map((c) => c.key));
-  menu.replaceChildren(h('p', { class: 'hint' }, 'Columns shown'), ...COLUMNS.filter((c) => c.key !== 'name').map((c) => {
-    const box = h('input', { type: 'checkbox', name: c.key });
-    box.checked = !hidden.has(c.key);
-    box.addEventListener('change', () => {
-      showColumn(c.key, box.checked);
-      renderHead();
-      paint();
-    });
-    return h('label', { class: 'check' }, box, ` ${c.label}`);
-  }));
-}
-
 /**
  * Wires the table. `onRowClick(hash, event)`, `onOpen(hash, opener)`,
  * `onContext(hash, x, y)`, `onSelectAll(checked)`, `onSort()`,
@@ -217,8 +172,12 @@ function renderColumnMenu() {
  */
 export function setupTable(given) {
   handlers = given;
-  renderHead();
-  renderColumnMenu();
+  columns = shownColumns();
+  setupTableHead({
+    onSelectAll: (checked) => handlers.onSelectAll(checked),
+    onSort: () => handlers.onSort(),
+    onColumns: columnsChanged,
+  });
   wrap().addEventListener('scroll', schedule, { passive: true });
   window.addEventListener('resize', schedule);
   const tbody = body();

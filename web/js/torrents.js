@@ -12,7 +12,7 @@ import { COLUMNS, setSort, sortOrder, sortTorrents } from './columns.js';
 import { openDetails } from './details.js';
 import { h, setAttr, setText } from './dom.js';
 import { countText, matches, renderFilters, setupFilters } from './filters.js';
-import { bytes, duration, percent, rate, stateLabel } from './format.js';
+import { bytes, duration, percent, rate, runningSeconds, stateLabel } from './format.js';
 import { mediaKind, playButton } from './media.js';
 import { onCategories } from './organise.js';
 import { drawPieceBar } from './pieces.js';
@@ -318,7 +318,8 @@ async function drawPieces(card) {
 
 function renderOptions(card, t) {
   setText(card.counters, `Downloaded ${bytes(t.downloaded)} · uploaded ${bytes(t.uploaded)} · ratio ${t.ratio.toFixed(2)}`
-    + ` · seeding ${duration(t.seedingTime)} · active ${duration(t.activeTime)}`);
+    + ` · seeding ${duration(runningSeconds(t.seedingTime, t.seedingSince))}`
+    + ` · active ${duration(runningSeconds(t.activeTime, t.activeSince))}`);
   if (document.activeElement !== card.force) card.force.checked = t.forceStart;
   if (document.activeElement !== card.sequential) card.sequential.checked = t.sequential;
   if (document.activeElement !== card.edges) card.edges.checked = t.firstLastPiecesFirst;
@@ -585,13 +586,21 @@ export function setupTorrents() {
     if (tr) contextFor(tr.dataset.hash, x, y);
   });
   setupBulk({ torrent: (hash) => lastState?.torrents?.[hash] ?? null, order: () => shownHashes });
+  const revealOne = (hash) => {
+    if (tableShown()) revealRow(hash);
+    else cards.get(hash)?.el.scrollIntoView({ block: 'nearest' });
+  };
   setupShortcuts({
     order: () => shownHashes,
-    reveal: (hash) => {
-      if (tableShown()) revealRow(hash);
-      else cards.get(hash)?.el.scrollIntoView({ block: 'nearest' });
-    },
+    reveal: revealOne,
     open: (hash) => openDetails(hash, tableShown() ? rowElement(hash)?.querySelector('button.row-name') : cards.get(hash)?.open),
+    // Beside the row (or card), which is brought into view first.
+    menu: (hash) => {
+      revealOne(hash);
+      const el = tableShown() ? rowElement(hash) : cards.get(hash)?.el;
+      const box = el?.getBoundingClientRect();
+      contextFor(hash, box ? box.left + 24 : 24, box ? Math.min(box.bottom, box.top + 40) : 24);
+    },
   });
   // Smoothed rates slide on between updates (a stalled transfer sends none).
   setInterval(() => {

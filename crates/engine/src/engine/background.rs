@@ -304,6 +304,12 @@ impl Engine {
                 entry.queued = false;
                 continue;
             };
+            // Without the queue, a quiet torrent (complete or stopped) has no place
+            // and is held back by nothing: no need to ask librqbit.
+            if !limits.enabled && entry.quiet {
+                entry.queued = false;
+                continue;
+            }
             let stats = handle.stats();
             let slow_now = matches!(stats.state, TorrentStatsState::Live)
                 && limits.slow.is_some_and(|rule| {

@@ -298,10 +298,7 @@ impl Engine {
             cancellation_token: Some(shutdown.child_token()),
             // Files beneath the download folder only, written whole (see `storage.rs`).
             default_storage_factory: Some(librqbit::storage::StorageFactoryExt::boxed(
-                storage::TorrentFilesFactory {
-                    root: paths.root.clone(),
-                    folders: folders.clone(),
-                },
+                storage::TorrentFilesFactory::new(paths.root.clone(), folders.clone()),
             )),
             ..Default::default()
         };

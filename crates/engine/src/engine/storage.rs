@@ -21,7 +21,7 @@ use std::io::IoSlice;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use anyhow::Context;
 use librqbit::dht::Id20;
@@ -67,6 +67,35 @@ pub(super) struct TorrentFilesFactory {
     /// The storage root (`downloadRoot`): no torrent file is ever opened outside it.
     pub(super) root: PathBuf,
     pub(super) folders: TorrentFolders,
+    /// The root, opened once for every torrent (a descriptor each would cost
+    /// thousands); opened again when the folder at `root` is another one.
+    pub(super) root_fd: Arc<std::sync::Mutex<Option<Arc<OwnedFd>>>>,
+}
+
+impl TorrentFilesFactory {
+    pub(super) fn new(root: PathBuf, folders: TorrentFolders) -> Self {
+        TorrentFilesFactory {
+            root,
+            folders,
+            root_fd: Arc::default(),
+        }
+    }
+
+    /// The root's descriptor: the one opened before while it is still the folder
+    /// at `root`, else a new one.
+    fn open_root(&self) -> std::io::Result<Arc<OwnedFd>> {
+        let mut cached = self.root_fd.lock().unwrap_or_else(|e| e.into_inner());
+        let now = rustix::fs::stat(&self.root)?;
+        if let Some(fd) = cached.as_ref() {
+            let open = rustix::fs::fstat(&**fd)?;
+            if (open.st_dev, open.st_ino) == (now.st_dev, now.st_ino) {
+                return Ok(fd.clone());
+            }
+        }
+        let fd = Arc::new(beneath::open_root(&self.root)?);
+        *cached = Some(fd.clone());
+        Ok(fd)
+    }
 }
 
 impl StorageFactory for TorrentFilesFactory {
@@ -81,11 +110,12 @@ impl StorageFactory for TorrentFilesFactory {
             .folders
             .get(shared.info_hash)
             .context("the torrent's folder is not known")?;
-        let root = beneath::open_root(&self.root)
+        let root = self
+            .open_root()
             .map_err(|e| anyhow::anyhow!("cannot open the download folder: {e}"))?;
         Ok(WholeWrites {
             inner: Box::new(ConfinedFiles {
-                root: Arc::new(root),
+                root,
                 folder,
                 files: Arc::new(Vec::new()),
             }),
@@ -104,27 +134,37 @@ impl StorageFactory for TorrentFilesFactory {
 }
 
 /// A torrent's files, each opened beneath the download folder without following
-/// links (see [`crate::beneath`]).
+/// links (see [`crate::beneath`]), when first read or written: a torrent that
+/// seeds to nobody holds no descriptor of its data.
 pub(super) struct ConfinedFiles {
     /// The storage root (`downloadRoot`).
     root: Arc<OwnedFd>,
     /// The torrent's folder, relative to the storage root ("" for the folder itself).
     folder: PathBuf,
-    /// One per file of the torrent, `None` for padding files.
-    files: Arc<Vec<Option<File>>>,
+    /// One per file of the torrent (`None` for padding files): its path beneath
+    /// the root, and the file once opened.
+    files: Arc<Vec<Option<(PathBuf, OnceLock<File>)>>>,
 }
 
 impl ConfinedFiles {
     fn file(&self, file_id: usize) -> anyhow::Result<&File> {
-        self.files
+        let (path, open) = self
+            .files
             .get(file_id)
             .and_then(Option::as_ref)
-            .context("no such file")
+            .context("no such file")?;
+        if let Some(file) = open.get() {
+            return Ok(file);
+        }
+        // Two threads may open it at once: one of the two is kept.
+        let _ = open.set(beneath::open_file(&*self.root, path)?);
+        open.get().context("the file could not be kept open")
     }
 }
 
 impl TorrentStorage for ConfinedFiles {
-    /// Opens (creating when absent) every file but padding. Existing files are
+    /// Creates every file but padding where absent (each opened then closed, so
+    /// that a path that cannot be used fails the torrent now). Existing files are
     /// kept: that is how data already on disk is resumed or seeded.
     fn init(&mut self, _: &ManagedTorrentShared, metadata: &TorrentMetadata) -> anyhow::Result<()> {
         let files = metadata
@@ -135,7 +175,8 @@ impl TorrentStorage for ConfinedFiles {
                     return Ok(None);
                 }
                 let path = self.folder.join(&info.relative_filename);
-                Ok(Some(beneath::open_file(&*self.root, &path)?))
+                drop(beneath::open_file(&*self.root, &path)?);
+                Ok(Some((path, OnceLock::new())))
             })
             .collect::<Result<Vec<_>, beneath::BeneathError>>()?;
         self.files = Arc::new(files);

@@ -141,10 +141,12 @@ pub(super) struct ConfinedFiles {
     root: Arc<OwnedFd>,
     /// The torrent's folder, relative to the storage root ("" for the folder itself).
     folder: PathBuf,
-    /// One per file of the torrent (`None` for padding files): its path beneath
-    /// the root, and the file once opened.
-    files: Arc<Vec<Option<(PathBuf, OnceLock<File>)>>>,
+    /// One per file of the torrent, `None` for padding files.
+    files: Arc<Vec<Option<LazyFile>>>,
 }
+
+/// A file of a torrent: its path beneath the root, and the file once opened.
+type LazyFile = (PathBuf, OnceLock<File>);
 
 impl ConfinedFiles {
     fn file(&self, file_id: usize) -> anyhow::Result<&File> {

@@ -298,7 +298,7 @@ async fn transmission_call(server: &TestServer, body: Value) -> Value {
 /// `bytes` (a .torrent) announcing to `url`: the key goes first, where a sorted
 /// dictionary has it.
 fn with_announce(bytes: &[u8], url: &str) -> Vec<u8> {
-    let mut out = format!("d8:announce{}:{url}", url.len()).into_bytes();
+    let mut out = format!("d8:announce{}:{url}7:comment11:from a test", url.len()).into_bytes();
     out.extend_from_slice(&bytes[1..]);
     out
 }
@@ -333,6 +333,13 @@ async fn a_torrents_tracker_list_is_replaced_kept_and_edited_through_both_apis()
     })
     .await;
     assert_eq!(t["trackerHosts"], json!(["127.0.0.1"]), "{t}");
+    // What the .torrent file says of itself.
+    let t = server.torrent(&data.info_hash).await;
+    assert_eq!(
+        (&t["comment"], &t["private"]),
+        (&json!("from a test"), &json!(false)),
+        "{t}"
+    );
 
     // The .torrent's tracker is replaced: the new one hears of the torrent at once,
     // the old one no more, and the data is not fetched again.

@@ -249,6 +249,45 @@ pub fn dict_without(data: &[u8], keys: &[&[u8]]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// What a .torrent file says of itself besides its content: its comment, the
+/// program that made it, when, and whether it is private.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    pub comment: Option<String>,
+    pub created_by: Option<String>,
+    /// Seconds since 1970.
+    pub created_at: Option<i64>,
+    pub private: bool,
+}
+
+/// [`About`] of the .torrent `data`; nothing when it does not read.
+pub fn about(data: &[u8]) -> About {
+    let Some(top) = parse(data).ok().and_then(|v| v.as_dict()) else {
+        return About::default();
+    };
+    let text = |key: &[u8]| {
+        let bytes = top.get(key).ok().flatten()?.as_bytes()?;
+        let text = String::from_utf8_lossy(bytes).trim().to_owned();
+        (!text.is_empty()).then_some(text)
+    };
+    let private = top
+        .get(b"info")
+        .ok()
+        .flatten()
+        .and_then(|info| info.as_dict()?.get(b"private").ok().flatten()?.as_int())
+        == Some(1);
+    About {
+        comment: text(b"comment"),
+        created_by: text(b"created by"),
+        created_at: top
+            .get(b"creation date")
+            .ok()
+            .flatten()
+            .and_then(|v| i64::try_from(v.as_int()?).ok()),
+        private,
+    }
+}
+
 /// One value of data that [`parse`] accepted, read in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Value<'a> {
@@ -615,5 +654,21 @@ mod tests {
         assert_eq!(out, b"d4:infod4:name1:xe1:zi-0ee");
         assert_eq!(dict_without(b"li1ee", &[b"a"]), None);
         assert_eq!(dict_without(b"d1:ai1e", &[b"a"]), None);
+    }
+
+    #[test]
+    fn a_torrent_says_its_comment_maker_date_and_privacy() {
+        let data = b"d7:comment5:hello10:created by6:mktool13:creation datei1700000000e4:infod4:name1:x7:privatei1eee";
+        assert_eq!(
+            about(data),
+            About {
+                comment: Some("hello".into()),
+                created_by: Some("mktool".into()),
+                created_at: Some(1_700_000_000),
+                private: true,
+            }
+        );
+        assert_eq!(about(b"d4:infod4:name1:xee"), About::default());
+        assert_eq!(about(b"not bencode"), About::default());
     }
 }

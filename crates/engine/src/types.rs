@@ -144,6 +144,14 @@ pub struct Torrent {
     pub content_path: String,
     /// Magnet link of the torrent.
     pub magnet: String,
+    /// The comment of its .torrent file, if any.
+    pub comment: Option<String>,
+    /// The program that made its .torrent file, if it says.
+    pub created_by: Option<String>,
+    /// When its .torrent file was made (RFC 3339), if it says.
+    pub created_at: Option<String>,
+    /// A private torrent: peers only from its trackers (no DHT, no peer exchange).
+    pub private: bool,
     /// The hosts of its trackers, each once, in the order of its tracker list.
     #[schema(example = json!(["tracker.example.org"]))]
     pub tracker_hosts: Vec<String>,

@@ -50,6 +50,10 @@ pub(super) struct Entry {
     /// no peer. The ticker then looks at it only every few seconds (see
     /// `background::QUIET_EVERY`); a change of its record ends it.
     pub(super) quiet: bool,
+    /// What its .torrent file says of itself, once librqbit has it.
+    pub(super) about: Option<Arc<crate::bencode::About>>,
+    /// Its byte counters over the last seconds, for its rates.
+    pub(super) rates: rates::RateWindow,
 }
 
 impl Entry {
@@ -76,6 +80,8 @@ impl Entry {
             error_announced: false,
             held: None,
             quiet: false,
+            about: None,
+            rates: Default::default(),
         }
     }
 }
@@ -124,7 +130,14 @@ impl Entry {
     /// changed (then it is to be saved).
     pub(super) fn account(&mut self, stats: Option<&TorrentStats>, now: OffsetDateTime) -> bool {
         let changed = match stats {
-            Some(stats) => self.record.counters.account(&mut self.seen, stats, now),
+            Some(stats) => {
+                if let Some(live) = &stats.live {
+                    let received = live.snapshot.fetched_bytes;
+                    self.rates
+                        .note(std::time::Instant::now(), received, stats.uploaded_bytes);
+                }
+                self.record.counters.account(&mut self.seen, stats, now)
+            }
             None => {
                 let open = self.record.counters.active_since.is_some()
                     || self.record.counters.seeding_since.is_some();

@@ -39,6 +39,7 @@ mod control;
 mod entry;
 mod interface;
 mod organise;
+mod rates;
 mod sequential;
 mod settings;
 mod storage;
@@ -450,6 +451,12 @@ impl Engine {
             .ok_or_else(|| EngineError::Internal("the torrent's folder is not UTF-8".into()))?
             .to_owned();
         self.inner.folders.set(id20(hash), folder.clone());
+        if let AddTorrent::TorrentFileBytes(bytes) = &add {
+            let about = Arc::new(crate::bencode::about(bytes));
+            if let Some(entry) = self.lock().get_mut(hash) {
+                entry.about = Some(about);
+            }
+        }
         // An edited tracker list replaces the one inside the .torrent file (librqbit
         // would use both); the info dictionary, and so the info hash, is untouched.
         let add = match add {

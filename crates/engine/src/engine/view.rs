@@ -161,6 +161,14 @@ impl Engine {
             content_path: String::new(),
             magnet: record.magnet.clone(),
             tracker_hosts: entry.tracker_hosts().to_vec(),
+            comment: entry.about.as_ref().and_then(|a| a.comment.clone()),
+            created_by: entry.about.as_ref().and_then(|a| a.created_by.clone()),
+            created_at: entry
+                .about
+                .as_ref()
+                .and_then(|a| OffsetDateTime::from_unix_timestamp(a.created_at?).ok())
+                .map(rfc3339),
+            private: entry.about.as_ref().is_some_and(|a| a.private),
             files: Vec::new(),
         };
         let save_path = self.save_path_of(record);
@@ -230,8 +238,18 @@ impl Engine {
                 .or(torrent.error);
         }
         if let Some(live) = &stats.live {
-            torrent.download_rate = bytes_per_second(live.download_speed.mbps);
-            torrent.upload_rate = bytes_per_second(live.upload_speed.mbps);
+            // Over the last seconds; librqbit's estimate until there is a second.
+            (torrent.download_rate, torrent.upload_rate) = entry
+                .rates
+                .rates(
+                    std::time::Instant::now(),
+                    live.snapshot.fetched_bytes,
+                    stats.uploaded_bytes,
+                )
+                .unwrap_or((
+                    bytes_per_second(live.download_speed.mbps),
+                    bytes_per_second(live.upload_speed.mbps),
+                ));
             torrent.peers = live.snapshot.peer_stats.live;
             if torrent.state == TorrentState::Downloading && torrent.download_rate > 0 {
                 torrent.eta = Some(

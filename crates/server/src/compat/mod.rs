@@ -128,6 +128,10 @@ pub(crate) fn sample_torrent(
         content_path: "x".into(),
         magnet: String::new(),
         tracker_hosts: Vec::new(),
+        comment: None,
+        created_by: None,
+        created_at: None,
+        private: false,
         files: vec![cloud_torrent_engine::TorrentFile {
             index: 0,
             path: "x".into(),

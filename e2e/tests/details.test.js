@@ -2,7 +2,9 @@
 // (full screen on a phone), its tabs showing the real data of a torrent that is
 // downloading from a throttled loopback seeder, found through a loopback HTTP
 // tracker of the test's own that counts announces and scrapes; the URL hash, Back,
-// Escape and focus; and the graph of the total rates in the header.
+// Escape and focus; and the graph of the total rates in the header. With a few
+// more torrents around it, it is also where the README's screenshots are taken
+// (written to docs/screenshots when UPDATE_SCREENSHOTS is set).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freePort, makeTorrent, seed, startServer, stop, stopAll, waitFor, writePayload } from '../lib/swarm.js';
 import { bytes } from '../../web/js/format.js';
@@ -23,6 +26,12 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 // What the tracker says it counts for the torrent.
 const SCRAPED = { complete: 3, incomplete: 2, downloaded: 7 };
+
+// With UPDATE_SCREENSHOTS set, the pictures of the README are written to
+// docs/screenshots; otherwise to the test's temporary folder.
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
+  : null;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-e2e-details-'));
 let browser;
@@ -110,6 +119,61 @@ async function openPane(p = page) {
   if (p === page) await openTab('General');
 }
 
+/** Saves a picture of page `p` as `<name>.png` (see SHOTS) and checks that it holds something. */
+async function screenshot(p, name) {
+  const dir = SHOTS ?? root;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await p.screenshot({ path: file });
+  assert.ok(fs.statSync(file).size > 10000, `${file} is nearly empty`);
+}
+
+/**
+ * A collection around the downloading torrent, for the screenshots: torrents whose
+ * data is already in their category's folder (they seed, or stay stopped), with
+ * tags, and a magnet nobody seeds (it waits for its metadata). Resolves to their
+ * info hashes by name.
+ */
+async function addCollection() {
+  const downloads = path.join(root, 'server', 'downloads');
+  const seeds = [
+    ['field-recordings-vol-2', 'music', ['flac'], false,
+      [['side a.flac', 7 * MIB + 3], ['side b.flac', 6 * MIB + 5], ['cover.jpg', 180 * KIB]]],
+    ['lecture-videos-week-07', 'courses', ['video', 'to watch'], false,
+      [['01 introduction.mp4', 5 * MIB + 1], ['02 exercises.mp4', 4 * MIB + 9], ['slides.pdf', 900 * KIB]]],
+    ['gutenberg-classics-epub', 'books', ['epub'], false, [['collection.zip', 3 * MIB + 17]]],
+    ['city-map-tiles-2024', 'maps', [], true, [['tiles.mbtiles', 4 * MIB + 7]]],
+  ];
+  const found = {};
+  for (const [name, category, tags, paused, files] of seeds) {
+    const folder = path.join(downloads, category);
+    writePayload(path.join(folder, name), files);
+    const t = makeTorrent(path.join(folder, name), path.join(root, `${name}.torrent`));
+    const query = new URLSearchParams({ category, paused: String(paused) });
+    if (tags.length > 0) query.set('tags', tags.join(','));
+    const res = await api(`api/v1/torrents?${query}`, {
+      method: 'POST', headers: { 'content-type': 'application/x-bittorrent' }, body: t.bytes,
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    found[name] = t.hash;
+  }
+  // Its tracker is a closed port: it keeps asking (without a tracker, and with no
+  // DHT, it would stop on an error).
+  const waiting = 'b0c5e2a8d4f1036b9e7a5c2d8f4e1a3b6c9d0e27';
+  const tr = encodeURIComponent(`http://127.0.0.1:${await freePort()}/announce`);
+  const res = await api('api/v1/torrents', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ magnet: `magnet:?xt=urn:btih:${waiting}&dn=linux-distro-24.04-desktop-amd64.iso&tr=${tr}`, category: 'linux' }),
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  found['linux-distro-24.04-desktop-amd64.iso'] = waiting;
+  await waitFor('the collection to seed', 30000, async () => {
+    const states = await Promise.all(seeds.filter((s) => !s[3]).map(async ([name]) => (await api(`api/v1/torrents/${found[name]}`)).body.state));
+    return states.every((s) => s === 'seeding') && (await api(`api/v1/torrents/${waiting}`)).body.state === 'metadata';
+  });
+  return found;
+}
+
 before(async () => {
   const seedDir = path.join(root, 'seed');
   writePayload(seedDir, [
@@ -183,6 +247,10 @@ describe('details pane', () => {
     assert.equal(await field('Completed').textContent(), 'Not yet');
     assert.match(await field('State').textContent(), /Downloading/);
     assert.equal(await field('Size').textContent(), `${bytes(t.size)} selected`);
+    // Its metadata came from peers: no comment or maker to show, and not private.
+    assert.equal(t.private, false);
+    assert.equal(await field('Private').textContent(), 'No');
+    assert.equal(await pane().locator('#panel-general dt:text-is("Created by")').isVisible(), false);
     const pieces = (await api(`api/v1/torrents/${show.hash}/pieces`)).body;
     assert.equal(await field('Pieces').textContent(), `${pieces.count} × 256 KiB`);
     assert.equal(pieces.count, Math.ceil((39 * MIB + 40 * KIB + 19) / (256 * KIB)));
@@ -351,6 +419,100 @@ describe('details pane', () => {
     await pane().getByRole('button', { name: 'Reannounce' }).click();
     await page.locator('#toasts .toast', { hasText: 'Announced show to its trackers again' }).waitFor({ timeout: 10000 });
     await waitFor('a new announce', 15000, () => requests.announce > announcesBefore);
+  });
+
+  test('screenshots: the table, a filtered selection, the details pane and a phone, light and dark', { timeout: 120000 }, async () => {
+    const collection = await addCollection();
+    const tagged = await api(`api/v1/torrents/${show.hash}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: ['hd'] }),
+    });
+    assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+    const all = Object.keys(collection).length + 1;
+    /**
+     * Pictures of `p` in the light and the dark scheme (or `schemes`). `ready()`, if
+     * given, waits for what makes a picture look right (a rate caught above 0), only
+     * when the pictures are kept, and not as a condition: the rate the live state
+     * pushes each second can read 0 for a while, as the seeder sends in bursts.
+     */
+    const take = async (p, name, ready, schemes = ['light', 'dark']) => {
+      for (const scheme of schemes) {
+        await p.emulateMedia({ colorScheme: scheme });
+        if (SHOTS && ready) await ready().catch(() => {});
+        await screenshot(p, `${name}-${scheme}`);
+      }
+    };
+    const watch = (p) => {
+      p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+      p.on('pageerror', (e) => consoleErrors.push(String(e)));
+    };
+    // The footer's CPU figure is the machine's, sent every 5 s: adding the torrents
+    // (hashing their data) keeps it high for a moment. Not waited for long.
+    const settled = (p) => waitFor('the CPU to settle', 6000, async () => {
+      const cpu = (await p.locator('#stats').textContent()).match(/CPU (\d+)%/);
+      return cpu && Number(cpu[1]) < 50;
+    }).catch(() => {});
+
+    // A wide screen as a user first sees it: the table (no view chosen), the system's theme.
+    const wide = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const p = await wide.newPage();
+      watch(p);
+      await p.goto(server.url);
+      await p.locator('#conn[data-state="live"]').waitFor({ timeout: 10000 });
+      const rows = p.locator('#torrent-rows tr.torrent-row');
+      const rowOf = (name) => rows.filter({ has: p.locator(`button.row-name:text-is("${name}")`) });
+      await rows.nth(all - 1).waitFor({ timeout: 10000 });
+      await p.locator('#stats', { hasText: 'CPU' }).waitFor();
+      // The download is caught moving: a rate in its row.
+      const moving = () => waitFor('a download rate', 5000, async () => (await rowOf('show').locator('td.col-down').textContent()) !== '0 B/s');
+      await take(p, 'desktop', async () => {
+        await settled(p);
+        await moving();
+      });
+
+      // Filtered by state (kept in the URL), three rows selected: the toolbar shows.
+      await p.locator('#filter-state').selectOption('completed');
+      assert.equal(new URL(p.url()).hash, '#state=completed');
+      await rowOf('field-recordings-vol-2').locator('td.col-size').click();
+      await rowOf('gutenberg-classics-epub').locator('td.col-size').click({ modifiers: ['Shift'] });
+      await p.locator('#bulk-count', { hasText: '3 selected' }).waitFor();
+      await p.mouse.move(1, 1);
+      await take(p, 'list-filtered');
+      await p.locator('#bulk button[data-action="clear"]').click();
+      await p.locator('#filter-state').selectOption('');
+
+      // The details pane of the download beside the table: General in the light
+      // scheme, Peers (the seeder, sending) in the dark one.
+      await rowOf('show').locator('button.row-name').click();
+      await pane(p).waitFor();
+      await pane(p).locator('#panel-general dt:text-is("Pieces") + dd', { hasText: '×' }).waitFor({ timeout: 10000 });
+      await p.mouse.move(1, 1);
+      await take(p, 'details', moving, ['light']);
+      await pane(p).getByRole('tab', { name: 'Peers', exact: true }).click();
+      const peer = pane(p).locator('#panel-peers tbody tr').first();
+      await peer.waitFor({ timeout: 15000 });
+      await take(p, 'details', async () => {
+        await moving().catch(() => {});
+        await waitFor('the peer to send', 5000, async () => (await peer.locator('td[data-label="Down"]').textContent()) !== '0 B/s');
+      }, ['dark']);
+    } finally {
+      await wide.close();
+    }
+
+    // A phone: the cards, scrolled to the list.
+    const narrow = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true });
+    try {
+      const p = await narrow.newPage();
+      watch(p);
+      await p.goto(server.url);
+      await p.locator('#conn[data-state="live"]').waitFor({ timeout: 10000 });
+      const cards = p.locator('li.torrent');
+      await cards.nth(all - 1).waitFor({ timeout: 10000 });
+      await cards.first().evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 8));
+      await take(p, 'phone', () => waitFor('a download rate', 5000, async () => !/↓ 0 B\/s/.test(await cards.first().locator('.down').textContent())));
+    } finally {
+      await narrow.close();
+    }
   });
 
   test('the rate axis counts in round steps of B/s, KiB/s and MiB/s', () => {

@@ -33,6 +33,10 @@ const FIELDS = [
   ['Peers', 'peers', (t) => String(t.peers)],
   ['Category', 'category', (t) => t.category || 'None'],
   ['Tags', 'tags', (t) => (t.tags?.length ? t.tags.join(', ') : 'None')],
+  ['Private', 'private', (t) => (t.private ? 'Yes: peers come only from its trackers' : 'No')],
+  ['Comment', 'comment', (t) => t.comment, { optional: true }],
+  ['Created by', 'createdBy', (t) => t.createdBy, { optional: true }],
+  ['Created', 'createdAt', (t) => date(t.createdAt), { optional: true }],
 ];
 
 /** The General tab in `panel`. */

@@ -21,7 +21,8 @@ use std::io::IoSlice;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use librqbit::dht::Id20;
@@ -70,6 +71,8 @@ pub(super) struct TorrentFilesFactory {
     /// The root, opened once for every torrent (a descriptor each would cost
     /// thousands); opened again when the folder at `root` is another one.
     pub(super) root_fd: Arc<std::sync::Mutex<Option<Arc<OwnedFd>>>>,
+    /// The data files open at once, for every torrent.
+    pub(super) open_files: Arc<OpenFiles>,
 }
 
 impl TorrentFilesFactory {
@@ -78,6 +81,7 @@ impl TorrentFilesFactory {
             root,
             folders,
             root_fd: Arc::default(),
+            open_files: Arc::new(OpenFiles::new(open_files_capacity())),
         }
     }
 
@@ -113,11 +117,14 @@ impl StorageFactory for TorrentFilesFactory {
         let root = self
             .open_root()
             .map_err(|e| anyhow::anyhow!("cannot open the download folder: {e}"))?;
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Ok(WholeWrites {
             inner: Box::new(ConfinedFiles {
                 root,
                 folder,
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 files: Arc::new(Vec::new()),
+                open_files: self.open_files.clone(),
             }),
         })
     }
@@ -133,34 +140,103 @@ impl StorageFactory for TorrentFilesFactory {
     }
 }
 
+/// The most data files open at once: a quarter of the open file limit, between
+/// 64 and 4096 (libtorrent's file pool keeps 512 by default).
+fn open_files_capacity() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    usize::try_from(limit.unwrap_or(u64::MAX) / 4)
+        .unwrap_or(usize::MAX)
+        .clamp(64, 4096)
+}
+
+/// The data files open at once, for all torrents; the one used least recently
+/// is closed when another is needed. A seedbox's torrents would otherwise hold a
+/// descriptor per file for good, and run out of them by the thousands.
+pub(super) struct OpenFiles {
+    capacity: usize,
+    state: std::sync::Mutex<OpenFilesState>,
+}
+
+#[derive(Default)]
+struct OpenFilesState {
+    /// Counts uses: the smallest mark is the file used least recently.
+    clock: u64,
+    /// (storage id, file index) → the file and its last use.
+    open: HashMap<(u64, usize), (Arc<File>, u64)>,
+}
+
+impl OpenFiles {
+    fn new(capacity: usize) -> Self {
+        OpenFiles {
+            capacity: capacity.max(1),
+            state: Default::default(),
+        }
+    }
+
+    /// The file `key`, opened with `open` when it is not open.
+    fn get(
+        &self,
+        key: (u64, usize),
+        open: impl FnOnce() -> Result<File, beneath::BeneathError>,
+    ) -> anyhow::Result<Arc<File>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.clock += 1;
+        let now = state.clock;
+        if let Some((file, used)) = state.open.get_mut(&key) {
+            *used = now;
+            return Ok(file.clone());
+        }
+        let file = Arc::new(open()?);
+        if state.open.len() >= self.capacity {
+            let oldest = state
+                .open
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(key, _)| *key);
+            if let Some(oldest) = oldest {
+                // Closed once the reads and writes using it now are done.
+                state.open.remove(&oldest);
+            }
+        }
+        state.open.insert(key, (file.clone(), now));
+        Ok(file)
+    }
+
+    /// Closes the file `key` (it is about to be removed).
+    fn forget(&self, key: (u64, usize)) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.open.remove(&key);
+    }
+
+    #[cfg(test)]
+    fn open_count(&self) -> usize {
+        self.state.lock().unwrap().open.len()
+    }
+}
+
 /// A torrent's files, each opened beneath the download folder without following
-/// links (see [`crate::beneath`]), when first read or written: a torrent that
-/// seeds to nobody holds no descriptor of its data.
+/// links (see [`crate::beneath`]) when read or written, through [`OpenFiles`].
 pub(super) struct ConfinedFiles {
     /// The storage root (`downloadRoot`).
     root: Arc<OwnedFd>,
     /// The torrent's folder, relative to the storage root ("" for the folder itself).
     folder: PathBuf,
-    /// One per file of the torrent, `None` for padding files.
-    files: Arc<Vec<Option<LazyFile>>>,
+    /// This storage's key in [`OpenFiles`].
+    id: u64,
+    /// Each file's path beneath the root, `None` for padding files.
+    files: Arc<Vec<Option<PathBuf>>>,
+    open_files: Arc<OpenFiles>,
 }
 
-/// A file of a torrent: its path beneath the root, and the file once opened.
-type LazyFile = (PathBuf, OnceLock<File>);
-
 impl ConfinedFiles {
-    fn file(&self, file_id: usize) -> anyhow::Result<&File> {
-        let (path, open) = self
+    fn file(&self, file_id: usize) -> anyhow::Result<Arc<File>> {
+        let path = self
             .files
             .get(file_id)
             .and_then(Option::as_ref)
             .context("no such file")?;
-        if let Some(file) = open.get() {
-            return Ok(file);
-        }
-        // Two threads may open it at once: one of the two is kept.
-        let _ = open.set(beneath::open_file(&*self.root, path)?);
-        open.get().context("the file could not be kept open")
+        self.open_files
+            .get((self.id, file_id), || beneath::open_file(&*self.root, path))
     }
 }
 
@@ -178,7 +254,7 @@ impl TorrentStorage for ConfinedFiles {
                 }
                 let path = self.folder.join(&info.relative_filename);
                 drop(beneath::open_file(&*self.root, &path)?);
-                Ok(Some((path, OnceLock::new())))
+                Ok(Some(path))
             })
             .collect::<Result<Vec<_>, beneath::BeneathError>>()?;
         self.files = Arc::new(files);
@@ -200,10 +276,11 @@ impl TorrentStorage for ConfinedFiles {
         offset: u64,
         bufs: [IoSlice<'_>; 2],
     ) -> anyhow::Result<usize> {
-        Ok(rustix::io::pwritev(self.file(file_id)?, &bufs, offset)?)
+        Ok(rustix::io::pwritev(&*self.file(file_id)?, &bufs, offset)?)
     }
 
-    fn remove_file(&self, _file_id: usize, filename: &Path) -> anyhow::Result<()> {
+    fn remove_file(&self, file_id: usize, filename: &Path) -> anyhow::Result<()> {
+        self.open_files.forget((self.id, file_id));
         Ok(beneath::remove_file(
             &*self.root,
             &self.folder.join(filename),
@@ -229,7 +306,9 @@ impl TorrentStorage for ConfinedFiles {
         Ok(Box::new(ConfinedFiles {
             root: self.root.clone(),
             folder: self.folder.clone(),
+            id: self.id,
             files: self.files.clone(),
+            open_files: self.open_files.clone(),
         }))
     }
 }
@@ -308,6 +387,34 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+
+    #[test]
+    fn open_files_keep_the_most_recently_used_and_forget_removed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = beneath::open_root(dir.path()).unwrap();
+        let pool = OpenFiles::new(2);
+        let mut opened = 0;
+        let get = |pool: &OpenFiles, index: usize, opened: &mut usize| {
+            pool.get((1, index), || {
+                *opened += 1;
+                beneath::open_file(&root, Path::new(&format!("f{index}")))
+            })
+            .unwrap()
+        };
+        get(&pool, 0, &mut opened);
+        get(&pool, 1, &mut opened);
+        get(&pool, 0, &mut opened);
+        assert_eq!(opened, 2, "an open file is used again");
+        // A third closes the one used least recently (1), not 0.
+        get(&pool, 2, &mut opened);
+        assert_eq!(pool.open_count(), 2);
+        get(&pool, 0, &mut opened);
+        assert_eq!(opened, 3);
+        get(&pool, 1, &mut opened);
+        assert_eq!(opened, 4);
+        pool.forget((1, 1));
+        assert_eq!(pool.open_count(), 1);
+    }
 
     /// A file in memory of `room` bytes whose vectored writes stop after `short`
     /// bytes, as a nearly full disk's do.

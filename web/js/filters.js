@@ -116,10 +116,6 @@ export function focusTextFilter() {
   input.select();
 }
 
-function count(map, key) {
-  map.set(key, (map.get(key) ?? 0) + 1);
-}
-
 /**
  * Shows `options` ([value, text]) in a select, keeping its choice: the same values
  * with new counts only change the texts (an open list stays open), others refill it.
@@ -139,47 +135,93 @@ function fill(key, options) {
 const byName = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 const namedOptions = (map) => [...map].sort(byName).map(([name, n]) => [named(name), `${name} (${n})`]);
 
-/** Updates the options and their counts from the torrents (one pass: it runs on every update). */
-export function renderFilters(torrents) {
-  const categories = new Map();
-  const tags = new Map();
-  const hosts = new Map();
-  let uncategorised = 0;
-  let untracked = 0;
-  // The state groups' counts, as STATE_FILTERS' tests would give them (plain
-  // counters and indexed loops: with ten thousand torrents this runs on every update).
-  let downloading = 0;
-  let seeding = 0;
-  let completed = 0;
-  let paused = 0;
-  let queued = 0;
-  let error = 0;
-  let active = 0;
-  let moving = 0;
-  let checking = 0;
-  for (let i = 0; i < torrents.length; i += 1) {
-    const t = torrents[i];
-    switch (t.state) {
-      case 'metadata': case 'downloading': downloading += 1; break;
-      case 'seeding': seeding += 1; break;
-      case 'paused': paused += 1; break;
-      case 'queued': queued += 1; break;
-      case 'error': error += 1; break;
-      case 'moving': moving += 1; break;
-      case 'checking': checking += 1; break;
-      default: break;
-    }
-    if (t.progress >= 1) completed += 1;
-    if (t.downloadRate > 0 || t.uploadRate > 0) active += 1;
-    if (t.category) count(categories, t.category);
-    else uncategorised += 1;
-    const tagList = t.tags;
-    if (tagList) for (let j = 0; j < tagList.length; j += 1) count(tags, tagList[j]);
-    const trackers = t.trackerHosts;
-    if (!trackers || trackers.length === 0) untracked += 1;
-    else for (let j = 0; j < trackers.length; j += 1) count(hosts, trackers[j]);
+// What each torrent counts for (by info hash), and the counts of them all, kept
+// so that a live update recounts only the torrents it touched.
+const counted = new Map();
+let tally = null;
+let tallyOf = null;
+
+function newTally() {
+  return {
+    total: 0, uncategorised: 0, untracked: 0, categories: new Map(), tags: new Map(), hosts: new Map(),
+    n: { downloading: 0, seeding: 0, completed: 0, paused: 0, queued: 0, error: 0, active: 0, moving: 0, checking: 0 },
+  };
+}
+
+/** What torrent `t` counts for: its state group, completion, activity, category, tags and trackers. */
+function countsOf(t) {
+  let group = null;
+  switch (t.state) {
+    case 'metadata': case 'downloading': group = 'downloading'; break;
+    case 'seeding': case 'paused': case 'queued': case 'error': case 'moving': case 'checking': group = t.state; break;
+    default: break;
   }
-  const n = { downloading, seeding, completed, paused, queued, error, active, moving, checking };
+  return {
+    group,
+    completed: t.progress >= 1,
+    active: t.downloadRate > 0 || t.uploadRate > 0,
+    category: t.category || null,
+    tags: t.tags ? [...t.tags] : [],
+    trackers: t.trackerHosts ? [...t.trackerHosts] : [],
+  };
+}
+
+function bump(map, key, by) {
+  const n = (map.get(key) ?? 0) + by;
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
+}
+
+/** Adds (`by` 1) or takes away (-1) what one torrent counts for. */
+function tallyOne(into, c, by) {
+  into.total += by;
+  if (c.group) into.n[c.group] += by;
+  if (c.completed) into.n.completed += by;
+  if (c.active) into.n.active += by;
+  if (c.category) bump(into.categories, c.category, by);
+  else into.uncategorised += by;
+  for (let j = 0; j < c.tags.length; j += 1) bump(into.tags, c.tags[j], by);
+  if (c.trackers.length === 0) into.untracked += by;
+  else for (let j = 0; j < c.trackers.length; j += 1) bump(into.hosts, c.trackers[j], by);
+}
+
+/**
+ * Updates the options and their counts from the torrents. With `touched` (the
+ * info hashes a live update changed) and `byHash` (the torrents by info hash) only
+ * those are recounted; otherwise all are.
+ */
+export function renderFilters(torrents, touched = null, byHash = null) {
+  let fresh = !tally || touched === null || byHash === null || byHash !== tallyOf;
+  if (!fresh) {
+    for (const hash of touched) {
+      const old = counted.get(hash);
+      if (old) tallyOne(tally, old, -1);
+      const t = byHash[hash];
+      if (t) {
+        const c = countsOf(t);
+        tallyOne(tally, c, 1);
+        counted.set(hash, c);
+      } else {
+        counted.delete(hash);
+      }
+    }
+    fresh = tally.total !== torrents.length;
+  }
+  if (fresh) {
+    tally = newTally();
+    tallyOf = byHash;
+    counted.clear();
+    for (let i = 0; i < torrents.length; i += 1) {
+      const c = countsOf(torrents[i]);
+      tallyOne(tally, c, 1);
+      counted.set(torrents[i].infoHash, c);
+    }
+  }
+  const { uncategorised, untracked } = tally;
+  const categories = new Map(tally.categories);
+  const tags = new Map(tally.tags);
+  const hosts = new Map(tally.hosts);
+  const n = { ...tally.n };
   for (const c of knownCategories()) if (!categories.has(c.name)) categories.set(c.name, 0);
   // A chosen option stays while nothing has it, so the choice is still shown.
   for (const [key, map] of [['category', categories], ['tag', tags], ['tracker', hosts]]) {

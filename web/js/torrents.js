@@ -458,11 +458,47 @@ function markSelected(card) {
   card.el.classList.toggle('selected', selected);
 }
 
+// The torrents of the state last rendered, as an array, and each one's place in it.
+let listed = null;
+let listedOf = null;
+let listedIndex = new Map();
+
+/**
+ * The torrents of `all` (Object.values of ten thousand is slow): kept from the
+ * last render, with only those `touched` (added, removed or replaced) looked at.
+ */
+function torrentList(all, touched) {
+  if (touched === null || listedOf !== all || !listed) {
+    listed = Object.values(all);
+    listedOf = all;
+    listedIndex = new Map(listed.map((t, i) => [t.infoHash, i]));
+    return listed;
+  }
+  let removed = false;
+  for (const hash of touched) {
+    const t = all[hash];
+    const at = listedIndex.get(hash);
+    if (t === undefined) {
+      if (at !== undefined) removed = true;
+    } else if (at === undefined) {
+      listedIndex.set(hash, listed.length);
+      listed.push(t);
+    } else {
+      listed[at] = t;
+    }
+  }
+  if (removed) {
+    listed = listed.filter((t) => all[t.infoHash] === t);
+    listedIndex = new Map(listed.map((t, i) => [t.infoHash, i]));
+  }
+  return listed;
+}
+
 /** Renders the torrents of `state`; `touched` (a Set of hashes) limits the work. */
 export function renderTorrents(state, touched) {
   lastState = state;
   const all = state.torrents ?? {};
-  const torrents = Object.values(all);
+  const torrents = torrentList(all, touched);
   shown = sortTorrents(torrents.filter(matches));
   shownHashes = shown.map((t) => t.infoHash);
   if (selectionSize() > 0) pruneSelection(new Set(shownHashes));
@@ -488,7 +524,7 @@ export function renderTorrents(state, touched) {
     renderCards(touched);
   }
   // The counts of the filters change only with the torrents, not with the choice.
-  if (touched === null || touched.size > 0 || !countsShown) renderFilters(torrents);
+  if (touched === null || touched.size > 0 || !countsShown) renderFilters(torrents, touched, all);
   countsShown = true;
   document.getElementById('torrents-loading').hidden = true;
   document.getElementById('empty').hidden = torrents.length > 0;

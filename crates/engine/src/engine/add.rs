@@ -1,6 +1,6 @@
 //! Adding torrents: magnets (metadata in the background), .torrent bytes and URLs.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use librqbit::AddTorrentResponse;
@@ -204,46 +204,65 @@ impl Engine {
                 self.inner.paths.show(file)
             )));
         }
-        let mut theirs: HashMap<PathBuf, InfoHash> = HashMap::new();
-        let mut their_dirs: HashMap<PathBuf, InfoHash> = HashMap::new();
-        let names: HashMap<InfoHash, String> = {
-            let map = self.lock();
-            for (other, entry) in map.iter().filter(|(other, _)| *other != hash) {
-                let Some(handle) = &entry.handle else {
-                    continue;
-                };
-                let folder = handle
-                    .output_folder()
-                    .strip_prefix(&self.inner.paths.root)
-                    .unwrap_or(Path::new(""));
-                let _ = handle.with_metadata(|m| {
-                    for info in m.file_infos.iter().filter(|i| !i.attrs.padding) {
-                        let path = folder.join(&info.relative_filename);
-                        for dir in path.ancestors().skip(1) {
-                            if !dir.as_os_str().is_empty() {
-                                their_dirs.insert(dir.to_path_buf(), *other);
-                            }
-                        }
-                        theirs.insert(path, *other);
-                    }
-                });
-            }
-            map.iter()
-                .map(|(h, e)| (*h, e.record().name.clone().unwrap_or_default()))
-                .collect()
+        // Mine: my files, and every folder on their way. Another torrent's files all
+        // lie beneath its top (its folder and the first part of its file names), so
+        // a torrent whose top is neither one of those nor beneath a file of mine
+        // cannot clash, and its files are not looked at.
+        let my_files: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let mine: HashSet<&Path> = files
+            .iter()
+            .flat_map(|f| f.ancestors())
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        let clashes = |path: &Path| {
+            // The same file, a folder of mine, or inside a file of mine.
+            mine.contains(path) || path.ancestors().skip(1).any(|dir| my_files.contains(dir))
         };
-        for file in files {
-            let clash = theirs
-                .get(file)
-                .or_else(|| their_dirs.get(file))
-                .or_else(|| file.ancestors().skip(1).find_map(|dir| theirs.get(dir)));
-            if let Some(other) = clash {
-                let name = names.get(other).map(String::as_str).unwrap_or_default();
-                return Err(EngineError::Conflict(format!(
-                    "its file {} would overlap the files of the torrent \"{name}\" ({other})",
-                    self.inner.paths.show(file)
-                )));
-            }
+        let clash = {
+            let map = self.lock();
+            map.iter()
+                .filter(|(other, _)| *other != hash)
+                .find_map(|(other, entry)| {
+                    let handle = entry.handle.as_ref()?;
+                    let folder = handle
+                        .output_folder()
+                        .strip_prefix(&self.inner.paths.root)
+                        .unwrap_or(Path::new(""))
+                        .to_path_buf();
+                    handle
+                        .with_metadata(|m| {
+                            let mut infos = m.file_infos.iter().filter(|i| !i.attrs.padding);
+                            let first = infos.clone().next()?;
+                            let top = folder.join(first.relative_filename.components().next()?);
+                            if !clashes(&top) {
+                                return None;
+                            }
+                            infos
+                                .find(|i| clashes(&folder.join(&i.relative_filename)))
+                                .map(|i| folder.join(&i.relative_filename))
+                        })
+                        .ok()
+                        .flatten()
+                        .map(|theirs| {
+                            let name = entry.record().name.clone().unwrap_or_default();
+                            (*other, name, theirs)
+                        })
+                })
+        };
+        if let Some((other, name, theirs)) = clash {
+            // Named by the file of mine it concerns.
+            let file = files
+                .iter()
+                .find(|f| {
+                    f.as_path() == theirs
+                        || f.starts_with(&theirs)
+                        || theirs.starts_with(f.as_path())
+                })
+                .unwrap_or(&theirs);
+            return Err(EngineError::Conflict(format!(
+                "its file {} would overlap the files of the torrent \"{name}\" ({other})",
+                self.inner.paths.show(file)
+            )));
         }
         Ok(())
     }

@@ -231,7 +231,9 @@ impl Hub {
             cur.head = head;
         }
         let mut gone: BTreeSet<String> = cur.torrents.keys().cloned().collect();
-        for torrent in listed {
+        for mut torrent in listed {
+            // Time passing alone is no change (see `live_value`).
+            (torrent.seeding_time, torrent.active_time) = torrent.times_before_since;
             let hash = torrent.info_hash.clone();
             gone.remove(&hash);
             let old = cur.torrents.get(&hash);

@@ -89,6 +89,8 @@ impl Engine {
         {
             debug!(%hash, "pause: {e:#}");
         }
+        // Its running and seeding spans end now, not at the next tick.
+        self.account_transfers();
         // Its slot in the queue goes to the next torrent now.
         self.tick().await;
         self.persist().await;

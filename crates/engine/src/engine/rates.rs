@@ -37,9 +37,11 @@ impl RateWindow {
     }
 
     /// Bytes per second received and sent, from the oldest sample kept to the
-    /// counters `now`; `None` before there is a second to measure over.
-    pub(super) fn rates(&self, now: Instant, received: u64, sent: u64) -> Option<(u64, u64)> {
+    /// newest (so the rates change only when a sample is noted, and every look
+    /// between two sees the same); `None` before there is a second to measure over.
+    pub(super) fn rates(&self) -> Option<(u64, u64)> {
         let &(at, r, s) = self.samples.front()?;
+        let &(now, received, sent) = self.samples.back()?;
         let span = now.checked_duration_since(at)?;
         if span < SHORTEST || received < r || sent < s {
             return None;
@@ -58,23 +60,25 @@ mod tests {
         let t0 = Instant::now();
         let at = |ms: u64| t0 + Duration::from_millis(ms);
         let mut w = RateWindow::default();
-        assert_eq!(w.rates(at(0), 0, 0), None);
+        assert_eq!(w.rates(), None);
         // 500 KB every other second: 250 KB/s, whenever it is looked at.
         for second in 0..=8u64 {
             let received = (second / 2) * 500_000;
             w.note(at(second * 1000), received, 0);
         }
-        let (down, up) = w.rates(at(8000), 2_000_000, 0).unwrap();
+        let (down, up) = w.rates().unwrap();
         assert!((200_000..=300_000).contains(&down), "{down}");
         assert_eq!(up, 0);
         assert!(w.samples.len() <= 7, "only the window is kept");
         // Too soon after the first sample: no rate of ours.
         let mut fresh = RateWindow::default();
         fresh.note(at(0), 100, 100);
-        assert_eq!(fresh.rates(at(500), 200, 200), None);
+        fresh.note(at(500), 200, 200);
+        assert_eq!(fresh.rates(), None);
         // Counters from zero again: measured from there.
         w.note(at(9000), 10, 0);
-        assert_eq!(w.rates(at(9500), 20, 0), None);
-        assert_eq!(w.rates(at(11000), 2010, 0), Some((1000, 0)));
+        assert_eq!(w.rates(), None);
+        w.note(at(11000), 2010, 0);
+        assert_eq!(w.rates(), Some((1000, 0)));
     }
 }

@@ -238,14 +238,14 @@ impl Engine {
                 .or(torrent.error);
         }
         if let Some(live) = &stats.live {
-            // Over the last seconds; librqbit's estimate until there is a second.
+            // Over the last seconds (none without a peer); librqbit's estimate until
+            // there is a second to measure over.
+            let connected = live.snapshot.peer_stats.live > 0;
             (torrent.download_rate, torrent.upload_rate) = entry
                 .rates
-                .rates(
-                    std::time::Instant::now(),
-                    live.snapshot.fetched_bytes,
-                    stats.uploaded_bytes,
-                )
+                .rates()
+                .filter(|_| connected)
+                .or((!connected).then_some((0, 0)))
                 .unwrap_or((
                     bytes_per_second(live.download_speed.mbps),
                     bytes_per_second(live.upload_speed.mbps),

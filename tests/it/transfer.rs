@@ -110,6 +110,42 @@ async fn lifetime_counters_survive_stops_restarts_and_a_crash() {
     server.terminate();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_time_the_process_was_stopped_is_no_seeding_time() {
+    let dirs = Dirs::new();
+    let data = seeding_torrent(&dirs, "frozen.bin", 100_003).await;
+    let (http_port, incoming) = (free_port("127.0.0.1"), free_port("127.0.0.1"));
+    let server = Binary::start(&dirs, http_port, incoming, &[]).await;
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    server.wait_state(&data.info_hash, "seeding", TIMEOUT).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = u64_of(&server.torrent(&data.info_hash).await, "seedingTime");
+
+    // Stopped as by Ctrl-Z (or a debugger) for 10 s, then going on.
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .args([name, &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {name}");
+    };
+    let stopped_at = std::time::Instant::now();
+    signal("-STOP");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    signal("-CONT");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let elapsed = stopped_at.elapsed().as_secs();
+    let after = u64_of(&server.torrent(&data.info_hash).await, "seedingTime");
+    let counted = after - before;
+    // It went on seeding before and after the stop (about 4 s), not during it.
+    assert!(
+        counted >= 2 && counted + 7 <= elapsed,
+        "{counted} s of seeding counted over {elapsed} s, 10 of them stopped"
+    );
+    server.terminate();
+}
+
 /// A torrent whose data is already in the download folder: it seeds at once.
 async fn seeding_torrent(dirs: &Dirs, name: &str, size: usize) -> Payload {
     make_payload(&dirs.downloads, name, &[("", size)]).await

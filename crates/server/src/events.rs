@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloud_torrent_engine::{Engine, Torrent};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use crate::notices::Notices;
@@ -73,8 +73,9 @@ struct Current {
     /// The state but its torrents.
     head: Value,
     /// The torrents of the state by info hash: as the engine listed them, and as
-    /// the state holds them.
-    torrents: BTreeMap<String, (Torrent, Value)>,
+    /// the state holds them, serialized (a tenth of the memory of a `Value`; the
+    /// few that change are parsed again to be compared).
+    torrents: BTreeMap<String, (Torrent, Box<str>)>,
     /// The state serialized, for the current version.
     full: Option<Arc<str>>,
     history: VecDeque<Step>,
@@ -241,12 +242,15 @@ impl Hub {
                 continue;
             }
             let value = live_value(&torrent);
-            let before = old.map_or_else(|| json!({}), |(_, v)| json!({ &hash: v }));
+            let before = old
+                .and_then(|(_, text)| serde_json::from_str::<Value>(text).ok())
+                .map_or_else(|| json!({}), |v| json!({ &hash: v }));
             ops.extend(patch_ops(
                 &json!({ "torrents": before }),
                 &json!({ "torrents": { &hash: &value } }),
             ));
-            cur.torrents.insert(hash, (torrent, value));
+            let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".into());
+            cur.torrents.insert(hash, (torrent, text.into()));
         }
         for hash in gone {
             cur.torrents.remove(&hash);
@@ -310,16 +314,6 @@ impl Hub {
         if from == Some(cur.version) {
             return None;
         }
-        let full = match &cur.full {
-            Some(full) => full.clone(),
-            None => {
-                let text: Arc<str> = serde_json::to_string(&whole_state(&cur))
-                    .unwrap_or_else(|_| "{}".into())
-                    .into();
-                cur.full = Some(text.clone());
-                text
-            }
-        };
         let version = cur.version;
         let known = from.filter(|&v| {
             v < version
@@ -329,15 +323,17 @@ impl Hub {
                     .is_some_and(|first| first.version <= v + 1)
         });
         if let Some(from) = known {
-            let steps: Vec<&Arc<str>> = cur
+            let steps: Vec<Arc<str>> = cur
                 .history
                 .iter()
                 .filter(|s| s.version > from && !s.ops.is_empty())
-                .map(|s| &s.ops)
+                .map(|s| s.ops.clone())
                 .collect();
             let size: usize = steps.iter().map(|s| s.len() + 1).sum::<usize>() + 2;
-            // A patch unless a long backlog has grown larger than the state itself.
-            if steps.len() <= 1 || size <= full.len().max(PATCH_ALWAYS_BYTES) {
+            // A patch unless a long backlog has grown larger than the state itself
+            // (the state is measured only then).
+            if steps.len() <= 1 || size <= PATCH_ALWAYS_BYTES || size <= full_state(&mut cur).len()
+            {
                 let mut json = String::with_capacity(size);
                 json.push('[');
                 for (i, ops) in steps.iter().enumerate() {
@@ -352,11 +348,10 @@ impl Hub {
         }
         Some(Message::Full {
             version,
-            json: full,
+            json: full_state(&mut cur),
         })
     }
 
-    /// Re-reads statistics and the download folder (blocking work off the runtime).
     /// Re-reads the system statistics and the download folder's fingerprint.
     pub(crate) async fn refresh_slow(&self) {
         let hub = self.clone();
@@ -373,20 +368,27 @@ impl Hub {
         }
     }
 
-    async fn refresh_downloads(&self) {
+    /// Looks at the download folder again; true when it changed.
+    async fn refresh_downloads(&self) -> bool {
         let dir = self.inner.engine.config().download_dir.clone();
-        if let Ok(print) = tokio::task::spawn_blocking(move || fingerprint(&dir)).await {
-            let mut cur = self.current();
-            self.note_downloads(&mut cur, print);
+        match tokio::task::spawn_blocking(move || fingerprint(&dir)).await {
+            Ok(print) => {
+                let mut cur = self.current();
+                self.note_downloads(&mut cur, print)
+            }
+            Err(_) => false,
         }
     }
 
-    /// Bumps `downloads.version` when the folder changed since it was last looked at.
-    fn note_downloads(&self, cur: &mut Current, print: u64) {
-        if cur.downloads_fingerprint.is_some_and(|old| old != print) {
+    /// Bumps `downloads.version` when the folder changed since it was last looked
+    /// at; true then.
+    fn note_downloads(&self, cur: &mut Current, print: u64) -> bool {
+        let changed = cur.downloads_fingerprint.is_some_and(|old| old != print);
+        if changed {
             cur.downloads_version += 1;
         }
         cur.downloads_fingerprint = Some(print);
+        changed
     }
 
     /// Starts the producer task; it ends when the hub is closed.
@@ -415,8 +417,11 @@ impl Hub {
                     _ = hub.inner.nudge.notified() => {
                         if hub.inner.stats.clients() > 0 {
                             hub.snapshot(true);
-                            hub.refresh_downloads().await;
-                            hub.snapshot(false);
+                            // The change may have added or removed files: the
+                            // Downloads view follows at once too.
+                            if hub.refresh_downloads().await {
+                                hub.snapshot(true);
+                            }
                         }
                     }
                     // Nobody watching: no statistics and no walks of the download folder.
@@ -459,18 +464,40 @@ fn patch_ops(from: &Value, to: &Value) -> Vec<Value> {
     }
 }
 
-/// The whole state: its head with the torrents.
-fn whole_state(cur: &Current) -> Value {
-    let mut state = cur.head.clone();
-    let torrents: Map<String, Value> = cur
-        .torrents
-        .iter()
-        .map(|(hash, (_, value))| (hash.clone(), value.clone()))
-        .collect();
-    if let Some(object) = state.as_object_mut() {
-        object.insert("torrents".into(), Value::Object(torrents));
+/// The whole state, serialized once per version: its head with the torrents, whose
+/// JSON is kept serialized and only joined here.
+fn full_state(cur: &mut Current) -> Arc<str> {
+    if let Some(full) = &cur.full {
+        return full.clone();
     }
-    state
+    let head = serde_json::to_string(&cur.head).unwrap_or_else(|_| "{}".into());
+    let head = head
+        .strip_suffix('}')
+        .filter(|h| h.len() > 1)
+        .map_or("{".to_owned(), |h| format!("{h},"));
+    let size = head.len()
+        + cur
+            .torrents
+            .iter()
+            .map(|(hash, (_, json))| hash.len() + json.len() + 4)
+            .sum::<usize>()
+        + 16;
+    let mut text = String::with_capacity(size);
+    text.push_str(&head);
+    text.push_str("\"torrents\":{");
+    for (i, (hash, (_, json))) in cur.torrents.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        // An info hash is hex: nothing to escape, but serialized all the same.
+        text.push_str(&serde_json::to_string(hash).unwrap_or_else(|_| "\"\"".into()));
+        text.push(':');
+        text.push_str(json);
+    }
+    text.push_str("}}");
+    let full: Arc<str> = text.into();
+    cur.full = Some(full.clone());
+    full
 }
 
 /// A hash of the names, sizes and times of the download folder's entries (capped).

@@ -10,8 +10,6 @@ const RETRY_MAX: Duration = Duration::from_secs(300);
 const COUNTERS_SAVE_TICKS: u64 = 5;
 /// A quiet torrent (see `Entry::quiet`) is looked at every this many ticks.
 const QUIET_EVERY: u64 = 10;
-/// A tick this late means the process was stopped (suspended, debugged) meanwhile.
-const SUSPENDED_AFTER: Duration = Duration::from_secs(5);
 /// A full disk is retried early once this much room (or what the torrent still
 /// lacks, if less) has been freed in the download folder.
 const RETRY_ROOM: u64 = 16 * 1024 * 1024;
@@ -251,7 +249,7 @@ impl Engine {
             let mut interval = tokio::time::interval(Duration::from_secs(1));
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut ticks: u64 = 0;
-            let mut last = tokio::time::Instant::now();
+            let suspensions = suspension::SuspensionWatch::start();
             let mut counters_changed = false;
             loop {
                 tokio::select! {
@@ -261,13 +259,8 @@ impl Engine {
                 let Some(inner) = weak.upgrade() else { return };
                 let engine = Engine { inner };
                 ticks += 1;
-                let instant = tokio::time::Instant::now();
                 // A process stopped for a while (suspended, debugged) was not seeding.
-                let gap = instant - last;
-                last = instant;
-                if gap > SUSPENDED_AFTER {
-                    let to = now();
-                    let from = to - (gap - Duration::from_secs(1));
+                for (from, to) in suspensions.take() {
                     engine.skip_time(from, to);
                 }
                 engine.inner.ticks.store(ticks, Ordering::Relaxed);

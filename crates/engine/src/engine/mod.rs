@@ -44,6 +44,7 @@ mod sequential;
 mod settings;
 mod storage;
 mod stream;
+mod suspension;
 mod swarm;
 
 use add::Layout;

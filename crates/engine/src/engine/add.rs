@@ -218,28 +218,24 @@ impl Engine {
             // The same file, a folder of mine, or inside a file of mine.
             mine.contains(path) || path.ancestors().skip(1).any(|dir| my_files.contains(dir))
         };
+        let root = &self.inner.paths.root;
         let clash = {
-            let map = self.lock();
-            map.iter()
+            let mut map = self.lock();
+            map.iter_mut()
                 .filter(|(other, _)| *other != hash)
                 .find_map(|(other, entry)| {
+                    if !clashes(entry.top(root)?) {
+                        return None;
+                    }
                     let handle = entry.handle.as_ref()?;
-                    let folder = handle
-                        .output_folder()
-                        .strip_prefix(&self.inner.paths.root)
-                        .unwrap_or(Path::new(""))
-                        .to_path_buf();
+                    let folder = entry::relative_folder(handle, root);
                     handle
                         .with_metadata(|m| {
-                            let mut infos = m.file_infos.iter().filter(|i| !i.attrs.padding);
-                            let first = infos.clone().next()?;
-                            let top = folder.join(first.relative_filename.components().next()?);
-                            if !clashes(&top) {
-                                return None;
-                            }
-                            infos
-                                .find(|i| clashes(&folder.join(&i.relative_filename)))
+                            m.file_infos
+                                .iter()
+                                .filter(|i| !i.attrs.padding)
                                 .map(|i| folder.join(&i.relative_filename))
+                                .find(|path| clashes(path))
                         })
                         .ok()
                         .flatten()

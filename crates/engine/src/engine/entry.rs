@@ -2,6 +2,8 @@
 //! at run time. The record changes only through [`Entry::record_mut`], which marks
 //! it as changed, so that a save writes the records that changed and no other.
 
+use std::path::PathBuf;
+
 use super::*;
 
 pub(super) struct Entry {
@@ -54,6 +56,8 @@ pub(super) struct Entry {
     pub(super) about: Option<Arc<crate::bencode::About>>,
     /// Its byte counters over the last seconds, for its rates.
     pub(super) rates: rates::RateWindow,
+    /// Its top (see [`Entry::top`]) and the librqbit torrent it was worked out for.
+    top: Option<(usize, PathBuf)>,
 }
 
 impl Entry {
@@ -82,6 +86,7 @@ impl Entry {
             quiet: false,
             about: None,
             rates: Default::default(),
+            top: None,
         }
     }
 }
@@ -117,6 +122,27 @@ impl Entry {
         record.trackers = urls;
         record.own_trackers = true;
         self.tracker_hosts = tracker_hosts(&self.record.magnet);
+    }
+
+    /// Where all its files lie, relative to the storage root: its folder joined
+    /// with the first part of its file names (the torrent's own folder, or its one
+    /// file). `None` before librqbit has its metadata. Worked out once per librqbit
+    /// torrent (a move hands it to librqbit anew, in another folder).
+    pub(super) fn top(&mut self, root: &Path) -> Option<&Path> {
+        let handle = self.handle.as_ref()?;
+        let key = Arc::as_ptr(handle) as usize;
+        if self.top.as_ref().is_none_or(|(k, _)| *k != key) {
+            let folder = relative_folder(handle, root);
+            let top = handle
+                .with_metadata(|m| {
+                    let first = m.file_infos.iter().find(|i| !i.attrs.padding)?;
+                    Some(folder.join(first.relative_filename.components().next()?))
+                })
+                .ok()
+                .flatten()?;
+            self.top = Some((key, top));
+        }
+        self.top.as_ref().map(|(_, top)| top.as_path())
     }
 
     /// Whether its record changed since the last save; clears the mark.
@@ -179,4 +205,13 @@ fn tracker_hosts(magnet: &str) -> Vec<String> {
         }
     }
     hosts
+}
+
+/// The folder librqbit writes a torrent's files in, relative to the storage root.
+pub(super) fn relative_folder(handle: &Handle, root: &Path) -> PathBuf {
+    handle
+        .output_folder()
+        .strip_prefix(root)
+        .unwrap_or(Path::new(""))
+        .to_path_buf()
 }

@@ -299,11 +299,7 @@ impl Engine {
         stats: &TorrentStats,
         selected: Option<&[usize]>,
     ) -> Vec<TorrentFile> {
-        let folder = handle
-            .output_folder()
-            .strip_prefix(&self.inner.paths.root)
-            .unwrap_or(Path::new(""))
-            .to_path_buf();
+        let folder = entry::relative_folder(handle, &self.inner.paths.root);
         handle
             .with_metadata(|m| {
                 m.file_infos

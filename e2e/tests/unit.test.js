@@ -1,5 +1,6 @@
 // Unit tests of the UI's pure modules (no browser): JSON Patch, formatting, the omni bar,
-// tags, filters, the list settings and event runs.
+// tags, filters, the list settings, the list's order kept through live updates, the rate
+// history (on mocked timers) and event runs.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +10,11 @@ import { addQuery, omniKind } from '../../web/js/omni.js';
 import { argvText, runResult } from '../../web/js/event-runs.js';
 import { matchesFilter } from '../../web/js/filters.js';
 import {
-  MAX_WIDTH, MIN_WIDTH, columnWidth, moveColumn, placeColumn, resetColumns, setColumnWidth, shownColumns,
+  COLUMNS, MAX_WIDTH, MIN_WIDTH, columnWidth, moveColumn, placeColumn, resetColumns, setColumnWidth, shownColumns,
+  sortTorrents,
 } from '../../web/js/columns.js';
+import { listOrder } from '../../web/js/list-order.js';
+import { EVERY, SPAN, TOTAL, noteRates, rateSamples } from '../../web/js/rate-history.js';
 import { parseTags, sameTags } from '../../web/js/organise.js';
 import { normalWatchFolder, normalWebhook, parseHeaders } from '../../web/js/settings-lists.js';
 import { resultKey, safeHttpUrl } from '../../web/js/search.js';
@@ -140,6 +144,127 @@ test('columns move among those shown, keep their order, and resize within bounds
   resetColumns();
   assert.deepEqual(keys().slice(0, 2), ['name', 'size']);
   assert.equal(columnWidth('state'), 110);
+});
+
+test('the list order kept through live updates is that of a full sort, for every column both ways', () => {
+  // A small generator of numbers, so that a failure can be replayed.
+  let seed = 12345;
+  const random = (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  const states = ['seeding', 'downloading', 'metadata', 'paused', 'queued', 'error'];
+  let next = 0;
+  // Few distinct values, so that keys tie often and the tie-breakers count.
+  const torrent = (hash = `${(next += 1).toString(16).padStart(8, '0')}`) => ({
+    infoHash: hash, name: ['Alpha', 'alpha', 'Beta', 'gamma', ''][random(5)], size: random(4) * 1024,
+    progress: random(3) / 2, state: states[random(states.length)], downloadRate: random(3) * 100,
+    uploadRate: random(3) * 10, completed: random(2) * 512, peers: random(3), ratio: random(3) / 2,
+    category: [null, 'tv', 'music'][random(3)], tags: [[], ['hd'], ['a', 'b']][random(3)],
+    addedAt: `2024-01-0${1 + random(3)}T00:00:00Z`, savePath: ['', '/a', '/b'][random(3)],
+  });
+  for (const column of COLUMNS) {
+    for (const desc of [false, true]) {
+      const order = { key: column.key, desc };
+      const all = {};
+      for (let i = 0; i < 60; i += 1) {
+        const t = torrent();
+        all[t.infoHash] = t;
+      }
+      const list = listOrder();
+      list.sort(Object.values(all), order);
+      assert.equal(list.sortedAs(order), true);
+      assert.equal(list.sortedAs({ key: column.key, desc: !desc }), false);
+      for (let round = 0; round < 20; round += 1) {
+        // A patch: some torrents change in place, some are replaced, added or removed.
+        const touched = new Set();
+        const hashes = Object.keys(all);
+        for (let i = random(8); i > 0; i -= 1) {
+          const hash = hashes[random(hashes.length)];
+          touched.add(hash);
+          if (!all[hash]) continue;
+          const fresh = torrent(hash);
+          if (random(2)) Object.assign(all[hash], fresh);
+          else all[hash] = fresh;
+        }
+        if (random(3) === 0) {
+          const hash = hashes[random(hashes.length)];
+          delete all[hash];
+          touched.add(hash);
+        }
+        if (random(3) === 0) {
+          const t = torrent();
+          all[t.infoHash] = t;
+          touched.add(t.infoHash);
+        }
+        list.update(touched, (hash) => all[hash]);
+        const expected = sortTorrents(Object.values(all), order);
+        const { torrents, hashes: picked } = list.pick(null);
+        assert.deepEqual(torrents.map((t) => t.infoHash), expected.map((t) => t.infoHash), `${column.key} ${desc ? 'desc' : 'asc'}, round ${round}`);
+        assert.deepEqual(picked, expected.map((t) => t.infoHash));
+        // The filters pick from that order.
+        const seeding = (t) => t.state === 'seeding';
+        assert.deepEqual(list.pick(seeding).torrents, expected.filter(seeding));
+      }
+    }
+  }
+});
+
+test('a full sort: ties by time added then info hash, whichever the direction', () => {
+  const t = (infoHash, size, addedAt) => ({ infoHash, size, addedAt, name: infoHash });
+  const torrents = [t('c', 1, '2'), t('b', 2, '1'), t('a', 1, '2'), t('d', 1, '1')];
+  assert.deepEqual(sortTorrents(torrents, { key: 'size', desc: false }).map((x) => x.infoHash), ['d', 'a', 'c', 'b']);
+  assert.deepEqual(sortTorrents(torrents, { key: 'size', desc: true }).map((x) => x.infoHash), ['b', 'd', 'a', 'c']);
+  const list = listOrder();
+  list.sort(torrents, { key: 'size', desc: true });
+  assert.deepEqual(list.pick(null).hashes, ['b', 'd', 'a', 'c']);
+});
+
+test('the rate history: a line for each running torrent, kept only while it moved something', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 });
+  const torrent = (infoHash, state, downloadRate = 0, uploadRate = 0) => ({ infoHash, state, downloadRate, uploadRate });
+  const state = {
+    torrents: {
+      idle: torrent('idle', 'seeding'), stopped: torrent('stopped', 'paused'), busy: torrent('busy', 'downloading', 100, 5),
+    },
+    stats: { downloadRate: 100, uploadRate: 5 },
+  };
+  // A tick of many seconds at once would run the samples at the end time.
+  const seconds = (n) => {
+    for (let i = 0; i < n; i += 1) t.mock.timers.tick(EVERY);
+  };
+  noteRates(state);
+  seconds(4);
+  const values = (key) => rateSamples(key).map((s) => [s.down, s.up]);
+  // Five samples a second apart; an idle running torrent has a line at 0, a stopped one none.
+  assert.deepEqual(rateSamples('busy').map((s) => s.at), [0, 1, 2, 3, 4].map((i) => 1_000_000 + i * EVERY));
+  assert.deepEqual(values('busy'), Array(5).fill([100, 5]));
+  assert.deepEqual(values('idle'), Array(5).fill([0, 0]));
+  assert.deepEqual(rateSamples('stopped'), []);
+  assert.deepEqual(values(TOTAL), Array(5).fill([100, 5]));
+  // Past the window (the rings wrap), the latest rates are those last sampled.
+  for (let i = 0; i < 700; i += 1) {
+    state.torrents.busy.downloadRate = i;
+    t.mock.timers.tick(EVERY);
+  }
+  const busy = rateSamples('busy');
+  assert.equal(busy.length, SPAN / EVERY + 1);
+  assert.deepEqual(busy.slice(-3).map((s) => s.down), [697, 698, 699]);
+  assert.equal(busy.at(-1).at - busy[0].at, SPAN);
+  // Still, then stopped: the line stays at 0 until its last move slides out, then goes.
+  state.torrents.busy = torrent('busy', 'paused');
+  t.mock.timers.tick(EVERY);
+  assert.deepEqual(rateSamples('busy').slice(-2).map((s) => s.down), [699, 0]);
+  seconds(SPAN / EVERY + 1);
+  assert.deepEqual(rateSamples('busy'), []);
+  // Running again without moving anything: 0 from then on.
+  state.torrents.busy = torrent('busy', 'seeding');
+  seconds(2);
+  assert.deepEqual(values('busy'), [[0, 0], [0, 0]]);
+  // A torrent removed is forgotten.
+  delete state.torrents.idle;
+  t.mock.timers.tick(EVERY);
+  assert.deepEqual(rateSamples('idle'), []);
 });
 
 test('watch folders and webhooks compare as the server shows them', () => {

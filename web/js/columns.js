@@ -168,18 +168,39 @@ export function resetColumns() {
 }
 
 /**
+ * The sort entry of torrent `t` for `column`: its sort key `k`, computed once
+ * (not in each comparison), the tie-breakers (time added `a`, info hash `h`) and
+ * the torrent `t`.
+ */
+export function sortEntry(column, t) {
+  return { k: column.sort(t), a: t.addedAt ?? '', h: t.infoHash, t };
+}
+
+/**
+ * The comparison of two sort entries: by key (reversed when `dir` is -1), then
+ * by time added, then by info hash, whichever the direction. Info hashes differ,
+ * so no two entries tie: any correct sort (or merge) gives the same order.
+ */
+export function compareEntries(x, y, dir) {
+  if (x.k < y.k) return -dir;
+  if (x.k > y.k) return dir;
+  if (x.a !== y.a) return x.a < y.a ? -1 : 1;
+  return x.h < y.h ? -1 : x.h > y.h ? 1 : 0;
+}
+
+/** The column the list is sorted by for sort key `key` (the time added if unknown). */
+export function sortColumn(key) {
+  return BY_KEY.get(key) ?? BY_KEY.get('added');
+}
+
+/**
  * `torrents` sorted by the chosen column: a new array. Ties keep the order of
  * adding, then of info hash, whichever the direction, so the order is stable.
  */
 export function sortTorrents(torrents, { key, desc } = sortOrder()) {
-  const column = BY_KEY.get(key) ?? BY_KEY.get('added');
+  const column = sortColumn(key);
   const dir = desc ? -1 : 1;
-  const keyed = torrents.map((t) => ({ k: column.sort(t), a: t.addedAt ?? '', h: t.infoHash, t }));
-  keyed.sort((x, y) => {
-    if (x.k < y.k) return -dir;
-    if (x.k > y.k) return dir;
-    if (x.a !== y.a) return x.a < y.a ? -1 : 1;
-    return x.h < y.h ? -1 : x.h > y.h ? 1 : 0;
-  });
+  const keyed = torrents.map((t) => sortEntry(column, t));
+  keyed.sort((x, y) => compareEntries(x, y, dir));
   return keyed.map((x) => x.t);
 }

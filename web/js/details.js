@@ -148,7 +148,10 @@ function closePane({ fromUrl = false, restoreFocus = true } = {}) {
   }
   pushed = false;
   if (restoreFocus || hadFocus) {
-    const back = opener?.isConnected ? opener : detailsButton(hash);
+    // A table row is given to another torrent once this one scrolls away: its
+    // button is the opener no more.
+    const owner = opener?.closest('[data-hash]');
+    const back = opener?.isConnected && (!owner || owner.dataset.hash === hash) ? opener : detailsButton(hash);
     if (back && !back.closest('[hidden]')) back.focus();
     else if (hadFocus) document.getElementById('main').focus();
   }

@@ -43,10 +43,18 @@ export function matchesFilter(t, filter) {
   if (filter.tracker === NONE && (t.trackerHosts ?? []).length > 0) return false;
   if (filter.tracker?.startsWith('=') && !(t.trackerHosts ?? []).includes(filter.tracker.slice(1))) return false;
   if (filter.q) {
-    const q = filter.q.toLowerCase();
+    const q = lowerText(filter.q);
     if (!String(t.name ?? '').toLowerCase().includes(q) && !String(t.infoHash ?? '').includes(q)) return false;
   }
   return true;
+}
+
+// The last text filtered by, in lower case: made once per text, not once per torrent.
+let lowered = { text: '', lower: '' };
+
+function lowerText(text) {
+  if (lowered.text !== text) lowered = { text, lower: text.toLowerCase() };
+  return lowered.lower;
 }
 
 /** Whether torrent `t` passes the filters chosen on the page. */

@@ -53,7 +53,7 @@ function onState(state, touched) {
   if (document.title !== title) document.title = title;
   // A whole state (after a reconnect) may follow changes of the categories.
   if (touched === null) loadCategories();
-  renderOrganise(state);
+  renderOrganise(state, touched);
   noteRates(state);
   renderTorrents(state, touched);
   renderDetails(state, touched);

@@ -76,14 +76,60 @@ export async function loadCategories() {
   }
 }
 
-/** Keeps the tags from the live state, and reloads the categories when a torrent names a new one. */
-export function renderOrganise(state) {
-  const torrents = Object.values(state.torrents ?? {});
-  const seen = new Set();
-  for (const t of torrents) for (const tag of t.tags ?? []) seen.add(tag);
-  tags = [...seen].sort();
+// What each torrent (by info hash) was counted for, `{tags, category}`, how many
+// torrents hold each tag and name each category, and the torrent map counted:
+// a live update looks only at the torrents it touched.
+const countedAs = new Map();
+const tagCounts = new Map();
+const categoryCounts = new Map();
+let countedFrom = null;
+
+function bump(map, key, by) {
+  const n = (map.get(key) ?? 0) + by;
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
+}
+
+/** Counts (`by` 1) or no longer counts (-1) what a torrent holds. */
+function countOne(record, by) {
+  for (const tag of record.tags) bump(tagCounts, tag, by);
+  if (record.category) bump(categoryCounts, record.category, by);
+}
+
+/**
+ * Keeps the tags from the live state, and reloads the categories when a torrent
+ * names a new one. `touched` (the info hashes a live update changed; null: any)
+ * limits the work to those torrents.
+ */
+export function renderOrganise(state, touched = null) {
+  const all = state.torrents ?? {};
+  const fresh = touched === null || all !== countedFrom;
+  if (fresh) {
+    countedAs.clear();
+    tagCounts.clear();
+    categoryCounts.clear();
+    countedFrom = all;
+  }
+  let changed = fresh;
+  for (const hash of fresh ? Object.keys(all) : touched) {
+    const t = all[hash];
+    const before = countedAs.get(hash);
+    const now = t ? { tags: [...new Set(t.tags ?? [])], category: t.category || null } : null;
+    if (before && now && before.category === now.category && sameTags(before.tags, now.tags)) continue;
+    if (before) countOne(before, -1);
+    if (now) countOne(now, 1);
+    if (now) countedAs.set(hash, now);
+    else countedAs.delete(hash);
+    changed = true;
+  }
+  if (changed) tags = [...tagCounts.keys()].sort();
   const names = new Set(categories.map((c) => c.name));
-  if (torrents.some((t) => t.category && !names.has(t.category))) loadCategories();
+  for (const name of categoryCounts.keys()) {
+    if (!names.has(name)) {
+      loadCategories();
+      break;
+    }
+  }
 }
 
 let datalistSerial = 0;

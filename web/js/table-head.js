@@ -4,7 +4,7 @@
 // that edge too; a double click gives back its width); the menu shows and hides
 // columns. What is chosen is kept by columns.js; the rows are table.js's.
 
-import { h, setAttr } from './dom.js';
+import { h, setAttr, setText } from './dom.js';
 import {
   MIN_WIDTH, MAX_WIDTH, WIDTHS, columnWidth, moveColumn, orderedColumns, placeColumn, resetColumns,
   setColumnWidth, setSort, showColumn, shownColumns, sortOrder,
@@ -146,7 +146,7 @@ function headCells() {
     button.addEventListener('click', () => {
       const now = sortOrder();
       setSort(c.key, now.key === c.key ? !now.desc : false);
-      renderHead();
+      markSort();
       handlers.onSort();
     });
     const th = h('th', {
@@ -162,6 +162,20 @@ function headCells() {
     cells.push(th);
   }
   return cells;
+}
+
+/**
+ * Shows the sort chosen on the headings there are (rather than building them
+ * again: the button clicked keeps the focus, and the table its layout).
+ */
+function markSort() {
+  const { key: sortKey, desc } = sortOrder();
+  for (const th of head().querySelectorAll('th[data-key]')) {
+    const sorted = th.dataset.key === sortKey;
+    setAttr(th, 'aria-sort', sorted ? (desc ? 'descending' : 'ascending') : null);
+    const mark = th.querySelector('.sort-mark');
+    if (mark) setText(mark, sorted ? (desc ? ' ▼' : ' ▲') : '');
+  }
 }
 
 /** Builds the header from the columns chosen. */

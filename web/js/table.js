@@ -2,7 +2,8 @@
 // (the header and the column menu are table-head.js's). Only the rows in view (and
 // a few more) are in the DOM: rows have a fixed height, and two spacer rows stand
 // for the others, so ten thousand torrents scroll as fast as ten. Rows are keyed
-// by info hash and updated in place. What a click on a row does (selection,
+// by info hash and updated in place; a row scrolled or sorted out of view is given
+// to a torrent coming in, rather than made anew. What a click on a row does (selection,
 // details, context menu) is handed to the callbacks given to setupTable.
 
 import { h, setAttr, setText } from './dom.js';
@@ -57,9 +58,15 @@ function createRow(hash) {
   return row;
 }
 
+/**
+ * Shows torrent `t`, at `index` in the list, in `row`. Only its place is looked at
+ * when the row shows that torrent already, up to date (`row.drawn`).
+ */
 function renderRow(row, t, index) {
-  row.torrent = t;
   setAttr(row.el, 'aria-rowindex', String(index + 2));
+  if (row.drawn && row.torrent === t) return;
+  row.torrent = t;
+  row.drawn = true;
   row.el.dataset.state = t.state;
   const selected = isSelected(t.infoHash);
   row.el.classList.toggle('selected', selected);
@@ -86,7 +93,37 @@ function renderRow(row, t, index) {
   }
 }
 
-/** Renders the rows in view; the others are spacers. */
+/**
+ * The positions (in `seq`) of a longest increasing run of `seq`, a list of
+ * numbers with -1 for "none": the rows that can stay where they are.
+ */
+function longestRun(seq) {
+  const tails = [];
+  const prev = new Array(seq.length).fill(-1);
+  for (let i = 0; i < seq.length; i += 1) {
+    if (seq[i] < 0) continue;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq[tails[mid]] < seq[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[i] = tails[lo - 1];
+    tails[lo] = i;
+  }
+  const keep = new Set();
+  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = prev[i]) keep.add(i);
+  return keep;
+}
+
+/**
+ * Renders the rows in view; the others are spacers. Rows stay keyed by info hash
+ * (a row and its focus follow a torrent); the rows of torrents leaving the view
+ * are given to those coming in, where they are, and as few rows as can be are
+ * moved: a row put elsewhere in the DOM has its style worked out anew, which
+ * costs more than new text in it.
+ */
 function paint() {
   frame = 0;
   const scroller = wrap();
@@ -99,31 +136,53 @@ function paint() {
   const last = Math.min(order.length, first + visible);
   const wanted = new Set();
   for (let i = first; i < last; i += 1) wanted.add(order[i].infoHash);
+  // The rows of torrents gone from view, in the order they are in the DOM; one
+  // holding the focus goes, so that the focus does not pass to another torrent.
+  const spare = [];
+  const focused = document.activeElement;
   for (const [hash, row] of rows) {
-    if (!wanted.has(hash)) {
-      row.el.remove();
-      rows.delete(hash);
-    }
+    if (wanted.has(hash)) continue;
+    rows.delete(hash);
+    if (row.el.contains(focused)) row.el.remove();
+    else spare.push(row);
   }
+  const place = new Map([...tbody.children].map((el, i) => [el, i]));
+  spare.sort((a, b) => place.get(a.el) - place.get(b.el));
   const before = document.getElementById('rows-before');
   const after = document.getElementById('rows-after');
   before.style.height = `${first * ROW_HEIGHT}px`;
   after.style.height = `${(order.length - last) * ROW_HEIGHT}px`;
   before.hidden = first === 0;
   after.hidden = last === order.length;
-  let previous = before;
+  const inView = [];
+  let given = 0;
   for (let i = first; i < last; i += 1) {
     const t = order[i];
     let row = rows.get(t.infoHash);
-    if (!row) {
+    if (!row && given < spare.length) {
+      row = spare[given];
+      given += 1;
+      row.hash = t.infoHash;
+      row.el.dataset.hash = t.infoHash;
+      row.el.classList.remove('just-added');
+    } else if (!row) {
       row = createRow(t.infoHash);
-      rows.set(t.infoHash, row);
     }
+    rows.set(t.infoHash, row);
     renderRow(row, t, i);
-    if (previous.nextSibling !== row.el) tbody.insertBefore(row.el, previous.nextSibling);
-    previous = row.el;
+    inView.push(row);
   }
-  if (previous.nextSibling !== after) tbody.insertBefore(after, previous.nextSibling);
+  for (let i = given; i < spare.length; i += 1) spare[i].el.remove();
+  // The longest run of rows already in order stays; each other row is put just
+  // before the one after it, from the last up (the rows still to be put come first).
+  const stay = longestRun(inView.map((row) => place.get(row.el) ?? -1));
+  let next = after;
+  for (let i = inView.length - 1; i >= 0; i -= 1) {
+    const { el } = inView[i];
+    if (!stay.has(i) && el.nextSibling !== next) tbody.insertBefore(el, next);
+    next = el;
+  }
+  if (before.nextSibling !== next) tbody.insertBefore(before, next);
   const all = document.getElementById('select-all');
   const chosen = selectionSize();
   all.checked = order.length > 0 && chosen >= order.length;
@@ -135,15 +194,33 @@ function schedule() {
   if (!frame) frame = requestAnimationFrame(paint);
 }
 
-/** Shows `torrents` (filtered and sorted) in the table, now. */
-export function renderTable(torrents) {
+/** Marks the rows of `touched` (info hashes; null: all rows) as to be drawn again. */
+function outdate(touched) {
+  if (touched === null) {
+    for (const row of rows.values()) row.drawn = false;
+  } else {
+    for (const hash of touched) {
+      const row = rows.get(hash);
+      if (row) row.drawn = false;
+    }
+  }
+}
+
+/**
+ * Shows `torrents` (filtered and sorted) in the table, now. `touched` (info
+ * hashes; null: any) are the torrents changed since the last call: the other
+ * rows in view only move.
+ */
+export function renderTable(torrents, touched = null) {
   order = torrents;
   indexOf = null;
+  outdate(touched);
   paint();
 }
 
 /** Repaints the rows in view (after the selection changed). */
 export function repaintTable() {
+  outdate(null);
   paint();
 }
 

@@ -8,11 +8,12 @@
 
 import { api, torrentPath } from './api.js';
 import { askRemoveMany, longPress, openContextMenu, setupBulk } from './bulk.js';
-import { COLUMNS, setSort, sortOrder, sortTorrents } from './columns.js';
+import { COLUMNS, setSort, sortOrder } from './columns.js';
 import { openDetails } from './details.js';
 import { h, setAttr, setText } from './dom.js';
-import { countText, matches, renderFilters, setupFilters } from './filters.js';
+import { countText, filtering, matches, renderFilters, setupFilters } from './filters.js';
 import { bytes, duration, percent, rate, runningSeconds, stateLabel } from './format.js';
+import { listOrder } from './list-order.js';
 import { mediaKind, playButton } from './media.js';
 import { onCategories } from './organise.js';
 import { drawPieceBar } from './pieces.js';
@@ -462,6 +463,9 @@ function markSelected(card) {
 let listed = null;
 let listedOf = null;
 let listedIndex = new Map();
+// All of them in the order chosen (filtered or not), and the torrent map it follows.
+const ordered = listOrder();
+let orderedOf = null;
 
 /**
  * The torrents of `all` (Object.values of ten thousand is slow): kept from the
@@ -499,8 +503,16 @@ export function renderTorrents(state, touched) {
   lastState = state;
   const all = state.torrents ?? {};
   const torrents = torrentList(all, touched);
-  shown = sortTorrents(torrents.filter(matches));
-  shownHashes = shown.map((t) => t.infoHash);
+  // Sorted afresh when anything may have changed or the sort did; else only the
+  // torrents touched move. The filters then pick from that order.
+  const order = sortOrder();
+  if (touched === null || orderedOf !== all || !ordered.sortedAs(order)) {
+    ordered.sort(torrents, order);
+    orderedOf = all;
+  } else {
+    ordered.update(touched, (hash) => all[hash]);
+  }
+  ({ torrents: shown, hashes: shownHashes } = ordered.pick(filtering() ? matches : null));
   if (selectionSize() > 0) pruneSelection(new Set(shownHashes));
   for (const [hash, card] of cards) {
     if (!all[hash]) {
@@ -519,7 +531,7 @@ export function renderTorrents(state, touched) {
   if (table) {
     if (list().firstChild) list().replaceChildren();
     document.getElementById('cards-more').hidden = true;
-    renderTable(shown);
+    renderTable(shown, touched);
   } else {
     renderCards(touched);
   }
@@ -537,12 +549,15 @@ function rerender() {
   if (lastState) renderTorrents(lastState, new Set());
 }
 
+/** Shows the sort chosen in the sort select (of the cards), filled the first time. */
 function fillSort() {
   const select = document.getElementById('sort');
-  select.replaceChildren(...COLUMNS.flatMap((c) => [
-    h('option', { value: `${c.key}:asc` }, `${c.label} ↑`),
-    h('option', { value: `${c.key}:desc` }, `${c.label} ↓`),
-  ]));
+  if (select.options.length !== COLUMNS.length * 2) {
+    select.replaceChildren(...COLUMNS.flatMap((c) => [
+      h('option', { value: `${c.key}:asc` }, `${c.label} ↑`),
+      h('option', { value: `${c.key}:desc` }, `${c.label} ↓`),
+    ]));
+  }
   const { key, desc } = sortOrder();
   select.value = `${key}:${desc ? 'desc' : 'asc'}`;
 }
@@ -594,11 +609,10 @@ export function setupTorrents() {
     onOpen: (hash, opener) => openDetails(hash, opener),
     onContext: contextFor,
     onSelectAll: (checked) => (checked ? selectAll(shownHashes) : clearSelection()),
+    // The heading clicked stays (and keeps the focus): only its mark changed.
     onSort: () => {
       fillSort();
       if (lastState) renderTorrents(lastState, new Set());
-      // The header was rebuilt: the focus stays on the heading clicked.
-      document.querySelector(`#torrent-head button.sort[data-key="${sortOrder().key}"]`)?.focus();
     },
   });
   onSelection(() => {

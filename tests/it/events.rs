@@ -437,10 +437,16 @@ async fn nothing_is_sent_while_nothing_changes_but_keep_alives() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_idle_seeding_torrent_is_no_change_to_push_or_to_save() {
+async fn an_idle_seeding_torrent_is_no_change_to_push_or_to_save_until_a_peer_comes() {
     let dirs = Dirs::new();
     let p = make_payload(&dirs.downloads, "idle", &[("", 100 * 1024 + 3)]).await;
-    let server = server_with(&dirs, quiet_stats()).await;
+    let mut settings = test_settings(&dirs);
+    let incoming = fixed_incoming_port(&mut settings);
+    let server = TestServer::start_with(ServerConfig {
+        events: quiet_stats(),
+        ..server_config(settings)
+    })
+    .await;
     let (status, _) = server.add_torrent_file(&p.torrent, "").await;
     assert_eq!(status, 201);
     server.wait_state(&p.info_hash, "seeding", TIMEOUT).await;
@@ -470,6 +476,35 @@ async fn an_idle_seeding_torrent_is_no_change_to_push_or_to_save() {
         .as_u64()
         .unwrap();
     assert!(after >= before + 6, "seedingTime {before} then {after}");
+
+    // Idle that long, the engine looks at it only now and then, and so does the
+    // live push: a peer that comes is seen all the same, within seconds.
+    let mut state = first.data.clone();
+    while let Some(event) = events.next(Duration::from_millis(100)).await {
+        apply(&mut state, &event);
+    }
+    let leecher = Leecher::start(&p, incoming).await;
+    tokio::time::timeout(TIMEOUT, leecher.wait_until_completed())
+        .await
+        .expect("the leecher finished")
+        .unwrap();
+    let done = Instant::now();
+    let size = 100 * 1024 + 3;
+    loop {
+        let uploaded = state["torrents"][&p.info_hash]["uploaded"]
+            .as_u64()
+            .unwrap();
+        if uploaded >= size {
+            break;
+        }
+        assert!(
+            done.elapsed() < Duration::from_secs(15),
+            "the live state still says {uploaded} bytes uploaded"
+        );
+        if let Some(event) = events.next(Duration::from_secs(1)).await {
+            apply(&mut state, &event);
+        }
+    }
     server.stop().await;
 }
 

@@ -30,8 +30,9 @@ mod types;
 pub use category::{Category, SavePaths, check_category_name, check_tag};
 pub use config::EngineConfig;
 pub use engine::{
-    AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, LiveSettings, MIN_ENGINE_LIMIT,
-    OpenFile, SpeedLimits, TorrentEvent, TorrentEventKind, TorrentUpdate, check_speed_limit,
+    AddOptions, AddSource, Added, Engine, EngineTotals, FileReader, Listing, LiveSettings,
+    MIN_ENGINE_LIMIT, OpenFile, SpeedLimits, TorrentEvent, TorrentEventKind, TorrentUpdate,
+    check_speed_limit,
 };
 pub use error::{EngineError, Result};
 pub use fetch::MAX_TORRENT_BYTES;

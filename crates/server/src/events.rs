@@ -76,6 +76,8 @@ struct Current {
     /// the state holds them, serialized (a tenth of the memory of a `Value`; the
     /// few that change are parsed again to be compared).
     torrents: BTreeMap<String, (Torrent, Box<str>)>,
+    /// The engine's tick at the last snapshot (see `Engine::list_since`).
+    listed_tick: Option<u64>,
     /// The state serialized, for the current version.
     full: Option<Arc<str>>,
     history: VecDeque<Step>,
@@ -142,6 +144,7 @@ impl Hub {
                     version: start,
                     head: Value::Null,
                     torrents: BTreeMap::new(),
+                    listed_tick: None,
                     full: None,
                     history: VecDeque::new(),
                     history_bytes: 0,
@@ -212,7 +215,13 @@ impl Hub {
             .snapshotting
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let listed = self.inner.engine.list();
+        // Quiet torrents (stopped, or seeding with no peer) are listed in the
+        // engine's turn only: what it has not looked at since cannot have changed.
+        let since = self.current().listed_tick;
+        let listing = self
+            .inner
+            .engine
+            .list_since(since, |hash| self.current().torrents.contains_key(hash));
         let config = serde_json::to_value(self.inner.settings.view()).unwrap_or(Value::Null);
         let title = self.inner.settings.title();
         let notices = serde_json::to_value(self.inner.notices.list()).unwrap_or(Value::Null);
@@ -232,7 +241,11 @@ impl Hub {
             cur.head = head;
         }
         let mut gone: BTreeSet<String> = cur.torrents.keys().cloned().collect();
-        for mut torrent in listed {
+        cur.listed_tick = Some(listing.tick);
+        for hash in &listing.unchanged {
+            gone.remove(hash);
+        }
+        for mut torrent in listing.changed {
             // Time passing alone is no change (see `live_value`).
             (torrent.seeding_time, torrent.active_time) = torrent.times_before_since;
             let hash = torrent.info_hash.clone();

@@ -157,13 +157,17 @@ impl Engine {
     /// [`Engine::account_transfers`] of the torrents `due` names.
     fn account_transfers_of(&self, due: impl Fn(&InfoHash, &Entry) -> bool) -> bool {
         let now = now();
+        let ticks = self.inner.ticks.load(Ordering::Relaxed);
         let mut changed = false;
         for (hash, entry) in self.lock().iter_mut() {
             if !due(hash, entry) {
                 continue;
             }
             let stats = entry.handle.as_ref().map(|h| h.stats());
-            changed |= entry.account(stats.as_ref(), now);
+            if entry.account(stats.as_ref(), now) {
+                changed = true;
+                entry.still_since = ticks;
+            }
         }
         changed
     }
@@ -171,8 +175,10 @@ impl Engine {
     /// Leaves the time from `from` to `to`, when the process was suspended, out of
     /// every torrent's running and seeding times.
     fn skip_time(&self, from: OffsetDateTime, to: OffsetDateTime) {
+        let ticks = self.inner.ticks.load(Ordering::Relaxed);
         for entry in self.lock().values_mut() {
             entry.skip_time(from, to);
+            entry.still_since = ticks;
         }
     }
 
@@ -482,7 +488,11 @@ impl Engine {
                     // The restart worked: a later failure starts a new backoff.
                     entry.retry = None;
                 }
-                entry.quiet = is_quiet(entry, &stats, want_running);
+                let quiet = is_quiet(entry, &stats, want_running);
+                if quiet && !entry.quiet {
+                    entry.still_since = ticks;
+                }
+                entry.quiet = quiet;
             }
         }
         // Announced as they are now: stopped, or about to be removed.

@@ -52,6 +52,9 @@ pub(super) struct Entry {
     /// no peer. The ticker then looks at it only every few seconds (see
     /// `background::QUIET_EVERY`); a change of its record ends it.
     pub(super) quiet: bool,
+    /// The engine's tick when it became quiet, or, quiet, last changed (its
+    /// counters, when the ticker looked): views of it made since are still right.
+    pub(super) still_since: u64,
     /// What its .torrent file says of itself, once librqbit has it.
     pub(super) about: Option<Arc<crate::bencode::About>>,
     /// Its byte counters over the last seconds, for its rates.
@@ -84,6 +87,7 @@ impl Entry {
             error_announced: false,
             held: None,
             quiet: false,
+            still_since: 0,
             about: None,
             rates: Default::default(),
             top: None,

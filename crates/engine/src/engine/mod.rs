@@ -54,6 +54,7 @@ use entry::Entry;
 pub use settings::{LiveSettings, MIN_ENGINE_LIMIT, SpeedLimits};
 pub use stream::{FileReader, OpenFile};
 mod view;
+pub use view::Listing;
 
 type Handle = Arc<librqbit::ManagedTorrent>;
 

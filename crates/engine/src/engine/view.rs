@@ -31,6 +31,17 @@ impl Held {
     }
 }
 
+/// What [`Engine::list_since`] gives.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The engine's tick when it was made.
+    pub tick: u64,
+    /// The torrents that may have changed, in no particular order.
+    pub changed: Vec<Torrent>,
+    /// The info hashes of the others.
+    pub unchanged: Vec<String>,
+}
+
 impl Engine {
     /// All torrents, oldest first.
     pub fn list(&self) -> Vec<Torrent> {
@@ -42,6 +53,32 @@ impl Engine {
                 .then_with(|| a.info_hash.cmp(&b.info_hash))
         });
         list
+    }
+
+    /// The torrents that may have changed since the engine's tick `since` (all of
+    /// them when `None`), and the info hashes of the others: quiet torrents
+    /// (stopped, or seeding with no peer; see `Entry::quiet`) that have not changed
+    /// since. A quiet torrent changes through its record (which ends its quiet) or
+    /// under librqbit, which the ticker notices in its turn; so a caller that keeps
+    /// what it was given before sees each change at the latest when the ticker
+    /// does, and an idle collection costs no view. A torrent the caller does not
+    /// `know` is always listed.
+    pub fn list_since(&self, since: Option<u64>, known: impl Fn(&str) -> bool) -> Listing {
+        let mut listing = Listing {
+            tick: self.inner.ticks.load(Ordering::Relaxed),
+            ..Default::default()
+        };
+        for (hash, entry) in self.lock().iter_mut() {
+            // Still at that tick too: the caller may have listed it just before.
+            let still = entry.quiet && since.is_some_and(|s| entry.still_since < s);
+            let hex = hash.to_hex();
+            if still && known(&hex) {
+                listing.unchanged.push(hex);
+            } else {
+                listing.changed.push(self.view(hash, entry));
+            }
+        }
+        listing
     }
 
     /// How many torrents there are.

@@ -214,9 +214,19 @@ impl Engine {
             .flat_map(|f| f.ancestors())
             .filter(|p| !p.as_os_str().is_empty())
             .collect();
+        // A path that clashes with mine begins as one of mine does: a cheap first
+        // look (a `Path` hashes component by component, slowly).
+        let my_firsts: HashSet<&std::ffi::OsStr> = files
+            .iter()
+            .filter_map(|f| f.components().next().map(|c| c.as_os_str()))
+            .collect();
         let clashes = |path: &Path| {
-            // The same file, a folder of mine, or inside a file of mine.
-            mine.contains(path) || path.ancestors().skip(1).any(|dir| my_files.contains(dir))
+            path.components()
+                .next()
+                .is_some_and(|c| my_firsts.contains(c.as_os_str()))
+                // The same file, a folder of mine, or inside a file of mine.
+                && (mine.contains(path)
+                    || path.ancestors().skip(1).any(|dir| my_files.contains(dir)))
         };
         let root = &self.inner.paths.root;
         let clash = {

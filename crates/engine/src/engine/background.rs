@@ -570,13 +570,26 @@ pub(super) fn has_piece(bits: &[u8], index: u32) -> bool {
 
 /// Overwrites `path` with `bytes` without replacing the file (see `save_resume_data`).
 fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
+    use std::io::{Read, Write};
     let mut file = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(path)?;
-    if file.metadata()?.len() > bytes.len() as u64 {
+    // Already there (the file a restart started from, or librqbit's own write):
+    // no write and no sync, which cost 10,000 syncs after each start and at each
+    // stop with 10,000 torrents.
+    let len = file.metadata()?.len();
+    if len == bytes.len() as u64 {
+        let mut old = Vec::with_capacity(bytes.len());
+        file.read_to_end(&mut old)?;
+        if old == bytes {
+            return Ok(());
+        }
+        std::io::Seek::rewind(&mut file)?;
+    }
+    if len > bytes.len() as u64 {
         file.set_len(bytes.len() as u64)?;
     }
     file.write_all(bytes)?;
@@ -585,7 +598,17 @@ fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::has_piece;
+    use super::{has_piece, write_in_place};
+
+    #[test]
+    fn a_bitfield_file_holds_the_last_snapshot_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.bitv");
+        for bytes in [&[1u8, 2, 3][..], &[4, 5, 6, 7], &[4, 5, 6, 7], &[8], &[9]] {
+            write_in_place(&path, bytes).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        }
+    }
 
     #[test]
     fn piece_bits_are_read_high_bit_first() {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use cloud_torrent_server::ServerConfig;
 use serde_json::json;
 
 use crate::support::*;
@@ -201,5 +202,116 @@ async fn a_state_file_of_the_previous_version_is_moved_into_the_database() {
     assert!(!dirs.state.join("torrents.json").exists());
     assert!(dirs.state.join("torrents.json.migrated").exists());
     assert!(saved_record(&dirs.state, &data.info_hash).is_some());
+    server.stop().await;
+}
+
+/// The state of every torrent by info hash, with its id and name.
+async fn listing(server: &Api) -> std::collections::BTreeMap<String, (u64, String, String)> {
+    let (status, list) = server.get_json("/api/v1/torrents").await;
+    assert_eq!(status, 200);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["infoHash"].as_str().unwrap().to_owned(),
+                (
+                    t["id"].as_u64().unwrap(),
+                    t["name"].as_str().unwrap().to_owned(),
+                    t["state"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_api_answers_while_saved_torrents_are_handed_back_after_a_start() {
+    let dirs = Dirs::new();
+    let mut payloads = Vec::new();
+    for i in 0..40 {
+        payloads.push(
+            make_payload(
+                &dirs.downloads,
+                &format!("r{i:02}.bin"),
+                &[("", 20_011 + i)],
+            )
+            .await,
+        );
+    }
+    let server = TestServer::start(test_settings(&dirs)).await;
+    for p in &payloads {
+        assert_eq!(server.add_torrent_file(&p.torrent, "").await.0, 201);
+    }
+    for p in &payloads {
+        server.wait_state(&p.info_hash, "seeding", TIMEOUT).await;
+    }
+    let stopped = &payloads[3].info_hash;
+    assert_eq!(server.stop_torrent(stopped).await.0, 200);
+    let before = listing(&server).await;
+    server.stop().await;
+
+    // Nothing handed back before the server answers: all of it in the background.
+    let server = TestServer::start_with(ServerConfig {
+        restore_before_start: Duration::ZERO,
+        ..server_config(test_settings(&dirs))
+    })
+    .await;
+    let first = listing(&server).await;
+    assert_eq!(first.len(), before.len(), "every torrent is listed at once");
+    for (hash, (id, name, state)) in &first {
+        let (id_before, name_before, state_before) = &before[hash];
+        assert_eq!((id, name), (id_before, name_before));
+        let allowed: &[&str] = match state_before.as_str() {
+            "paused" => &["paused"],
+            _ => &["queued", "seeding", "downloading"],
+        };
+        assert!(allowed.contains(&state.as_str()), "{name}: {state}");
+    }
+    // The last in the queue, handed back last: removing it while it is on its way
+    // back is refused with the reason, then done for good once it is back.
+    let removed = &payloads[39].info_hash;
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let (status, _, body) = server
+            .send(
+                "DELETE",
+                &format!("/api/v1/torrents/{removed}"),
+                None,
+                vec![],
+            )
+            .await;
+        if status == 204 || status == 200 {
+            break;
+        }
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("still being loaded"), "{body}");
+        assert!(tokio::time::Instant::now() < deadline, "never removable");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for p in payloads.iter().filter(|p| &p.info_hash != removed) {
+        let want = if &p.info_hash == stopped {
+            "paused"
+        } else {
+            "seeding"
+        };
+        server.wait_state(&p.info_hash, want, TIMEOUT).await;
+    }
+    server.stop().await;
+
+    // Gone for good, its file kept; the others as they were.
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let mut expected = before.clone();
+    expected.remove(removed);
+    for p in payloads.iter().filter(|p| &p.info_hash != removed) {
+        let want = if &p.info_hash == stopped {
+            "paused"
+        } else {
+            "seeding"
+        };
+        server.wait_state(&p.info_hash, want, TIMEOUT).await;
+    }
+    assert_eq!(listing(&server).await, expected);
+    assert!(dirs.downloads.join("r39.bin").exists());
     server.stop().await;
 }

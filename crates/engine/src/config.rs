@@ -32,6 +32,10 @@ pub struct EngineConfig {
     /// The most files one torrent may hold. The engine lowers it at start to what
     /// the process's open file limit allows (see [`crate::torrent_guard::open_file_cap`]).
     pub max_files_per_torrent: usize,
+    /// How long a start hands saved torrents back to librqbit before it returns;
+    /// the others follow in the background (librqbit rewrites its session file on
+    /// every add, so 10,000 take minutes), shown as queued until then.
+    pub restore_before_start: std::time::Duration,
 }
 
 impl EngineConfig {
@@ -49,6 +53,7 @@ impl EngineConfig {
             live: crate::LiveSettings::default(),
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
+            restore_before_start: std::time::Duration::from_secs(1),
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct ServerConfig {
     pub limits: ConnectionLimits,
     /// The cadences of RSS (fetch timeout, download retries), which tests may shorten.
     pub rss: RssTiming,
+    /// How long a start hands saved torrents back to the engine before the server
+    /// answers (see `EngineConfig::restore_before_start`), which tests may shorten.
+    pub restore_before_start: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -98,6 +101,7 @@ impl ServerConfig {
             tls: None,
             limits: ConnectionLimits::of(&settings),
             rss: RssTiming::default(),
+            restore_before_start: std::time::Duration::from_secs(1),
             settings,
         }
     }
@@ -119,6 +123,7 @@ impl ServerConfig {
         engine.upload = v.upload;
         engine.max_files_per_torrent =
             usize::try_from(v.max_files_per_torrent).unwrap_or(usize::MAX);
+        engine.restore_before_start = self.restore_before_start;
         engine
     }
 }

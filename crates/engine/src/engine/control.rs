@@ -20,8 +20,10 @@ impl Engine {
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
             entry.record_mut().paused = false;
             // A moving torrent goes back to librqbit, running, when its move ends.
-            let needs_resolver =
-                entry.handle.is_none() && entry.resolver.is_none() && !entry.moving;
+            let needs_resolver = entry.handle.is_none()
+                && entry.resolver.is_none()
+                && !entry.moving
+                && !entry.restoring;
             if needs_resolver {
                 entry.error = None;
             }
@@ -134,6 +136,7 @@ impl Engine {
     /// Chooses the files to download. Before the metadata is known the choice is
     /// kept and applied when it arrives.
     pub async fn select_files(&self, hash: &InfoHash, selected: Vec<usize>) -> Result<Torrent> {
+        self.refuse_while_restoring(hash)?;
         let selected = normalize_selection(selected);
         let Some(handle) = self.entry_handle(hash)? else {
             if let Some(entry) = self.lock().get_mut(hash) {
@@ -195,6 +198,7 @@ impl Engine {
     /// Changes a torrent's own options (seeding limits, force start). A force start
     /// starts it and keeps it running past its seeding limits.
     pub async fn update_torrent(&self, hash: &InfoHash, update: TorrentUpdate) -> Result<Torrent> {
+        self.refuse_while_restoring(hash)?;
         for (key, limit) in [
             ("downloadLimit", update.download_limit),
             ("uploadLimit", update.upload_limit),
@@ -284,6 +288,7 @@ impl Engine {
     /// torrent back, and what is missing or damaged is downloaded again. A conflict
     /// while its data moves; its metadata must be known.
     pub async fn recheck(&self, hash: &InfoHash) -> Result<Torrent> {
+        self.refuse_while_restoring(hash)?;
         {
             let map = self.lock();
             let entry = map
@@ -371,6 +376,7 @@ impl Engine {
     /// [`Engine::delete`] without the queue's turn (the ticker itself removes
     /// torrents at their seeding limit).
     pub(super) async fn remove(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
+        self.refuse_while_restoring(hash)?;
         if self.lock().get(hash).is_some_and(|e| e.moving) {
             return Err(EngineError::Conflict(
                 "its data is moving; remove it when the move has ended".into(),

@@ -55,6 +55,9 @@ pub(super) struct Entry {
     /// The engine's tick when it became quiet, or, quiet, last changed (its
     /// counters, when the ticker looked): views of it made since are still right.
     pub(super) still_since: u64,
+    /// Saved before the server started and not handed back to librqbit yet (see
+    /// `Engine::restore_saved`).
+    pub(super) restoring: bool,
     /// What its .torrent file says of itself, once librqbit has it.
     pub(super) about: Option<Arc<crate::bencode::About>>,
     /// Its byte counters over the last seconds, for its rates.
@@ -88,6 +91,7 @@ impl Entry {
             held: None,
             quiet: false,
             still_since: 0,
+            restoring: false,
             about: None,
             rates: Default::default(),
             top: None,

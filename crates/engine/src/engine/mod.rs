@@ -371,8 +371,36 @@ impl Engine {
             }
             (*hash, Entry::new(record))
         }));
-        for (hash, record) in records {
-            engine.restore(hash, record).await;
+        // librqbit rewrites its whole session file on every add, so handing it
+        // 10,000 torrents back takes minutes: what is left after
+        // `restore_before_start` goes on in the background, and the API answers
+        // meanwhile (those torrents show as queued until then).
+        // In their queue order: the first to run are handed back first.
+        let mut pending: Vec<InfoHash> = ordered.iter().rev().map(|(hash, _)| **hash).collect();
+        for entry in engine.lock().values_mut() {
+            entry.restoring = true;
+        }
+        let budget = std::time::Instant::now() + engine.inner.config.restore_before_start;
+        while std::time::Instant::now() < budget
+            && let Some(hash) = pending.pop()
+        {
+            engine.restore_saved(hash).await;
+        }
+        if !pending.is_empty() {
+            info!(
+                left = pending.len(),
+                "handing the other torrents back to librqbit in the background"
+            );
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                while let Some(hash) = pending.pop() {
+                    if engine.inner.shutdown.is_cancelled() {
+                        return;
+                    }
+                    engine.restore_saved(hash).await;
+                }
+                info!("every torrent is back");
+            });
         }
         engine.spawn_ticker();
         info!(
@@ -399,6 +427,46 @@ impl Engine {
             .torrents
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands a torrent saved before the start back to librqbit, with its record as
+    /// it is now (it may have been started or stopped meanwhile; the ticker makes
+    /// librqbit follow a change made while it was being handed over). A torrent
+    /// removed meanwhile is not kept by librqbit.
+    async fn restore_saved(&self, hash: InfoHash) {
+        let record = match self.lock().get(&hash) {
+            Some(entry) if entry.restoring => entry.record().clone(),
+            _ => return,
+        };
+        self.restore(hash, record).await;
+        let gone = match self.lock().get_mut(&hash) {
+            Some(entry) => {
+                entry.restoring = false;
+                false
+            }
+            None => true,
+        };
+        if gone
+            && self
+                .inner
+                .session
+                .delete(TorrentIdOrHash::Hash(id20(&hash)), false)
+                .await
+                .is_ok()
+        {
+            self.inner.folders.remove(id20(&hash));
+        }
+    }
+
+    /// Refuses a change that needs librqbit to hold the torrent while it is still
+    /// being handed back after the start.
+    pub(super) fn refuse_while_restoring(&self, hash: &InfoHash) -> Result<()> {
+        match self.lock().get(hash) {
+            Some(entry) if entry.restoring => Err(EngineError::Conflict(
+                "the torrent is still being loaded after the server's start; try again in a few seconds".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     async fn restore(&self, hash: InfoHash, mut record: TorrentRecord) {

@@ -225,6 +225,8 @@ impl Engine {
                 TorrentState::Error
             } else if record.paused {
                 TorrentState::Paused
+            } else if entry.restoring {
+                TorrentState::Queued
             } else {
                 TorrentState::Metadata
             };

@@ -524,7 +524,14 @@ export function renderTorrents(state, touched) {
     }
   }
   const table = tableShown();
-  document.getElementById('torrent-table-wrap').hidden = !table || torrents.length === 0;
+  const tableHidden = !table || torrents.length === 0;
+  document.getElementById('torrent-table-wrap').hidden = tableHidden;
+  // The table takes the width of wider screens (main.wide in app.css). A class set
+  // here, not `body:has(#torrent-table-wrap:not([hidden])) main` in the CSS: the
+  // browser checks such a :has() again at any change anywhere in the page (a new
+  // rate in the header, say), a walk of the whole DOM each time.
+  const main = document.getElementById('main');
+  if (main.classList.contains('wide') === tableHidden) main.classList.toggle('wide', !tableHidden);
   list().hidden = table;
   document.getElementById('sort-label').hidden = table;
   document.getElementById('columns-button').hidden = !table;

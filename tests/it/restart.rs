@@ -225,6 +225,18 @@ async fn listing(server: &Api) -> std::collections::BTreeMap<String, (u64, Strin
         .collect()
 }
 
+/// Waits until every torrent but `removed` seeds again, `stopped` stays stopped.
+async fn back_as_before(server: &Api, payloads: &[Payload], stopped: &str, removed: &str) {
+    for p in payloads.iter().filter(|p| p.info_hash != removed) {
+        let want = if p.info_hash == stopped {
+            "paused"
+        } else {
+            "seeding"
+        };
+        server.wait_state(&p.info_hash, want, TIMEOUT).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_api_answers_while_saved_torrents_are_handed_back_after_a_start() {
     let dirs = Dirs::new();
@@ -289,28 +301,14 @@ async fn the_api_answers_while_saved_torrents_are_handed_back_after_a_start() {
         assert!(tokio::time::Instant::now() < deadline, "never removable");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for p in payloads.iter().filter(|p| &p.info_hash != removed) {
-        let want = if &p.info_hash == stopped {
-            "paused"
-        } else {
-            "seeding"
-        };
-        server.wait_state(&p.info_hash, want, TIMEOUT).await;
-    }
+    back_as_before(&server, &payloads, stopped, removed).await;
     server.stop().await;
 
     // Gone for good, its file kept; the others as they were.
     let server = TestServer::start(test_settings(&dirs)).await;
     let mut expected = before.clone();
     expected.remove(removed);
-    for p in payloads.iter().filter(|p| &p.info_hash != removed) {
-        let want = if &p.info_hash == stopped {
-            "paused"
-        } else {
-            "seeding"
-        };
-        server.wait_state(&p.info_hash, want, TIMEOUT).await;
-    }
+    back_as_before(&server, &payloads, stopped, removed).await;
     assert_eq!(listing(&server).await, expected);
     assert!(dirs.downloads.join("r39.bin").exists());
     server.stop().await;

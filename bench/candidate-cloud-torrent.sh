@@ -11,11 +11,14 @@
 # of this process), then this script execs cloud-torrent.  The process the
 # harness samples and stops is therefore cloud-torrent itself and nothing
 # else: the CPU seconds and VmHWM it reports are cloud-torrent's alone, not
-# those of a wrapper shell or of the polling.  The helper waits for /healthz,
-# adds the torrent with POST /api/v1/torrents, polls GET
-# /api/v1/torrents/<infoHash> until state is seeding or completed, creates
-# $BT_BENCH_DONE_FILE and exits.  Its HTTP requests are made with bash's
-# /dev/tcp (no fork per poll), so the polling costs little CPU.
+# those of a wrapper shell.  The helper waits for /healthz, adds the torrent
+# with POST /api/v1/torrents and exits.  Completion is pushed, as
+# qBittorrent's run-on-finish program does it in the same harness: the server
+# runs `touch $BT_BENCH_DONE_FILE` as its `finished` event program (see the
+# README's Scripts), which it starts the moment librqbit finishes the torrent.
+# Nothing polls the API (CT_POLL=<seconds> polls GET /api/v1/torrents/<hash>
+# instead, as earlier runs did: each answer then costs the server CPU).
+# Its HTTP requests are made with bash's /dev/tcp (no fork per request).
 #
 # Everything is on loopback: HTTP on 127.0.0.1, peers on $BT_BENCH_BIND, DHT
 # and local peer discovery off (--disable-dht), no UPnP (cloud-torrent never
@@ -26,7 +29,7 @@ torrent=$1 out=$2
 bin=${CLOUD_TORRENT:-cloud-torrent}
 port=${BT_BENCH_HTTP_PORT:?} peer=${BT_BENCH_PEER_PORT:?} bind=${BT_BENCH_BIND:?}
 done_file=${BT_BENCH_DONE_FILE:?}
-poll=${CT_POLL:-0.05}
+poll=${CT_POLL:-}
 
 # state and config beside OUTDIR (never inside it); the harness removes them
 state=$(mktemp -d "$(dirname "$out")/ct-state.XXXXXX") || exit 1
@@ -61,7 +64,7 @@ helper() {
   for ((i = 0; i < 600; i++)); do   # 30 s for the server to come up
     kill -0 "$pid" 2>/dev/null || exit 1
     read_http GET /healthz 2>/dev/null && [[ $HTTP_STATUS == 200 ]] && break
-    nap "$poll"
+    nap 0.05
   done
   read_http POST /api/v1/torrents application/x-bittorrent "$torrent" || { echo "add: no answer"; exit 1; }
   [[ $HTTP_STATUS == 200 || $HTTP_STATUS == 201 ]] || { echo "add: HTTP $HTTP_STATUS $HTTP_BODY"; exit 1; }
@@ -69,6 +72,7 @@ helper() {
   [[ $body =~ \"infoHash\":\"([0-9a-fA-F]{40})\" ]] && hash=${BASH_REMATCH[1]}
   [[ -n $hash ]] || { echo "add: no infoHash in $body"; exit 1; }
   echo "added $hash"
+  [[ -n $poll ]] || exit 0   # the finished program says when it is done
   while kill -0 "$pid" 2>/dev/null; do
     if read_http GET "/api/v1/torrents/$hash" 2>/dev/null && [[ $HTTP_STATUS == 200 ]]; then
       if [[ $HTTP_BODY =~ \"state\":\"(seeding|completed)\" ]]; then
@@ -87,5 +91,11 @@ helper() {
 # detach the helper (the subshell exits at once, the helper is re-parented)
 ( helper $$ & )
 
+programs=()
+if [[ -z $poll ]]; then
+  touch_bin=$(command -v touch) || exit 1
+  programs=(--event-programs "[{\"event\": \"finished\", \"argv\": [\"$touch_bin\", \"$done_file\"]}]")
+fi
 exec "$bin" --config-path "$config" --state-dir "$state/state" --download-dir "$out" \
-  --host 127.0.0.1 --port "$port" --incoming-host "$bind" --incoming-port "$peer" --disable-dht
+  --host 127.0.0.1 --port "$port" --incoming-host "$bind" --incoming-port "$peer" --disable-dht \
+  "${programs[@]}"

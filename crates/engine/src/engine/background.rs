@@ -258,9 +258,15 @@ impl Engine {
             let suspensions = suspension::SuspensionWatch::start();
             let mut counters_changed = false;
             loop {
+                let tick_now = match weak.upgrade() {
+                    Some(inner) => inner.tick_now.clone(),
+                    None => return,
+                };
                 tokio::select! {
                     _ = token.cancelled() => return,
                     _ = interval.tick() => {}
+                    // A download finished: its turn now.
+                    _ = tick_now.notified() => {}
                 }
                 let Some(inner) = weak.upgrade() else { return };
                 let engine = Engine { inner };
@@ -392,6 +398,7 @@ impl Engine {
                     to_select.push((*hash, handle.clone()));
                 }
                 let stats = handle.stats();
+                Engine::watch_completion(entry, &handle, stats.finished, &self.inner.tick_now);
                 dirty |= Engine::note_changes(hash, entry, Some(&stats), &mut due);
                 if stats.finished && entry.record().completed_at.is_none() {
                     entry.record_mut().completed_at = Some(now());

@@ -58,6 +58,8 @@ pub(super) struct Entry {
     /// Saved before the server started and not handed back to librqbit yet (see
     /// `Engine::restore_saved`).
     pub(super) restoring: bool,
+    /// Waits for its current run to finish (see `completion.rs`).
+    pub(super) completion: Option<completion::CompletionWatch>,
     /// What its .torrent file says of itself, once librqbit has it.
     pub(super) about: Option<Arc<crate::bencode::About>>,
     /// Its byte counters over the last seconds, for its rates.
@@ -92,6 +94,7 @@ impl Entry {
             quiet: false,
             still_since: 0,
             restoring: false,
+            completion: None,
             about: None,
             rates: Default::default(),
             top: None,

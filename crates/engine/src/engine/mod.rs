@@ -35,6 +35,7 @@ mod add;
 mod announce;
 mod background;
 mod cleanup;
+mod completion;
 mod control;
 mod entry;
 mod interface;
@@ -172,6 +173,9 @@ struct Inner {
     needs_save: AtomicBool,
     /// Ticks of the ticker so far (quiet torrents take turns by it).
     ticks: AtomicU64,
+    /// Wakes the ticker before its next second (a download finished; see
+    /// `completion.rs`).
+    tick_now: Arc<tokio::sync::Notify>,
     /// Each torrent's folder, for its storage (see `storage.rs`).
     folders: storage::TorrentFolders,
     /// Held from the overlap check of an add until librqbit has the torrent, so
@@ -325,6 +329,7 @@ impl Engine {
                 shutdown,
                 needs_save: AtomicBool::new(false),
                 ticks: AtomicU64::new(0),
+                tick_now: Arc::new(tokio::sync::Notify::new()),
                 next_id: AtomicUsize::new(0),
                 max_files,
                 folders,

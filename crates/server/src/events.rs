@@ -13,7 +13,7 @@
 //! Versions start at the server's start time in milliseconds, so the versions of a
 //! restarted server never collide with those a client saw before the restart.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -215,8 +215,8 @@ impl Hub {
             .snapshotting
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        // Quiet torrents (stopped, or seeding with no peer) are listed in the
-        // engine's turn only: what it has not looked at since cannot have changed.
+        // Quiet torrents (stopped, or seeding with no peer) that have not changed
+        // since the last snapshot are not viewed again (see `Engine::list_since`).
         let since = self.current().listed_tick;
         let listing = self
             .inner
@@ -240,16 +240,14 @@ impl Hub {
             ops.extend(patch_ops(&cur.head, &head));
             cur.head = head;
         }
-        let mut gone: BTreeSet<String> = cur.torrents.keys().cloned().collect();
         cur.listed_tick = Some(listing.tick);
-        for hash in &listing.unchanged {
-            gone.remove(hash);
-        }
+        let listed = listing.changed.len() + listing.unchanged.len();
+        let mut changed: Vec<String> = Vec::new();
         for mut torrent in listing.changed {
             // Time passing alone is no change (see `live_value`).
             (torrent.seeding_time, torrent.active_time) = torrent.times_before_since;
             let hash = torrent.info_hash.clone();
-            gone.remove(&hash);
+            changed.push(hash.clone());
             let old = cur.torrents.get(&hash);
             if old.is_some_and(|(t, _)| *t == torrent) {
                 continue;
@@ -265,9 +263,25 @@ impl Hub {
             let text = serde_json::to_string(&value).unwrap_or_else(|_| "null".into());
             cur.torrents.insert(hash, (torrent, text.into()));
         }
-        for hash in gone {
-            cur.torrents.remove(&hash);
-            ops.push(json!({ "op": "remove", "path": format!("/torrents/{hash}") }));
+        // Every torrent listed is in the state now (those unchanged were known),
+        // so the state holds more only when some were removed: only then look.
+        if cur.torrents.len() > listed {
+            let present: HashSet<&str> = listing
+                .unchanged
+                .iter()
+                .chain(&changed)
+                .map(String::as_str)
+                .collect();
+            let gone: Vec<String> = cur
+                .torrents
+                .keys()
+                .filter(|hash| !present.contains(hash.as_str()))
+                .cloned()
+                .collect();
+            for hash in gone {
+                cur.torrents.remove(&hash);
+                ops.push(json!({ "op": "remove", "path": format!("/torrents/{hash}") }));
+            }
         }
         if ops.is_empty() {
             if urgent

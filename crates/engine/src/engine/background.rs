@@ -251,6 +251,7 @@ impl Engine {
     pub(super) fn spawn_ticker(&self) {
         let weak = Arc::downgrade(&self.inner);
         let token = self.inner.shutdown.clone();
+        let tick_now = self.inner.tick_now.clone();
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(Duration::from_secs(1));
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -258,10 +259,6 @@ impl Engine {
             let suspensions = suspension::SuspensionWatch::start();
             let mut counters_changed = false;
             loop {
-                let tick_now = match weak.upgrade() {
-                    Some(inner) => inner.tick_now.clone(),
-                    None => return,
-                };
                 tokio::select! {
                     _ = token.cancelled() => return,
                     _ = interval.tick() => {}

@@ -374,7 +374,10 @@ impl Engine {
             if let Some(id) = ids.get(hash) {
                 record.id = *id;
             }
-            (*hash, Entry::new(record))
+            let mut entry = Entry::new(record);
+            // Until it is handed back to librqbit (below).
+            entry.restoring = true;
+            (*hash, entry)
         }));
         // librqbit rewrites its whole session file on every add, so handing it
         // 10,000 torrents back takes minutes: what is left after
@@ -382,9 +385,6 @@ impl Engine {
         // meanwhile (those torrents show as queued until then).
         // In their queue order: the first to run are handed back first.
         let mut pending: Vec<InfoHash> = ordered.iter().rev().map(|(hash, _)| **hash).collect();
-        for entry in engine.lock().values_mut() {
-            entry.restoring = true;
-        }
         let budget = std::time::Instant::now() + engine.inner.config.restore_before_start;
         while std::time::Instant::now() < budget
             && let Some(hash) = pending.pop()

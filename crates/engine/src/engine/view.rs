@@ -279,16 +279,14 @@ impl Engine {
         if let Some(live) = &stats.live {
             // Over the last seconds (none without a peer); librqbit's estimate until
             // there is a second to measure over.
-            let connected = live.snapshot.peer_stats.live > 0;
-            (torrent.download_rate, torrent.upload_rate) = entry
-                .rates
-                .rates()
-                .filter(|_| connected)
-                .or((!connected).then_some((0, 0)))
-                .unwrap_or((
+            (torrent.download_rate, torrent.upload_rate) = if live.snapshot.peer_stats.live == 0 {
+                (0, 0)
+            } else {
+                entry.rates.rates().unwrap_or((
                     bytes_per_second(live.download_speed.mbps),
                     bytes_per_second(live.upload_speed.mbps),
-                ));
+                ))
+            };
             torrent.peers = live.snapshot.peer_stats.live;
             if torrent.state == TorrentState::Downloading && torrent.download_rate > 0 {
                 torrent.eta = Some(

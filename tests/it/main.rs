@@ -16,6 +16,7 @@ mod cli;
 mod compat_qbittorrent;
 mod compat_transmission;
 mod crash_loop;
+mod dormant;
 mod events;
 mod events_bench;
 mod files;

@@ -240,6 +240,14 @@ settings! {
             "TCP and uTP port for incoming peers, announced to trackers (0 picks a free port)")
             .flag(Flag::new("incoming-port", "INCOMING_PORT")),
         check any;
+    dormant_after: u64 = 0,
+        Setting::new("dormantAfter", Api::Restart, "0 (never)",
+            "seconds a seeding torrent with no peer waits before it leaves the BitTorrent engine to cost nothing: it stays `seeding` (with `dormant: true`), the server announces it to its trackers and the DHT with `dormantPort`, and hands it back to the engine the moment a peer connects there or a tracker lists a leecher (see Thousands of torrents); 0 = never"),
+        check any;
+    dormant_port: u16 = 0,
+        Setting::new("dormantPort", Api::Restart, "0 (`incomingPort` + 1)",
+            "TCP port peers of dormant torrents connect to; behind a router, forward it like `incomingPort`"),
+        check any;
     incoming_host: Option<IpAddr> = None,
         Setting::new("incomingHost", Api::Hidden, "all", "address of the BitTorrent traffic: peer listeners bind to it, every other peer socket keeps to its network interface")
             .flag(Flag::new("incoming-host", "INCOMING_HOST")),

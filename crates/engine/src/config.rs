@@ -32,6 +32,11 @@ pub struct EngineConfig {
     /// The most files one torrent may hold. The engine lowers it at start to what
     /// the process's open file limit allows (see [`crate::torrent_guard::open_file_cap`]).
     pub max_files_per_torrent: usize,
+    /// How long a seeding torrent with no peer waits before it is handed out of
+    /// librqbit (see `engine/dormant.rs`); `None`: never.
+    pub dormant_after: Option<std::time::Duration>,
+    /// The TCP port peers of dormant torrents connect to; 0: `incoming_port` + 1.
+    pub dormant_port: u16,
     /// How long a start hands saved torrents back to librqbit before it returns;
     /// the others follow in the background (librqbit rewrites its session file on
     /// every add, so 10,000 take minutes), shown as queued until then.
@@ -54,6 +59,8 @@ impl EngineConfig {
             download_root: None,
             max_files_per_torrent: crate::torrent_guard::MAX_FILES_PER_TORRENT,
             restore_before_start: std::time::Duration::from_secs(1),
+            dormant_after: None,
+            dormant_port: 0,
         }
     }
 }

@@ -122,6 +122,14 @@ impl Counters {
     }
 
     /// Time spent running, up to `now` (ms).
+    /// Begins the running and seeding spans at `now` where they are not open: a
+    /// torrent that seeds without librqbit (a dormant one). Returns whether one began.
+    pub(crate) fn begin_seeding(&mut self, now: OffsetDateTime) -> bool {
+        let active = follow(&mut self.active_ms, &mut self.active_since, true, now);
+        let seeds = follow(&mut self.seeding_ms, &mut self.seeding_since, true, now);
+        active || seeds
+    }
+
     pub(crate) fn active_ms_at(&self, now: OffsetDateTime) -> u64 {
         self.active_ms + self.active_since.map_or(0, |s| ms_between(s, now))
     }

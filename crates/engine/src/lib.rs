@@ -25,6 +25,7 @@ pub mod scrape;
 mod seeding;
 mod store;
 pub mod torrent_guard;
+mod tracker_announce;
 mod types;
 
 pub use category::{Category, SavePaths, check_category_name, check_tag};

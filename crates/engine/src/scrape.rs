@@ -1,6 +1,7 @@
 //! Tracker scrapes: how many seeders, leechers and finished downloads a tracker
 //! counts for one torrent, over HTTP(S) (the `scrape` convention of BEP 48) or UDP
-//! (BEP 15), and whether the tracker answers at all.
+//! (BEP 15), and whether the tracker answers at all. Its UDP exchanges serve the
+//! announces of dormant torrents too (`tracker_announce.rs`).
 //!
 //! librqbit announces to trackers itself but keeps what they answer to itself, so
 //! a torrent's tracker list is read from its metainfo and each tracker is asked
@@ -80,7 +81,7 @@ pub async fn scrape(
     }
 }
 
-fn failed(message: impl Into<String>) -> ScrapeError {
+pub(crate) fn failed(message: impl Into<String>) -> ScrapeError {
     ScrapeError::Failed(message.into())
 }
 
@@ -158,6 +159,28 @@ fn read_http_answer(body: &[u8], hash: &InfoHash) -> Result<ScrapeCounts, Scrape
 }
 
 async fn scrape_udp(tracker: &Url, hash: &InfoHash) -> Result<ScrapeCounts, ScrapeError> {
+    let socket = udp_socket(tracker).await?;
+    let transaction = transaction_id();
+    let connection = udp_connect(&socket, transaction).await?;
+
+    let transaction = transaction.wrapping_add(1);
+    let mut request = Vec::with_capacity(36);
+    request.extend_from_slice(&connection);
+    request.extend_from_slice(&UDP_SCRAPE.to_be_bytes());
+    request.extend_from_slice(&transaction.to_be_bytes());
+    request.extend_from_slice(&hash.0);
+    let answer = exchange(&socket, &request, transaction).await?;
+    let counts = read_udp(&answer, UDP_SCRAPE, 12)?;
+    let word = |i: usize| u64::from(u32::from_be_bytes([0, 1, 2, 3].map(|j| counts[i * 4 + j])));
+    Ok(ScrapeCounts {
+        seeders: word(0),
+        downloaded: word(1),
+        leechers: word(2),
+    })
+}
+
+/// A UDP socket connected to the tracker of a `udp://host:port` URL.
+pub(crate) async fn udp_socket(tracker: &Url) -> Result<UdpSocket, ScrapeError> {
     let host = tracker
         .host_str()
         .ok_or_else(|| failed("the tracker's URL has no host"))?;
@@ -181,35 +204,26 @@ async fn scrape_udp(tracker: &Url, hash: &InfoHash) -> Result<ScrapeCounts, Scra
         .connect(address)
         .await
         .map_err(|e| failed(format!("cannot reach the tracker: {}", e.kind())))?;
+    Ok(socket)
+}
 
-    let transaction = transaction_id();
+/// BEP 15's connect exchange: the connection id later requests carry.
+pub(crate) async fn udp_connect(
+    socket: &UdpSocket,
+    transaction: u32,
+) -> Result<[u8; 8], ScrapeError> {
     let mut connect = Vec::with_capacity(16);
     connect.extend_from_slice(&UDP_PROTOCOL_ID.to_be_bytes());
     connect.extend_from_slice(&UDP_CONNECT.to_be_bytes());
     connect.extend_from_slice(&transaction.to_be_bytes());
-    let answer = exchange(&socket, &connect, transaction).await?;
-    let connection: [u8; 8] = read_udp(&answer, UDP_CONNECT, 8)?
+    let answer = exchange(socket, &connect, transaction).await?;
+    read_udp(&answer, UDP_CONNECT, 8)?
         .try_into()
-        .map_err(|_| failed("the tracker's answer is too short"))?;
-
-    let transaction = transaction.wrapping_add(1);
-    let mut request = Vec::with_capacity(36);
-    request.extend_from_slice(&connection);
-    request.extend_from_slice(&UDP_SCRAPE.to_be_bytes());
-    request.extend_from_slice(&transaction.to_be_bytes());
-    request.extend_from_slice(&hash.0);
-    let answer = exchange(&socket, &request, transaction).await?;
-    let counts = read_udp(&answer, UDP_SCRAPE, 12)?;
-    let word = |i: usize| u64::from(u32::from_be_bytes([0, 1, 2, 3].map(|j| counts[i * 4 + j])));
-    Ok(ScrapeCounts {
-        seeders: word(0),
-        downloaded: word(1),
-        leechers: word(2),
-    })
+        .map_err(|_| failed("the tracker's answer is too short"))
 }
 
 /// Sends `request` and waits for the answer that carries `transaction`.
-async fn exchange(
+pub(crate) async fn exchange(
     socket: &UdpSocket,
     request: &[u8],
     transaction: u32,
@@ -234,7 +248,7 @@ async fn exchange(
 
 /// The `len` bytes after the 8-byte header of a UDP answer to `action`, or the
 /// tracker's error message.
-fn read_udp(answer: &[u8], action: u32, len: usize) -> Result<&[u8], ScrapeError> {
+pub(crate) fn read_udp(answer: &[u8], action: u32, len: usize) -> Result<&[u8], ScrapeError> {
     if answer.len() < 8 {
         return Err(failed("the tracker's answer is too short"));
     }
@@ -246,13 +260,13 @@ fn read_udp(answer: &[u8], action: u32, len: usize) -> Result<&[u8], ScrapeError
         )));
     }
     if got != action || answer.len() < 8 + len {
-        return Err(failed("the tracker's answer is not a scrape"));
+        return Err(failed("the tracker's answer is not the one asked for"));
     }
     Ok(&answer[8..8 + len])
 }
 
 /// A transaction id nobody can guess in advance (BEP 15 matches answers by it).
-fn transaction_id() -> u32 {
+pub(crate) fn transaction_id() -> u32 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()

@@ -99,6 +99,10 @@ pub(crate) struct TorrentRecord {
     /// The `finished` event was announced (it is announced once per torrent).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub finished_announced: bool,
+    /// Seeding with no peer, it was handed out of librqbit to cost nothing until
+    /// a peer comes (see `engine/dormant.rs`); it stays so across a restart.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dormant: bool,
     /// Its category's name, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -540,6 +544,7 @@ mod tests {
                 save_path: Some("tv".into()),
                 final_save_path: None,
                 finished_announced: true,
+                dormant: true,
                 category: Some("tv".into()),
                 tags: vec!["a".into()],
             },

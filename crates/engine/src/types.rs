@@ -155,6 +155,9 @@ pub struct Torrent {
     /// The hosts of its trackers, each once, in the order of its tracker list.
     #[schema(example = json!(["tracker.example.org"]))]
     pub tracker_hosts: Vec<String>,
+    /// Seeding with no peer, it waits outside the BitTorrent engine and costs
+    /// nothing until a peer comes, when it is handed back at once (`dormantAfter`).
+    pub dormant: bool,
     /// The files (empty until metadata is known).
     pub files: Vec<TorrentFile>,
 }

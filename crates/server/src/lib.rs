@@ -124,6 +124,9 @@ impl ServerConfig {
         engine.max_files_per_torrent =
             usize::try_from(v.max_files_per_torrent).unwrap_or(usize::MAX);
         engine.restore_before_start = self.restore_before_start;
+        engine.dormant_after =
+            (v.dormant_after > 0).then(|| std::time::Duration::from_secs(v.dormant_after));
+        engine.dormant_port = v.dormant_port;
         engine
     }
 }

@@ -10,6 +10,7 @@ mod peers;
 mod process;
 mod server;
 mod state;
+mod tools;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use peers::{Leecher, Seeder};
 pub use process::{Binary, ChildGuard, command, command_in, command_with_config, refuses};
 pub use server::{Dirs, TestServer, fixed_incoming_port, server_config, test_settings};
 pub use state::{replace_record, saved_record};
+pub use tools::{require, start_opentracker, url_escape, url_escape_bytes};
 
 /// A TCP port that was free a moment ago.
 pub fn free_port(ip: &str) -> u16 {

@@ -70,11 +70,21 @@ impl Payload {
     /// The torrent of the data already at `root`, named `name` (which may differ from
     /// the folder's name, even be empty), with pieces of `piece_length` bytes.
     pub async fn create(root: &Path, name: &str, piece_length: u32) -> Payload {
+        Payload::create_announced(root, name, piece_length, vec![]).await
+    }
+
+    /// [`Payload::create`] with these trackers in the torrent.
+    pub async fn create_announced(
+        root: &Path,
+        name: &str,
+        piece_length: u32,
+        trackers: Vec<String>,
+    ) -> Payload {
         let created = librqbit::create_torrent(
             root,
             CreateTorrentOptions {
                 name: Some(name),
-                trackers: vec![],
+                trackers,
                 piece_length: Some(piece_length),
             },
             &BlockingSpawner::new(4),

@@ -39,6 +39,7 @@ impl Engine {
             save_path: Some(placement.save_path),
             final_save_path: placement.final_save_path,
             finished_announced: false,
+            dormant: false,
             category: placement.category,
             tags: placement.tags,
         })

@@ -155,7 +155,7 @@ impl Engine {
     }
 
     /// [`Engine::account_transfers`] of the torrents `due` names.
-    fn account_transfers_of(&self, due: impl Fn(&InfoHash, &Entry) -> bool) -> bool {
+    pub(super) fn account_transfers_of(&self, due: impl Fn(&InfoHash, &Entry) -> bool) -> bool {
         let now = now();
         let ticks = self.inner.ticks.load(Ordering::Relaxed);
         let mut changed = false;
@@ -371,6 +371,8 @@ impl Engine {
         let mut to_restart = Vec::new();
         let mut to_remove = Vec::new();
         let mut seeding_done = Vec::new();
+        let mut to_doze = Vec::new();
+        let mut to_stop_dormant = Vec::new();
         let mut due = announce::Announcements::default();
         let live = self.settings();
         let seeding = live.seeding;
@@ -389,6 +391,29 @@ impl Engine {
                 }
                 let Some(handle) = entry.handle.clone() else {
                     dirty |= Engine::note_changes(hash, entry, None, &mut due);
+                    // A dormant torrent seeds: its limits apply as to any other.
+                    if entry.record().dormant && !entry.record().force_start {
+                        let counters = entry.record().counters.clone();
+                        let verified = entry.held.as_ref().map_or(0, view::Held::completed);
+                        let outcome = apply_seed_limits(
+                            hash,
+                            entry,
+                            &counters,
+                            verified,
+                            &live,
+                            &category_limits,
+                            wall_clock,
+                        );
+                        dirty |= outcome.changed;
+                        if let Some(action) = outcome.reached {
+                            seeding_done.push(*hash);
+                            match action {
+                                SeedLimitAction::Stop => to_stop_dormant.push(*hash),
+                                SeedLimitAction::Remove => to_remove.push((*hash, false)),
+                                SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
+                            }
+                        }
+                    }
                     continue;
                 };
                 if entry.selection_pending {
@@ -406,43 +431,24 @@ impl Engine {
                     && !entry.record().force_start
                     && matches!(stats.state, TorrentStatsState::Live)
                 {
-                    // The torrent's own limits, over its category's, over the global ones.
-                    let limits = entry.record().seed_limits.over(
-                        &entry
-                            .record()
-                            .category
-                            .as_ref()
-                            .and_then(|c| category_limits.get(c))
-                            .map_or(live.seed_limits, |c| c.over(&live.seed_limits)),
-                    );
                     let counters = entry.record().counters.with_unseen(&entry.seen, &stats);
-                    let since = entry
-                        .record()
-                        .completed_at
-                        .unwrap_or(entry.record().added_at);
-                    let reached = crate::seeding::limit_reached(
-                        &limits,
+                    let outcome = apply_seed_limits(
+                        hash,
+                        entry,
                         &counters,
                         stats.progress_bytes,
-                        since,
+                        &live,
+                        &category_limits,
                         wall_clock,
                     );
-                    if reached {
-                        info!(%hash, action = ?limits.action, "the torrent reached a seeding limit");
+                    dirty |= outcome.changed;
+                    if let Some(action) = outcome.reached {
                         seeding_done.push(*hash);
-                        match limits.action {
-                            SeedLimitAction::Stop => {
-                                entry.record_mut().paused = true;
-                                entry.record_mut().seed_limit_reached = true;
-                                dirty = true;
-                            }
+                        match action {
+                            SeedLimitAction::Stop => {}
                             SeedLimitAction::Remove => to_remove.push((*hash, false)),
                             SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
                         }
-                    } else if entry.record().seed_limit_reached {
-                        // Started again with a limit raised since.
-                        entry.record_mut().seed_limit_reached = false;
-                        dirty = true;
                     }
                 }
                 let want_running = {
@@ -497,12 +503,20 @@ impl Engine {
                     entry.still_since = ticks;
                 }
                 entry.quiet = quiet;
+                // Seeding with no peer for long enough: out of librqbit (see `dormant.rs`).
+                if self.idle_long_enough(entry, quiet && want_running) {
+                    to_doze.push(*hash);
+                }
             }
         }
         // Announced as they are now: stopped, or about to be removed.
         for hash in &seeding_done {
             self.announce(crate::TorrentEventKind::SeedingDone, hash);
         }
+        for hash in &to_stop_dormant {
+            self.stop_announcing(hash);
+        }
+        self.doze_later(to_doze);
         for (hash, with_files) in to_remove {
             if let Err(e) = self.remove(&hash, with_files).await {
                 warn!(%hash, "cannot remove the torrent at its seeding limit: {e}");
@@ -531,6 +545,60 @@ impl Engine {
         }
         self.announce_due(due);
         dirty
+    }
+}
+
+/// What [`apply_seed_limits`] did.
+struct SeedLimitOutcome {
+    /// The action of the limit reached, if one was.
+    reached: Option<SeedLimitAction>,
+    /// The record changed.
+    changed: bool,
+}
+
+/// Checks a seeding torrent's limits (its own, over its category's, over the
+/// global ones) with its `counters` and `verified` bytes. A limit that stops it
+/// marks its record (stopped, limit reached); one raised since a stop clears the
+/// mark.
+fn apply_seed_limits(
+    hash: &InfoHash,
+    entry: &mut Entry,
+    counters: &crate::counters::Counters,
+    verified: u64,
+    live: &LiveSettings,
+    category_limits: &HashMap<String, crate::TorrentSeedLimits>,
+    now: OffsetDateTime,
+) -> SeedLimitOutcome {
+    let record = entry.record();
+    let limits = record.seed_limits.over(
+        &record
+            .category
+            .as_ref()
+            .and_then(|c| category_limits.get(c))
+            .map_or(live.seed_limits, |c| c.over(&live.seed_limits)),
+    );
+    let since = record.completed_at.unwrap_or(record.added_at);
+    if crate::seeding::limit_reached(&limits, counters, verified, since, now) {
+        info!(%hash, action = ?limits.action, "the torrent reached a seeding limit");
+        if limits.action == SeedLimitAction::Stop {
+            let record = entry.record_mut();
+            record.paused = true;
+            record.seed_limit_reached = true;
+            record.dormant = false;
+        }
+        return SeedLimitOutcome {
+            reached: Some(limits.action),
+            changed: limits.action == SeedLimitAction::Stop,
+        };
+    }
+    let changed = entry.record().seed_limit_reached;
+    if changed {
+        // Started again with a limit raised since.
+        entry.record_mut().seed_limit_reached = false;
+    }
+    SeedLimitOutcome {
+        reached: None,
+        changed,
     }
 }
 

@@ -23,7 +23,8 @@ impl Engine {
             let needs_resolver = entry.handle.is_none()
                 && entry.resolver.is_none()
                 && !entry.moving
-                && !entry.restoring;
+                && !entry.restoring
+                && !entry.record().dormant;
             if needs_resolver {
                 entry.error = None;
             }
@@ -76,6 +77,8 @@ impl Engine {
                 .get_mut(hash)
                 .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
             entry.record_mut().paused = true;
+            // A stopped torrent is not announced.
+            entry.record_mut().dormant = false;
             if let Some(task) = entry.resolver.take() {
                 task.abort();
             }
@@ -85,6 +88,7 @@ impl Engine {
             }
             entry.handle.clone()
         };
+        self.stop_announcing(hash);
         if let Some(handle) = handle
             && !handle.is_paused()
             && let Err(e) = self.inner.session.pause(&handle).await
@@ -136,7 +140,7 @@ impl Engine {
     /// Chooses the files to download. Before the metadata is known the choice is
     /// kept and applied when it arrives.
     pub async fn select_files(&self, hash: &InfoHash, selected: Vec<usize>) -> Result<Torrent> {
-        self.refuse_while_restoring(hash)?;
+        self.wake(hash).await?;
         let selected = normalize_selection(selected);
         let Some(handle) = self.entry_handle(hash)? else {
             if let Some(entry) = self.lock().get_mut(hash) {
@@ -198,7 +202,7 @@ impl Engine {
     /// Changes a torrent's own options (seeding limits, force start). A force start
     /// starts it and keeps it running past its seeding limits.
     pub async fn update_torrent(&self, hash: &InfoHash, update: TorrentUpdate) -> Result<Torrent> {
-        self.refuse_while_restoring(hash)?;
+        self.wake(hash).await?;
         for (key, limit) in [
             ("downloadLimit", update.download_limit),
             ("uploadLimit", update.upload_limit),
@@ -288,7 +292,7 @@ impl Engine {
     /// torrent back, and what is missing or damaged is downloaded again. A conflict
     /// while its data moves; its metadata must be known.
     pub async fn recheck(&self, hash: &InfoHash) -> Result<Torrent> {
-        self.refuse_while_restoring(hash)?;
+        self.wake(hash).await?;
         {
             let map = self.lock();
             let entry = map
@@ -319,7 +323,7 @@ impl Engine {
     /// `keep_pieces`.
     pub(super) async fn take_from_session(&self, hash: &InfoHash, keep_pieces: bool) -> Result<()> {
         // librqbit's counters of this run end with it.
-        self.account_transfers();
+        self.account_transfers_of(|h, _| h == hash);
         let haves = self.verified_pieces(hash).filter(|_| keep_pieces);
         let held = self.get(hash).ok().map(|t| view::Held::of(&t));
         if let Some(entry) = self.lock().get_mut(hash) {
@@ -376,18 +380,22 @@ impl Engine {
     /// [`Engine::delete`] without the queue's turn (the ticker itself removes
     /// torrents at their seeding limit).
     pub(super) async fn remove(&self, hash: &InfoHash, delete_files: bool) -> Result<()> {
-        self.refuse_while_restoring(hash)?;
+        // librqbit deletes the files; a dormant torrent kept as data needs nothing of it.
+        if delete_files || self.is_dormant(hash) != Some(true) {
+            self.wake(hash).await?;
+        }
         if self.lock().get(hash).is_some_and(|e| e.moving) {
             return Err(EngineError::Conflict(
                 "its data is moving; remove it when the move has ended".into(),
             ));
         }
         let view = self.get(hash)?;
+        self.stop_announcing(hash);
         let entry = self
             .lock()
             .remove(hash)
             .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
-        if let Some(task) = entry.resolver {
+        if let Some(task) = &entry.resolver {
             task.abort();
         }
         self.inner.store.remove_torrent(hash);
@@ -405,6 +413,9 @@ impl Engine {
                     )
                 })?;
             self.inner.folders.remove(id20(hash));
+        } else if entry.record().dormant {
+            // librqbit removes the resume data of the torrents it holds only.
+            let _ = std::fs::remove_file(self.inner.store.resume_file(hash));
         }
         Ok(())
     }

@@ -64,6 +64,11 @@ pub(super) struct Entry {
     pub(super) about: Option<Arc<crate::bencode::About>>,
     /// Its byte counters over the last seconds, for its rates.
     pub(super) rates: rates::RateWindow,
+    /// Since when the ticker has seen it seeding with no peer (see `dormant.rs`).
+    pub(super) idle_since: Option<tokio::time::Instant>,
+    /// One more count per open stream of its files (a torrent being read is not
+    /// made dormant).
+    pub(super) readers: Arc<()>,
     /// Its top (see [`Entry::top`]) and the librqbit torrent it was worked out for.
     top: Option<(usize, PathBuf)>,
 }
@@ -97,6 +102,8 @@ impl Entry {
             completion: None,
             about: None,
             rates: Default::default(),
+            idle_since: None,
+            readers: Arc::new(()),
             top: None,
         }
     }
@@ -175,6 +182,8 @@ impl Entry {
                 }
                 self.record.counters.account(&mut self.seen, stats, now)
             }
+            // Dormant, it seeds all the same (see `dormant.rs`).
+            None if self.record.dormant => false,
             None => {
                 let open = self.record.counters.active_since.is_some()
                     || self.record.counters.seeding_since.is_some();
@@ -186,6 +195,11 @@ impl Entry {
         };
         self.dirty |= changed;
         changed
+    }
+
+    /// Begins its running and seeding spans at `now` (a dormant torrent at start).
+    pub(super) fn reopen_seeding(&mut self, now: OffsetDateTime) {
+        self.dirty |= self.record.counters.begin_seeding(now);
     }
 
     /// Leaves the time from `from` to `to` (the process was suspended) out of its

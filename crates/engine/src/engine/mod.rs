@@ -37,6 +37,9 @@ mod background;
 mod cleanup;
 mod completion;
 mod control;
+mod dormant;
+mod dormant_announce;
+mod dormant_listener;
 mod entry;
 mod interface;
 mod organise;
@@ -192,6 +195,13 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<TorrentEvent>,
     /// Peer samples and tracker scrapes of the torrents looked at (see `swarm.rs`).
     swarm: swarm::SwarmLooks,
+    /// Dormant torrents' announces and doze queue, when `dormant_after` is set
+    /// (see `dormant.rs`).
+    dormancy: Option<dormant::Dormancy>,
+    /// Held while a torrent is handed to librqbit after the start or from
+    /// dormancy, or taken out of it into dormancy: one at a time, so that a
+    /// torrent is never handed over twice.
+    handing: tokio::sync::Mutex<()>,
 }
 
 /// The torrent engine. Cheap to clone.
@@ -270,6 +280,23 @@ impl Engine {
         };
         let shutdown = CancellationToken::new();
         let folders = storage::TorrentFolders::default();
+        let (to_doze, doze_queue) = tokio::sync::mpsc::unbounded_channel();
+        let dormancy = match config.dormant_after {
+            Some(after) => {
+                let dormant_port = match config.dormant_port {
+                    0 if config.incoming_port == 0 => free_port(config.listen_ip)?,
+                    0 => port.checked_add(1).ok_or_else(|| {
+                        EngineError::internal(
+                            "cannot pick the dormant torrents' port",
+                            "incomingPort is the last port: set dormantPort",
+                        )
+                    })?,
+                    p => p,
+                };
+                Some(dormant::Dormancy::new(after, dormant_port, to_doze))
+            }
+            None => None,
+        };
         let options = SessionOptions {
             dht: config.dht.then(|| DhtSessionConfig {
                 bootstrap_addrs: None,
@@ -342,6 +369,8 @@ impl Engine {
                 events: tokio::sync::broadcast::channel(announce::EVENT_BACKLOG).0,
                 swarm: Default::default(),
                 streams: Arc::new(tokio::sync::Semaphore::new(stream::MAX_STREAMS)),
+                dormancy,
+                handing: tokio::sync::Mutex::new(()),
             }),
         };
         // Every record is in the map before any torrent is handed to librqbit: a
@@ -368,6 +397,7 @@ impl Engine {
                 engine.inner.needs_save.store(true, Ordering::Relaxed);
             }
         }
+        let mut kept_dormant = HashSet::new();
         engine.lock().extend(records.iter().map(|(hash, record)| {
             let mut record = record.clone();
             record.queue_order = places[hash];
@@ -375,16 +405,39 @@ impl Engine {
                 record.id = *id;
             }
             let mut entry = Entry::new(record);
-            // Until it is handed back to librqbit (below).
-            entry.restoring = true;
+            if entry.record().dormant
+                && !entry.record().paused
+                && engine.keep_dormant(hash, &mut entry)
+            {
+                // Seeding without librqbit until a peer comes (see `dormant.rs`).
+                kept_dormant.insert(*hash);
+            } else {
+                if entry.record().dormant {
+                    entry.record_mut().dormant = false;
+                    engine.inner.needs_save.store(true, Ordering::Relaxed);
+                }
+                // Until it is handed back to librqbit (below).
+                entry.restoring = true;
+            }
             (*hash, entry)
         }));
+        if !kept_dormant.is_empty() {
+            info!(
+                torrents = kept_dormant.len(),
+                "dormant torrents stay out of librqbit until a peer comes"
+            );
+        }
         // librqbit rewrites its whole session file on every add, so handing it
         // 10,000 torrents back takes minutes: what is left after
         // `restore_before_start` goes on in the background, and the API answers
         // meanwhile (those torrents show as queued until then).
         // In their queue order: the first to run are handed back first.
-        let mut pending: Vec<InfoHash> = ordered.iter().rev().map(|(hash, _)| **hash).collect();
+        let mut pending: Vec<InfoHash> = ordered
+            .iter()
+            .rev()
+            .map(|(hash, _)| **hash)
+            .filter(|hash| !kept_dormant.contains(hash))
+            .collect();
         let budget = std::time::Instant::now() + engine.inner.config.restore_before_start;
         while std::time::Instant::now() < budget
             && let Some(hash) = pending.pop()
@@ -408,6 +461,11 @@ impl Engine {
             });
         }
         engine.spawn_ticker();
+        if engine.inner.dormancy.is_some() {
+            engine.start_dormant_listener()?;
+            engine.spawn_doze_worker(doze_queue);
+            engine.spawn_announcer();
+        }
         info!(
             torrents = engine.lock().len(),
             port, max_files, "engine started"
@@ -439,6 +497,7 @@ impl Engine {
     /// librqbit follow a change made while it was being handed over). A torrent
     /// removed meanwhile is not kept by librqbit.
     async fn restore_saved(&self, hash: InfoHash) {
+        let _handing = self.inner.handing.lock().await;
         let record = match self.lock().get(&hash) {
             Some(entry) if entry.restoring => entry.record().clone(),
             _ => return,
@@ -460,17 +519,6 @@ impl Engine {
                 .is_ok()
         {
             self.inner.folders.remove(id20(&hash));
-        }
-    }
-
-    /// Refuses a change that needs librqbit to hold the torrent while it is still
-    /// being handed back after the start.
-    pub(super) fn refuse_while_restoring(&self, hash: &InfoHash) -> Result<()> {
-        match self.lock().get(hash) {
-            Some(entry) if entry.restoring => Err(EngineError::Conflict(
-                "the torrent is still being loaded after the server's start; try again in a few seconds".into(),
-            )),
-            _ => Ok(()),
         }
     }
 

@@ -18,6 +18,8 @@ pub(super) const MAX_STREAMS: usize = 32;
 pub struct FileReader {
     inner: Pin<Box<dyn ReadSeek>>,
     _permit: tokio::sync::OwnedSemaphorePermit,
+    /// Counts this stream among the torrent's readers (see `Entry::readers`).
+    _reading: Arc<()>,
 }
 
 trait ReadSeek: AsyncRead + AsyncSeek + Send {}
@@ -60,6 +62,13 @@ pub struct OpenFile {
 impl Engine {
     /// Opens file `index` of a torrent for reading while it downloads.
     pub async fn open_file(&self, hash: &InfoHash, index: usize) -> Result<OpenFile> {
+        // librqbit reads the file: a dormant torrent goes back to it.
+        self.wake(hash).await?;
+        let reading = self
+            .lock()
+            .get(hash)
+            .map(|e| e.readers.clone())
+            .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
         let torrent = self.get(hash)?;
         let Some(handle) = self.entry_handle(hash)? else {
             return Err(EngineError::MetadataPending);
@@ -96,6 +105,7 @@ impl Engine {
             reader: FileReader {
                 inner: Box::pin(stream),
                 _permit: permit,
+                _reading: reading,
             },
             size: file.size,
             path: file.path,

@@ -200,7 +200,7 @@ impl Engine {
     /// are stopped and started again, which announces to every tracker; a stopped
     /// or queued torrent announces when it starts, so it is left as it is.
     pub async fn reannounce(&self, hash: &InfoHash) -> Result<Torrent> {
-        self.refuse_while_restoring(hash)?;
+        self.wake(hash).await?;
         let handle = self.entry_handle(hash)?;
         self.scrapes().retain(|(h, _), _| h != hash);
         if let Some(handle) = handle
@@ -226,7 +226,7 @@ impl Engine {
     /// again with its verified pieces (librqbit fixes a torrent's trackers when it
     /// is added), a magnet still looking for its metadata looks again with them.
     pub async fn set_trackers(&self, hash: &InfoHash, urls: Vec<String>) -> Result<Vec<Tracker>> {
-        self.refuse_while_restoring(hash)?;
+        self.wake(hash).await?;
         let urls = checked_tracker_urls(urls)?;
         let (readd, resolver) = {
             let mut map = self.lock();

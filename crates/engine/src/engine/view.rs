@@ -23,6 +23,54 @@ impl Held {
         }
     }
 
+    /// What a complete torrent holds by its .torrent file: every selected file
+    /// whole (a dormant torrent after a restart, see `dormant.rs`). `folder` is the
+    /// torrent's folder, relative to the storage root.
+    pub(super) fn from_torrent_file(
+        bytes: &[u8],
+        paths: &crate::category::SavePaths,
+        folder: &Path,
+        selected: Option<&[usize]>,
+    ) -> Option<Held> {
+        let checked = crate::torrent_guard::check(bytes).ok()?;
+        let parsed = librqbit::torrent_from_bytes(bytes).ok()?;
+        let encoding = parsed.info.data.detect_encoding();
+        let files: Vec<TorrentFile> = checked
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, file)| !file.padding)
+            .map(|(index, file)| {
+                let mut path = folder.to_path_buf();
+                path.extend(
+                    file.components
+                        .iter()
+                        .map(|c| encoding.decode(c).0.into_owned()),
+                );
+                let chosen = selected.is_none_or(|s| s.contains(&index));
+                TorrentFile {
+                    index,
+                    path: paths.show(&path),
+                    size: file.length,
+                    completed: if chosen { file.length } else { 0 },
+                    selected: chosen,
+                }
+            })
+            .collect();
+        let size = files.iter().filter(|f| f.selected).map(|f| f.size).sum();
+        Some(Held {
+            size,
+            completed: size,
+            progress: 1.0,
+            files,
+        })
+    }
+
+    /// Its verified bytes.
+    pub(super) fn completed(&self) -> u64 {
+        self.completed
+    }
+
     fn show(&self, torrent: &mut Torrent) {
         torrent.size = self.size;
         torrent.completed = self.completed;
@@ -206,6 +254,7 @@ impl Engine {
                 .and_then(|a| OffsetDateTime::from_unix_timestamp(a.created_at?).ok())
                 .map(rfc3339),
             private: entry.about.as_ref().is_some_and(|a| a.private),
+            dormant: false,
             files: Vec::new(),
         };
         let save_path = self.save_path_of(record);
@@ -223,8 +272,19 @@ impl Engine {
                 TorrentState::Moving
             } else if entry.error.is_some() {
                 TorrentState::Error
+            } else if record.paused && record.seed_limit_reached && record.completed_at.is_some() {
+                // Stopped at a seeding limit while dormant: finished with it.
+                TorrentState::Completed
             } else if record.paused {
                 TorrentState::Paused
+            } else if record.dormant {
+                // Seeding, out of librqbit until a peer comes (see `dormant.rs`).
+                torrent.dormant = true;
+                torrent.eta = Some(0);
+                torrent.ratio = record
+                    .counters
+                    .ratio(entry.held.as_ref().map_or(0, Held::completed));
+                TorrentState::Seeding
             } else if entry.restoring {
                 TorrentState::Queued
             } else {

@@ -132,6 +132,7 @@ pub(crate) fn sample_torrent(
         created_by: None,
         created_at: None,
         private: false,
+        dormant: false,
         files: vec![cloud_torrent_engine::TorrentFile {
             index: 0,
             path: "x".into(),

@@ -129,13 +129,15 @@ class CloudTorrent(Client):
 
     label = "cloud-torrent"
 
-    def __init__(self, binary, root):
+    def __init__(self, binary, root, settings=None):
         self.port = free_port()
         self.downloads = os.path.join(root, "downloads")
         os.makedirs(self.downloads)
         config = os.path.join(root, "cloud-torrent.toml")
         with open(config, "w") as f:
             f.write(f'downloadDir = "{self.downloads}"\ndht = false\n')
+            for key, value in (settings or {}).items():
+                f.write(f"{key} = {json.dumps(value)}\n")
         self.log = open(os.path.join(root, "server.log"), "w")
         self.process = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", str(self.port),

@@ -37,7 +37,10 @@ before the next starts). Per client:
                  and state: the time until the API answers and until all N seed again. The
                  states seen while waiting are listed below the table (a client that checks
                  its data again shows it there, e.g. Transmission check-wait/check; for
-                 qBittorrent, see below).
+                 qBittorrent, see below). Then idle CPU and RSS once more (in the notes).
+
+With --dormant-after S, cloud-torrent runs with dormantAfter = S (see the README's Thousands of
+torrents), and its idle window begins once every torrent is dormant.
 
 qBittorrent 4.5.2 keeps about 4 KiB per torrent for good at each torrents/info or
 sync/maindata call that lists every torrent (measured here: 50 calls with 300 torrents,
@@ -80,7 +83,7 @@ import urllib.error
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from limits import CloudTorrent, QBittorrent, Transmission, http, non_loopback_sockets, wait  # noqa: E402
+from limits import CloudTorrent, QBittorrent, Transmission, free_port, http, non_loopback_sockets, wait  # noqa: E402
 
 KIB = 1024
 PIECE = 16 * KIB
@@ -203,6 +206,17 @@ class Scale:
 
 class ScaleCloudTorrent(Scale, CloudTorrent):
     seeding_states = ("seeding",)
+
+    def __init__(self, binary, root, dormant_after=0):
+        settings = {}
+        if dormant_after > 0:
+            settings = {"dormantAfter": dormant_after, "dormantPort": free_port()}
+        super().__init__(binary, root, settings)
+        self.dormant_after = dormant_after
+
+    def dormant(self):
+        """How many torrents are dormant (see the README's Thousands of torrents)."""
+        return sum(1 for t in json.loads(self.full_list()) if t.get("dormant"))
 
     def add_all(self, items):
         def add(item):
@@ -332,7 +346,7 @@ def multipart_many(fields, files):
 
 def start_client(name, args, root):
     if name == "cloud-torrent":
-        return ScaleCloudTorrent(args.binary, root)
+        return ScaleCloudTorrent(args.binary, root, args.dormant_after)
     if name == "qbittorrent":
         return ScaleQBittorrent(root, args.qbt_checking)
     if name == "transmission":
@@ -501,6 +515,18 @@ class Measure:
                           + shown_states(seen, count))
         print(f"[scale] {self.name}: added {added:.1f} s, all seed {seeding:.1f} s", file=sys.stderr)
 
+        # dormant torrents (cloud-torrent with --dormant-after): all of them, before the idle window
+        if getattr(client, "dormant_after", 0) > 0:
+            try:
+                wait("all torrents dormant", args.timeout, lambda: client.dormant() >= count)
+            except RuntimeError:
+                self.fail("idle", f"only {client.dormant()} of {count} dormant after {args.timeout:.0f} s")
+                return
+            self.notes.append(f"dormant (dormantAfter = {client.dormant_after} s): all {count} "
+                              f"{time.time() - began:.1f} s after the first add")
+            print(f"[scale] {self.name}: all dormant {time.time() - began:.1f} s after the first add",
+                  file=sys.stderr)
+
         # idle CPU and RSS
         pid = client.process.pid
         time.sleep(args.settle_seconds)
@@ -554,6 +580,16 @@ class Measure:
         self.notes.append("restart: states seen before all seeded again: " + shown_states(seen, count))
         print(f"[scale] {self.name}: restart: API {api:.1f} s, all seed {seeding:.1f} s", file=sys.stderr)
 
+        # idle CPU and RSS again, after the restart (what a server that was restarted holds)
+        pid = client.process.pid
+        time.sleep(args.settle_seconds)
+        t0, c0 = time.time(), cpu_seconds(pid)
+        time.sleep(args.idle_seconds)
+        t1, c1 = time.time(), cpu_seconds(pid)
+        rss = status_kib(pid, "VmRSS")
+        self.notes.append(f"after the restart: idle {100 * (c1 - c0) / (t1 - t0):.2f} % of a core, "
+                          f"RSS {rss / KIB:.1f} MiB (same windows as above)")
+
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -567,6 +603,9 @@ def main():
                              "[600 or 1.5 s per torrent, whichever is more]")
     parser.add_argument("--qbt-checking", type=int, default=1,
                         help="qBittorrent's max_active_checking_torrents [1, its default]")
+    parser.add_argument("--dormant-after", type=int, default=0,
+                        help="cloud-torrent's dormantAfter setting in seconds (0: off, its default); "
+                             "the idle window then begins once every torrent is dormant")
     parser.add_argument("--binary", default=os.path.join(here, "..", "target", "debug", "cloud-torrent"))
     parser.add_argument("--clients", default="cloud-torrent,qbittorrent,transmission",
                         help="comma-separated, measured in this order")
@@ -608,7 +647,8 @@ def main():
           f"{os.cpu_count()} cores, {platform.machine()}")
     print("versions: " + "; ".join(m.version or f"{m.label} (did not start)" for m in measures))
     if "cloud-torrent" in clients:
-        print(f"cloud-torrent binary: {args.binary} ({build})")
+        print(f"cloud-torrent binary: {args.binary} ({build})"
+              + (f"; dormantAfter = {args.dormant_after} s" if args.dormant_after else ""))
     if "qbittorrent" in clients:
         print(f"qBittorrent max_active_checking_torrents = {args.qbt_checking}"
               + (" (its default)" if args.qbt_checking == 1 else ""))

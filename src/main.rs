@@ -1,31 +1,19 @@
 //! cloud-torrent: a self-hosted BitTorrent client driven from a browser.
 
 mod config;
+mod logging;
+mod memory;
 
 use std::process::ExitCode;
-
-use tracing_subscriber::EnvFilter;
 
 use crate::config::Startup;
 
 /// Threads of tokio's blocking pool (disk reads and writes, file listings).
 const BLOCKING_THREADS: usize = 8;
 
-/// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
-/// every arena keeps freed memory; two are enough here. Measured with 100 seeding
-/// torrents: 31.6 -> 24.6 MiB resident (BENCHMARKS.md).
-#[allow(unsafe_code)]
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called first thing in main, before any other thread exists; mallopt only
-    // changes a glibc tunable.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    memory::limit_malloc_arenas();
+    memory::spawn_trimmer();
     let matches = match config::command().try_get_matches() {
         Ok(matches) => matches,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
@@ -54,11 +42,7 @@ fn main() -> ExitCode {
     } else {
         "info,librqbit=warn,librqbit_dht=warn,librqbit_utp=error"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
-        )
-        .init();
+    logging::init(default_filter);
     for warning in &startup.warnings {
         tracing::warn!("{warning}");
     }

@@ -144,6 +144,16 @@ async fn a_dormant_torrent_answers_at_its_port_keeps_seeding_time_and_stays_dorm
     let (status, t) = server.add_torrent_file(&data.torrent, "").await;
     assert_eq!(status, 201, "{t}");
     let before = wait_dormant(&server, &hash, true).await;
+    // Its pieces, from its fast-resume data: all 5 of 256 KiB.
+    let (status, pieces) = server
+        .get_json(&format!("/api/v1/torrents/{hash}/pieces"))
+        .await;
+    assert_eq!(status, 200, "{pieces}");
+    assert_eq!(
+        (&pieces["count"], &pieces["have"]),
+        (&serde_json::json!(5), &serde_json::json!("+A==")),
+        "{pieces}"
+    );
 
     // Its seeding time goes on while it sleeps.
     tokio::time::sleep(Duration::from_millis(2500)).await;

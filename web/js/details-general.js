@@ -12,7 +12,8 @@ import { placeText } from './placement.js';
 // those marked `optional`) hides its row. The pieces and the magnet link are
 // filled in apart.
 const FIELDS = [
-  ['State', 'state', (t) => stateLabel(t.state) + (t.seedLimitReached ? ' (seeding limit reached)' : '')],
+  ['State', 'state', (t) => stateLabel(t.state) + (t.dormant ? ' (dormant: out of the engine until a peer comes)' : '')
+    + (t.seedLimitReached ? ' (seeding limit reached)' : '')],
   ['Error', 'error', (t) => t.error, { optional: true, error: true }],
   ['Last move failed', 'moveError', (t) => t.moveError, { optional: true, error: true }],
   ['Progress', 'progress', (t) => `${percent(t.progress)} (${bytes(t.completed)} of ${bytes(t.size)})`],

@@ -18,6 +18,7 @@ import { clearEdited, focusSection, markEdited, openSettingsNav, setupSettingsNa
 // empty one is read as null).
 const FIELDS = [
   'title', 'seeding', 'autoStart', 'downloadDir', 'incomingPort', 'dht', 'upload', 'incompleteDir',
+  'dormantAfter', 'dormantPort',
   'downloadLimit', 'uploadLimit', 'altDownloadLimit', 'altUploadLimit',
   'seedRatioLimit', 'seedTimeLimit', 'seedIdleLimit', 'seedLimitAction',
   'queueing', 'maxActiveDownloads', 'maxActiveSeeds', 'maxActiveTorrents', 'slowTorrentsExempt',
@@ -27,6 +28,7 @@ const FIELDS = [
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const NAMES = {
   downloadDir: 'download folder', incomingPort: 'incoming peer port', dht: 'DHT', upload: 'upload',
+  dormantAfter: 'dormant after', dormantPort: "dormant torrents' port",
   compatQbittorrent: "qBittorrent's Web API", compatQbittorrentPort: "qBittorrent's port",
   compatTransmission: "Transmission's RPC", compatTransmissionPort: "Transmission's port",
 };

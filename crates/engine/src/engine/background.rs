@@ -392,7 +392,7 @@ impl Engine {
                 let Some(handle) = entry.handle.clone() else {
                     dirty |= Engine::note_changes(hash, entry, None, &mut due);
                     // A dormant torrent seeds: its limits apply as to any other.
-                    if entry.record().dormant && !entry.record().force_start {
+                    if entry.record().dormant && seeding && !entry.record().force_start {
                         let counters = entry.record().counters.clone();
                         let verified = entry.held.as_ref().map_or(0, view::Held::completed);
                         let outcome = apply_seed_limits(
@@ -504,7 +504,16 @@ impl Engine {
                 }
                 entry.quiet = quiet;
                 // Seeding with no peer for long enough: out of librqbit (see `dormant.rs`).
-                if self.idle_long_enough(entry, quiet && want_running) {
+                // Peers it is still dialing do not count: a leecher that announced a
+                // port it does not listen on would keep it awake for good.
+                let idle_seed = want_running
+                    && stats.finished
+                    && matches!(stats.state, TorrentStatsState::Live)
+                    && stats
+                        .live
+                        .as_ref()
+                        .is_some_and(|l| l.snapshot.peer_stats.live == 0);
+                if self.idle_long_enough(entry, idle_seed) {
                     to_doze.push(*hash);
                 }
             }

@@ -144,9 +144,9 @@ fn random_bytes() -> [u8; 16] {
 }
 
 impl Engine {
-    /// Whether a torrent the ticker just found to be an idle seed (see
-    /// `background::is_quiet`) has been one long enough to be handed out of
-    /// librqbit. Notes since when it is idle.
+    /// Whether a torrent the ticker just found to be an idle seed (seeding with no
+    /// peer connected) has been one long enough to be handed out of librqbit.
+    /// Notes since when it is idle.
     pub(super) fn idle_long_enough(&self, entry: &mut Entry, idle_seed: bool) -> bool {
         let Some(dormancy) = &self.inner.dormancy else {
             return false;
@@ -218,13 +218,16 @@ impl Engine {
                 let stats = handle.stats();
                 stats.finished
                     && matches!(stats.state, TorrentStatsState::Live)
-                    && stats.live.as_ref().is_some_and(|l| {
-                        l.snapshot.peer_stats.live == 0 && l.snapshot.peer_stats.connecting == 0
-                    })
+                    && stats
+                        .live
+                        .as_ref()
+                        .is_some_and(|l| l.snapshot.peer_stats.live == 0)
             });
             let idle = idle
                 && !entry.record().paused
                 && !entry.moving
+                // Not being handed to librqbit anew (a new limit, a move).
+                && entry.held.is_none()
                 && entry.order_streams.is_empty()
                 && Arc::strong_count(&entry.readers) == 1;
             if idle {

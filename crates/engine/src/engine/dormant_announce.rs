@@ -106,6 +106,11 @@ impl Engine {
         let Some(dormancy) = &self.inner.dormancy else {
             return;
         };
+        if !self.settings().seeding {
+            // Complete torrents do not seed: asked again later, in case that changes.
+            dormancy.schedule(hash, Instant::now() + MIN_INTERVAL);
+            return;
+        }
         let started = {
             let mut schedule = dormancy.schedule.lock().unwrap_or_else(|p| p.into_inner());
             match schedule.of.get_mut(&hash) {
@@ -119,7 +124,7 @@ impl Engine {
         } else {
             AnnounceEvent::Started
         };
-        let (trackers, what) = {
+        let (trackers, what, private) = {
             let map = self.lock();
             let Some(entry) = map.get(&hash).filter(|e| e.record().dormant) else {
                 drop(map);
@@ -129,9 +134,14 @@ impl Engine {
             let Some(what) = self.announce_of(hash, entry, event) else {
                 return;
             };
-            (self.trackers_of(entry), what)
+            let private = entry.about.as_ref().is_some_and(|a| a.private);
+            (self.trackers_of(entry), what, private)
         };
-        let dht = self.inner.session.get_dht().cloned();
+        // A private torrent's peers come from its trackers only (BEP 27).
+        let dht = match private {
+            true => None,
+            false => self.inner.session.get_dht().cloned(),
+        };
         if let Some(dht) = dht.clone() {
             // Announced as librqbit announces: a peer lookup that ends with an
             // announce to the closest nodes (what it finds is not needed).

@@ -157,9 +157,12 @@ impl Engine {
     /// Which pieces the torrent holds, verified: a bitfield in BitTorrent's order
     /// (the high bit of the first byte is piece 0).
     pub fn pieces(&self, hash: &InfoHash) -> Result<Pieces> {
-        let handle = self
-            .entry_handle(hash)?
-            .ok_or(EngineError::MetadataPending)?;
+        let Some(handle) = self.entry_handle(hash)? else {
+            return match self.is_dormant(hash) {
+                Some(true) => self.dormant_pieces(hash),
+                _ => Err(EngineError::MetadataPending),
+            };
+        };
         let piece_length = handle
             .with_metadata(|m| m.info.lengths().default_piece_length())
             .map_err(|_| EngineError::MetadataPending)?;
@@ -168,6 +171,29 @@ impl Engine {
         })?;
         Ok(Pieces {
             piece_length,
+            count,
+            have,
+        })
+    }
+
+    /// [`Engine::pieces`] of a dormant torrent: its fast-resume data, which holds
+    /// what librqbit had verified when it let the torrent go.
+    fn dormant_pieces(&self, hash: &InfoHash) -> Result<Pieces> {
+        let unreadable = |e: String| EngineError::internal("cannot read the torrent's pieces", e);
+        let bytes = self
+            .inner
+            .store
+            .read_torrent(hash)
+            .ok_or_else(|| unreadable("its .torrent file is missing".into()))?;
+        let checked = crate::torrent_guard::check(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        let count = u32::try_from(checked.total_length.div_ceil(checked.piece_length.max(1)))
+            .map_err(|e| unreadable(e.to_string()))?;
+        let mut have = std::fs::read(self.inner.store.resume_file(hash))
+            .map_err(|e| unreadable(e.kind().to_string()))?;
+        have.resize((count as usize).div_ceil(8), 0);
+        Ok(Pieces {
+            piece_length: u32::try_from(checked.piece_length)
+                .map_err(|e| unreadable(e.to_string()))?,
             count,
             have,
         })
@@ -278,13 +304,18 @@ impl Engine {
             } else if record.paused {
                 TorrentState::Paused
             } else if record.dormant {
-                // Seeding, out of librqbit until a peer comes (see `dormant.rs`).
+                // Seeding, out of librqbit until a peer comes (see `dormant.rs`);
+                // with seeding off, done (and not announced).
                 torrent.dormant = true;
                 torrent.eta = Some(0);
                 torrent.ratio = record
                     .counters
                     .ratio(entry.held.as_ref().map_or(0, Held::completed));
-                TorrentState::Seeding
+                if self.settings().seeding {
+                    TorrentState::Seeding
+                } else {
+                    TorrentState::Completed
+                }
             } else if entry.restoring {
                 TorrentState::Queued
             } else {

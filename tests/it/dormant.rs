@@ -155,6 +155,13 @@ async fn a_dormant_torrent_answers_at_its_port_keeps_seeding_time_and_stays_dorm
         "{pieces}"
     );
 
+    // Its files are still its own: another torrent may not write there.
+    let other_dir = Dirs::new();
+    let other = make_payload(&other_dir.data, "quiet.bin", &[("", 5_000)]).await;
+    let (status, t) = server.add_torrent_file(&other.torrent, "").await;
+    assert_eq!(status, 409, "{t}");
+    assert!(t["error"].as_str().unwrap_or("").contains("overlap"), "{t}");
+
     // Its seeding time goes on while it sleeps.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let later = server.torrent(&hash).await;

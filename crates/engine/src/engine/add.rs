@@ -221,39 +221,52 @@ impl Engine {
             .iter()
             .filter_map(|f| f.components().next().map(|c| c.as_os_str()))
             .collect();
+        // The same file, a folder of mine, or inside a file of mine.
+        let clashes_beyond_first = |path: &Path| {
+            mine.contains(path) || path.ancestors().skip(1).any(|dir| my_files.contains(dir))
+        };
         let clashes = |path: &Path| {
             path.components()
                 .next()
                 .is_some_and(|c| my_firsts.contains(c.as_os_str()))
-                // The same file, a folder of mine, or inside a file of mine.
-                && (mine.contains(path)
-                    || path.ancestors().skip(1).any(|dir| my_files.contains(dir)))
+                && clashes_beyond_first(path)
         };
-        let root = &self.inner.paths.root;
+        let folders = &self.inner.folders;
         let clash = {
             let mut map = self.lock();
             map.iter_mut()
                 .filter(|(other, _)| *other != hash)
                 .find_map(|(other, entry)| {
-                    if !clashes(entry.top(root)?) {
+                    let (top, first) = entry.top(folders)?;
+                    if !my_firsts.contains(first) || !clashes_beyond_first(top) {
                         return None;
                     }
-                    let handle = entry.handle.as_ref()?;
-                    let folder = entry::relative_folder(handle, root);
-                    handle
-                        .with_metadata(|m| {
-                            m.file_infos
-                                .iter()
-                                .filter(|i| !i.attrs.padding)
-                                .map(|i| folder.join(&i.relative_filename))
+                    let theirs = match &entry.handle {
+                        Some(handle) => {
+                            let folder = entry::relative_folder(handle, folders);
+                            handle
+                                .with_metadata(|m| {
+                                    m.file_infos
+                                        .iter()
+                                        .filter(|i| !i.attrs.padding)
+                                        .map(|i| folder.join(&i.relative_filename))
+                                        .find(|path| clashes(path))
+                                })
+                                .ok()
+                                .flatten()
+                        }
+                        // Dormant: its files as its .torrent file names them.
+                        None => {
+                            let folder = entry.record().folder.clone()?;
+                            let bytes = self.inner.store.read_torrent(other)?;
+                            view::saved_files(&bytes)?
+                                .into_iter()
+                                .map(|(_, path, _)| folder.join(path))
                                 .find(|path| clashes(path))
-                        })
-                        .ok()
-                        .flatten()
-                        .map(|theirs| {
-                            let name = entry.record().name.clone().unwrap_or_default();
-                            (*other, name, theirs)
-                        })
+                        }
+                    }?;
+                    let name = entry.record().name.clone().unwrap_or_default();
+                    Some((*other, name, theirs))
                 })
         };
         if let Some((other, name, theirs)) = clash {

@@ -233,6 +233,8 @@ impl Engine {
             if idle {
                 // From now on it shows as dormant (see `view`).
                 entry.record_mut().dormant = true;
+                // Where its files lie, known while librqbit has it: adds check it.
+                entry.top(&self.inner.folders);
             }
             idle
         };
@@ -337,6 +339,11 @@ impl Engine {
         ) else {
             return false;
         };
+        if let Some((_, first, _)) = view::saved_files(&bytes).and_then(|f| f.into_iter().next())
+            && let Some(part) = first.components().next()
+        {
+            entry.set_top(folder.join(part));
+        }
         entry.about = Some(Arc::new(crate::bencode::about(&bytes)));
         entry.held = Some(held);
         entry.quiet = true;

@@ -2,6 +2,7 @@
 //! at run time. The record changes only through [`Entry::record_mut`], which marks
 //! it as changed, so that a save writes the records that changed and no other.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use super::*;
@@ -69,8 +70,8 @@ pub(super) struct Entry {
     /// One more count per open stream of its files (a torrent being read is not
     /// made dormant).
     pub(super) readers: Arc<()>,
-    /// Its top (see [`Entry::top`]) and the librqbit torrent it was worked out for.
-    top: Option<(usize, PathBuf)>,
+    /// Its top (see [`Entry::top`]).
+    top: Option<Top>,
 }
 
 impl Entry {
@@ -144,23 +145,33 @@ impl Entry {
 
     /// Where all its files lie, relative to the storage root: its folder joined
     /// with the first part of its file names (the torrent's own folder, or its one
-    /// file). `None` before librqbit has its metadata. Worked out once per librqbit
-    /// torrent (a move hands it to librqbit anew, in another folder).
-    pub(super) fn top(&mut self, root: &Path) -> Option<&Path> {
-        let handle = self.handle.as_ref()?;
-        let key = Arc::as_ptr(handle) as usize;
-        if self.top.as_ref().is_none_or(|(k, _)| *k != key) {
-            let folder = relative_folder(handle, root);
-            let top = handle
-                .with_metadata(|m| {
-                    let first = m.file_infos.iter().find(|i| !i.attrs.padding)?;
-                    Some(folder.join(first.relative_filename.components().next()?))
-                })
-                .ok()
-                .flatten()?;
-            self.top = Some((key, top));
+    /// file), and that path's first part. `None` before librqbit has its metadata.
+    /// Worked out once per librqbit torrent (a move hands it to librqbit anew, in
+    /// another folder); a dormant torrent keeps the one of its last run, or the one
+    /// its .torrent file gave at start ([`Entry::set_top`]).
+    pub(super) fn top(&mut self, folders: &storage::TorrentFolders) -> Option<(&Path, &OsStr)> {
+        if let Some(handle) = &self.handle {
+            let key = Arc::as_ptr(handle) as usize;
+            if self.top.as_ref().is_none_or(|top| top.key != key) {
+                let folder = relative_folder(handle, folders);
+                let top = handle
+                    .with_metadata(|m| {
+                        let first = m.file_infos.iter().find(|i| !i.attrs.padding)?;
+                        Some(folder.join(first.relative_filename.components().next()?))
+                    })
+                    .ok()
+                    .flatten()?;
+                self.top = Top::new(key, top);
+            }
         }
-        self.top.as_ref().map(|(_, top)| top.as_path())
+        self.top
+            .as_ref()
+            .map(|top| (top.path.as_path(), top.first.as_os_str()))
+    }
+
+    /// Its top, known from its .torrent file (see [`Entry::top`]).
+    pub(super) fn set_top(&mut self, top: PathBuf) {
+        self.top = Top::new(0, top);
     }
 
     /// Whether its record changed since the last save; clears the mark.
@@ -232,11 +243,23 @@ fn tracker_hosts(magnet: &str) -> Vec<String> {
     hosts
 }
 
-/// The folder librqbit writes a torrent's files in, relative to the storage root.
-pub(super) fn relative_folder(handle: &Handle, root: &Path) -> PathBuf {
-    handle
-        .output_folder()
-        .strip_prefix(root)
-        .unwrap_or(Path::new(""))
-        .to_path_buf()
+/// The folder a torrent's storage writes its files in, relative to the storage
+/// root (librqbit is given no folder: see `Engine::add_to_session`).
+pub(super) fn relative_folder(handle: &Handle, folders: &storage::TorrentFolders) -> PathBuf {
+    folders.get(handle.info_hash()).unwrap_or_default()
+}
+
+/// A torrent's top (see [`Entry::top`]): the path, its first part, and the
+/// librqbit torrent it was worked out for (0: from the .torrent file).
+struct Top {
+    key: usize,
+    path: PathBuf,
+    first: std::ffi::OsString,
+}
+
+impl Top {
+    fn new(key: usize, path: PathBuf) -> Option<Top> {
+        let first = path.components().next()?.as_os_str().to_owned();
+        Some(Top { key, path, first })
+    }
 }

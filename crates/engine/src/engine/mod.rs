@@ -568,11 +568,7 @@ impl Engine {
             .folder
             .as_ref()
             .ok_or_else(|| EngineError::Internal("the torrent's folder is not known".into()))?;
-        let output_folder = self.inner.paths.absolute(folder);
-        let output_folder = output_folder
-            .to_str()
-            .ok_or_else(|| EngineError::Internal("the torrent's folder is not UTF-8".into()))?
-            .to_owned();
+        // Our storage writes beneath this folder (see `storage.rs`).
         self.inner.folders.set(id20(hash), folder.clone());
         if let AddTorrent::TorrentFileBytes(bytes) = &add {
             let about = Arc::new(crate::bencode::about(bytes));
@@ -594,7 +590,10 @@ impl Engine {
             add => add,
         };
         let options = AddTorrentOptions {
-            output_folder: Some(output_folder),
+            // librqbit would only keep the folder to write it into its session
+            // file, which it rewrites whole on every add and removal: none makes
+            // that file shorter (our storage knows the folder).
+            output_folder: Some(String::new()),
             // librqbit picks ids from its state file, so two magnets resolving at
             // the same moment get the same id and the second add returns the
             // *first* torrent. We hand out unique ids instead.

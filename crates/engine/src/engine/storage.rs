@@ -53,7 +53,7 @@ impl TorrentFolders {
             .remove(&hash);
     }
 
-    fn get(&self, hash: Id20) -> Option<PathBuf> {
+    pub(super) fn get(&self, hash: Id20) -> Option<PathBuf> {
         self.0
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -1,5 +1,7 @@
 //! The public view of torrents: state, progress, rates and files.
 
+use std::path::PathBuf;
+
 use super::*;
 use crate::Pieces;
 
@@ -32,27 +34,15 @@ impl Held {
         folder: &Path,
         selected: Option<&[usize]>,
     ) -> Option<Held> {
-        let checked = crate::torrent_guard::check(bytes).ok()?;
-        let parsed = librqbit::torrent_from_bytes(bytes).ok()?;
-        let encoding = parsed.info.data.detect_encoding();
-        let files: Vec<TorrentFile> = checked
-            .files
-            .iter()
-            .enumerate()
-            .filter(|(_, file)| !file.padding)
-            .map(|(index, file)| {
-                let mut path = folder.to_path_buf();
-                path.extend(
-                    file.components
-                        .iter()
-                        .map(|c| encoding.decode(c).0.into_owned()),
-                );
+        let files: Vec<TorrentFile> = saved_files(bytes)?
+            .into_iter()
+            .map(|(index, path, size)| {
                 let chosen = selected.is_none_or(|s| s.contains(&index));
                 TorrentFile {
                     index,
-                    path: paths.show(&path),
-                    size: file.length,
-                    completed: if chosen { file.length } else { 0 },
+                    path: paths.show(&folder.join(path)),
+                    size,
+                    completed: if chosen { size } else { 0 },
                     selected: chosen,
                 }
             })
@@ -77,6 +67,30 @@ impl Held {
         torrent.progress = self.progress;
         torrent.files = self.files.clone();
     }
+}
+
+/// The files of a .torrent file as librqbit names them (index among all its
+/// files, path relative to the torrent's folder, size), padding files left out.
+pub(super) fn saved_files(bytes: &[u8]) -> Option<Vec<(usize, PathBuf, u64)>> {
+    let checked = crate::torrent_guard::check(bytes).ok()?;
+    let parsed = librqbit::torrent_from_bytes(bytes).ok()?;
+    let encoding = parsed.info.data.detect_encoding();
+    Some(
+        checked
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, file)| !file.padding)
+            .map(|(index, file)| {
+                let path: PathBuf = file
+                    .components
+                    .iter()
+                    .map(|c| encoding.decode(c).0.into_owned())
+                    .collect();
+                (index, path, file.length)
+            })
+            .collect(),
+    )
 }
 
 /// What [`Engine::list_since`] gives.
@@ -427,7 +441,7 @@ impl Engine {
         stats: &TorrentStats,
         selected: Option<&[usize]>,
     ) -> Vec<TorrentFile> {
-        let folder = entry::relative_folder(handle, &self.inner.paths.root);
+        let folder = entry::relative_folder(handle, &self.inner.folders);
         handle
             .with_metadata(|m| {
                 m.file_infos

@@ -1,9 +1,9 @@
 //! How glibc's allocator keeps the process's memory: few arenas, and what they
-//! hold free given back to the system every minute.
+//! hold free given back to the system every half minute.
 
 /// How often the free memory of the allocator's arenas is given back.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// glibc gives each thread that allocates its own malloc arena (up to 8 per core), and
 /// every arena keeps freed memory; two are enough here. Measured with 100 seeding
@@ -18,7 +18,7 @@ pub fn limit_malloc_arenas() {
     }
 }
 
-/// Every minute, gives the memory glibc's arenas hold free back to the system.
+/// Every half minute, gives the memory glibc's arenas hold free back to the system.
 /// glibc returns only the free top of an arena on its own, so a passing peak (the
 /// first live state of 10,000 torrents is built as ~30 MiB of JSON values, a
 /// full list is 11 MiB) would otherwise stay resident for good: with 10,000

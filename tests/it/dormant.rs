@@ -202,6 +202,29 @@ async fn a_dormant_torrent_answers_at_its_port_keeps_seeding_time_and_stays_dorm
         .unwrap();
     drop(leecher);
 
+    // A seeding limit applies while it sleeps: stopped there, done.
+    wait_dormant(&server, &hash, true).await;
+    let (status, body) = server
+        .patch_json("/api/v1/config", serde_json::json!({"seedRatioLimit": 1.0}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let t = server
+        .wait_torrent(&hash, "completed at its ratio limit", TIMEOUT, |t| {
+            t["state"] == "completed"
+        })
+        .await;
+    assert_eq!(t["seedLimitReached"], true, "{t:#}");
+    assert_eq!(t["dormant"], false, "{t:#}");
+    let (status, body) = server
+        .patch_json(
+            "/api/v1/config",
+            serde_json::json!({"seedRatioLimit": null}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, t) = server.start_torrent(&hash).await;
+    assert_eq!(status, 200, "{t}");
+
     // Stopped, it is no longer dormant; started, it seeds (and sleeps again).
     wait_dormant(&server, &hash, true).await;
     let (status, t) = server.stop_torrent(&hash).await;

@@ -242,7 +242,7 @@ settings! {
         check any;
     dormant_after: u64 = 0,
         Setting::new("dormantAfter", Api::Restart, "0 (never)",
-            "seconds a seeding torrent with no peer waits before it leaves the BitTorrent engine to cost nothing: it stays `seeding` (with `dormant: true`), the server announces it to its trackers and the DHT with `dormantPort`, and hands it back to the engine the moment a peer connects there or a tracker lists a leecher (see Thousands of torrents); 0 = never"),
+            "seconds a seeding torrent with no peer waits before it leaves the BitTorrent engine to cost nothing: it stays `seeding` (with `dormant: true`), the server announces it to its trackers and the DHT with `dormantPort`, and hands it back to the engine the moment a peer connects there (see Thousands of torrents); 0 = never"),
         check any;
     dormant_port: u16 = 0,
         Setting::new("dormantPort", Api::Restart, "0 (`incomingPort` + 1)",

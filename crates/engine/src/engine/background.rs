@@ -369,10 +369,8 @@ impl Engine {
         let mut to_resume = Vec::new();
         let mut to_select = Vec::new();
         let mut to_restart = Vec::new();
-        let mut to_remove = Vec::new();
-        let mut seeding_done = Vec::new();
+        let mut reached = SeedLimitsReached::default();
         let mut to_doze = Vec::new();
-        let mut to_stop_dormant = Vec::new();
         let mut due = announce::Announcements::default();
         let live = self.settings();
         let seeding = live.seeding;
@@ -395,24 +393,13 @@ impl Engine {
                     if entry.record().dormant && seeding && !entry.record().force_start {
                         let counters = entry.record().counters.clone();
                         let verified = entry.held.as_ref().map_or(0, view::Held::completed);
-                        let outcome = apply_seed_limits(
-                            hash,
-                            entry,
-                            &counters,
-                            verified,
-                            &live,
-                            &category_limits,
+                        dirty |= apply_seed_limits(
+                            (hash, entry),
+                            (&counters, verified),
+                            (&live, &category_limits),
                             wall_clock,
+                            &mut reached,
                         );
-                        dirty |= outcome.changed;
-                        if let Some(action) = outcome.reached {
-                            seeding_done.push(*hash);
-                            match action {
-                                SeedLimitAction::Stop => to_stop_dormant.push(*hash),
-                                SeedLimitAction::Remove => to_remove.push((*hash, false)),
-                                SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
-                            }
-                        }
                     }
                     continue;
                 };
@@ -432,24 +419,13 @@ impl Engine {
                     && matches!(stats.state, TorrentStatsState::Live)
                 {
                     let counters = entry.record().counters.with_unseen(&entry.seen, &stats);
-                    let outcome = apply_seed_limits(
-                        hash,
-                        entry,
-                        &counters,
-                        stats.progress_bytes,
-                        &live,
-                        &category_limits,
+                    dirty |= apply_seed_limits(
+                        (hash, entry),
+                        (&counters, stats.progress_bytes),
+                        (&live, &category_limits),
                         wall_clock,
+                        &mut reached,
                     );
-                    dirty |= outcome.changed;
-                    if let Some(action) = outcome.reached {
-                        seeding_done.push(*hash);
-                        match action {
-                            SeedLimitAction::Stop => {}
-                            SeedLimitAction::Remove => to_remove.push((*hash, false)),
-                            SeedLimitAction::RemoveWithData => to_remove.push((*hash, true)),
-                        }
-                    }
                 }
                 let want_running = {
                     let done = stats.finished && !seeding;
@@ -519,14 +495,14 @@ impl Engine {
             }
         }
         // Announced as they are now: stopped, or about to be removed.
-        for hash in &seeding_done {
+        for hash in &reached.done {
             self.announce(crate::TorrentEventKind::SeedingDone, hash);
         }
-        for hash in &to_stop_dormant {
+        for hash in &reached.stopped_dormant {
             self.stop_announcing(hash);
         }
         self.doze_later(to_doze);
-        for (hash, with_files) in to_remove {
+        for (hash, with_files) in reached.remove {
             if let Err(e) = self.remove(&hash, with_files).await {
                 warn!(%hash, "cannot remove the torrent at its seeding limit: {e}");
             }
@@ -557,27 +533,28 @@ impl Engine {
     }
 }
 
-/// What [`apply_seed_limits`] did.
-struct SeedLimitOutcome {
-    /// The action of the limit reached, if one was.
-    reached: Option<SeedLimitAction>,
-    /// The record changed.
-    changed: bool,
+/// The torrents a tick found at a seeding limit (see [`apply_seed_limits`]).
+#[derive(Default)]
+struct SeedLimitsReached {
+    /// All of them, to announce.
+    done: Vec<InfoHash>,
+    /// Those to remove, with their data or not.
+    remove: Vec<(InfoHash, bool)>,
+    /// Dormant ones stopped, whose announces end.
+    stopped_dormant: Vec<InfoHash>,
 }
 
 /// Checks a seeding torrent's limits (its own, over its category's, over the
-/// global ones) with its `counters` and `verified` bytes. A limit that stops it
-/// marks its record (stopped, limit reached); one raised since a stop clears the
-/// mark.
+/// global ones) with its counters and verified bytes. A limit that stops it marks
+/// its record (stopped, limit reached); one raised since a stop clears the mark.
+/// What is reached is noted in `reached`; returns whether the record changed.
 fn apply_seed_limits(
-    hash: &InfoHash,
-    entry: &mut Entry,
-    counters: &crate::counters::Counters,
-    verified: u64,
-    live: &LiveSettings,
-    category_limits: &HashMap<String, crate::TorrentSeedLimits>,
+    (hash, entry): (&InfoHash, &mut Entry),
+    (counters, verified): (&crate::counters::Counters, u64),
+    (live, category_limits): (&LiveSettings, &HashMap<String, crate::TorrentSeedLimits>),
     now: OffsetDateTime,
-) -> SeedLimitOutcome {
+    reached: &mut SeedLimitsReached,
+) -> bool {
     let record = entry.record();
     let limits = record.seed_limits.over(
         &record
@@ -589,15 +566,26 @@ fn apply_seed_limits(
     let since = record.completed_at.unwrap_or(record.added_at);
     if crate::seeding::limit_reached(&limits, counters, verified, since, now) {
         info!(%hash, action = ?limits.action, "the torrent reached a seeding limit");
-        if limits.action == SeedLimitAction::Stop {
-            let record = entry.record_mut();
-            record.paused = true;
-            record.seed_limit_reached = true;
-            record.dormant = false;
-        }
-        return SeedLimitOutcome {
-            reached: Some(limits.action),
-            changed: limits.action == SeedLimitAction::Stop,
+        reached.done.push(*hash);
+        return match limits.action {
+            SeedLimitAction::Stop => {
+                if record.dormant {
+                    reached.stopped_dormant.push(*hash);
+                }
+                let record = entry.record_mut();
+                record.paused = true;
+                record.seed_limit_reached = true;
+                record.dormant = false;
+                true
+            }
+            SeedLimitAction::Remove => {
+                reached.remove.push((*hash, false));
+                false
+            }
+            SeedLimitAction::RemoveWithData => {
+                reached.remove.push((*hash, true));
+                false
+            }
         };
     }
     let changed = entry.record().seed_limit_reached;
@@ -605,10 +593,7 @@ fn apply_seed_limits(
         // Started again with a limit raised since.
         entry.record_mut().seed_limit_reached = false;
     }
-    SeedLimitOutcome {
-        reached: None,
-        changed,
-    }
+    changed
 }
 
 /// Whether the ticker looks at a torrent at tick `ticks`: always unless it is quiet,

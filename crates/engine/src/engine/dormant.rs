@@ -4,8 +4,7 @@
 //! dormant, a torrent stays `seeding` in every view; the engine announces it to its
 //! trackers and the DHT itself, with the port of its own listener (see
 //! `dormant_listener.rs`), and hands it back to librqbit the moment a peer connects
-//! there, a tracker lists a leecher, or a change needs librqbit (a file selection,
-//! a check, a stream). Its verified pieces stay on disk as fast-resume data, so it
+//! there or a change needs librqbit (a file selection, a check, a stream). Its verified pieces stay on disk as fast-resume data, so it
 //! is back in milliseconds, without reading its data again. It stays dormant across
 //! a restart (its record says so), so a restart hands librqbit only the torrents
 //! that have something to do.

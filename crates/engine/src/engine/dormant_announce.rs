@@ -1,8 +1,10 @@
 //! The announces of dormant torrents (see `dormant.rs`): to each of the torrent's
 //! trackers, under our own peer id and with the dormant torrents' port, at the
-//! interval the tracker asks for; and to the DHT when it is on. A tracker that
-//! lists a leecher wakes the torrent: librqbit then announces it itself and
-//! connects to them. One task runs them all, sleeping until the next is due.
+//! interval the tracker asks for; and to the DHT when it is on. The peers they
+//! answer with are not dialed: a peer that wants the torrent learns our dormant
+//! port from them and comes (waking a torrent for every leecher a tracker lists
+//! would wake it for stale ones too, and announce it again each time it dozed).
+//! One task runs them all, sleeping until the next is due.
 
 use futures::StreamExt;
 use tokio::time::Instant;
@@ -101,7 +103,7 @@ impl Engine {
     }
 
     /// Announces one dormant torrent to its trackers and the DHT, then schedules
-    /// its next announce, or wakes it when a tracker lists a leecher.
+    /// its next announce.
     async fn announce_dormant(&self, hash: InfoHash) {
         let Some(dormancy) = &self.inner.dormancy else {
             return;
@@ -155,27 +157,16 @@ impl Engine {
             });
         }
         let mut interval: Option<Duration> = None;
-        let mut leechers = 0;
         for tracker in &trackers {
             match announce(&self.inner.outbound, tracker, &what).await {
                 Ok(answer) => {
                     let asked = answer.interval.clamp(MIN_INTERVAL, MAX_INTERVAL);
                     interval = Some(interval.map_or(asked, |i| i.min(asked)));
-                    if !answer.peers.is_empty() {
-                        leechers = leechers.max(answer.leechers);
-                    }
                 }
                 Err(e) => {
                     debug!(%hash, tracker = %tracker.host_str().unwrap_or(""), "announce: {e}")
                 }
             }
-        }
-        if leechers > 0 {
-            debug!(%hash, leechers, "a tracker lists leechers: waking the torrent");
-            if let Err(e) = self.wake(&hash).await {
-                debug!(%hash, "wake: {e}");
-            }
-            return;
         }
         let next = {
             let mut schedule = dormancy.schedule.lock().unwrap_or_else(|p| p.into_inner());

@@ -162,6 +162,11 @@ async fn a_dormant_torrent_answers_at_its_port_keeps_seeding_time_and_stays_dorm
     assert_eq!(status, 409, "{t}");
     assert!(t["error"].as_str().unwrap_or("").contains("overlap"), "{t}");
 
+    // Added again (as Sonarr does), it is already there and stays dormant.
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["dormant"], true, "{t:#}");
+
     // Its seeding time goes on while it sleeps.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let later = server.torrent(&hash).await;

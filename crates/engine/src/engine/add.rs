@@ -381,8 +381,9 @@ impl Engine {
         let mut record = self.new_record(&magnet, &options)?;
         // trackers inside the .torrent are librqbit's to use; no need to repeat them.
         record.trackers.clear();
+        // Already there (librqbit has it, or it is dormant): nothing to do.
         if let Some(entry) = self.lock().get_mut(&hash)
-            && entry.handle.is_some()
+            && (entry.handle.is_some() || entry.record().dormant)
         {
             return Ok(Added {
                 torrent: self.view(&hash, entry),
@@ -398,7 +399,7 @@ impl Engine {
         {
             let mut map = self.lock();
             match map.get_mut(&hash) {
-                Some(entry) if entry.handle.is_some() => {
+                Some(entry) if entry.handle.is_some() || entry.record().dormant => {
                     return Ok(Added {
                         torrent: self.view(&hash, entry),
                         created: false,

@@ -216,11 +216,15 @@ impl Engine {
             .filter(|p| !p.as_os_str().is_empty())
             .collect();
         // A path that clashes with mine begins as one of mine does: a cheap first
-        // look (a `Path` hashes component by component, slowly).
-        let my_firsts: HashSet<&std::ffi::OsStr> = files
+        // look at every other torrent (a `Path` hashes component by component,
+        // slowly; my files begin with one or a few names, compared byte by byte).
+        let mut my_firsts: Vec<&std::ffi::OsStr> = files
             .iter()
             .filter_map(|f| f.components().next().map(|c| c.as_os_str()))
             .collect();
+        my_firsts.sort_unstable();
+        my_firsts.dedup();
+        let begins_as_mine = |first: &std::ffi::OsStr| my_firsts.contains(&first);
         // The same file, a folder of mine, or inside a file of mine.
         let clashes_beyond_first = |path: &Path| {
             mine.contains(path) || path.ancestors().skip(1).any(|dir| my_files.contains(dir))
@@ -228,7 +232,7 @@ impl Engine {
         let clashes = |path: &Path| {
             path.components()
                 .next()
-                .is_some_and(|c| my_firsts.contains(c.as_os_str()))
+                .is_some_and(|c| begins_as_mine(c.as_os_str()))
                 && clashes_beyond_first(path)
         };
         let folders = &self.inner.folders;
@@ -238,7 +242,7 @@ impl Engine {
                 .filter(|(other, _)| *other != hash)
                 .find_map(|(other, entry)| {
                     let (top, first) = entry.top(folders)?;
-                    if !my_firsts.contains(first) || !clashes_beyond_first(top) {
+                    if !begins_as_mine(first) || !clashes_beyond_first(top) {
                         return None;
                     }
                     let theirs = match &entry.handle {
@@ -427,15 +431,22 @@ impl Engine {
         let save_path = self.save_path_of(&record);
         record.folder = Some(save_path.join(&folder));
         let files: Vec<PathBuf> = files.iter().map(|f| save_path.join(f)).collect();
+        // Handed to librqbit stopped for the ticker to start (see `add_to_session`).
+        let added_held_back =
+            self.settings().queue.enabled || record.sequential || record.first_last_pieces_first;
         match self.add_checked(&hash, bytes, &files, &record).await {
             Ok(handle) => {
                 if let Some(entry) = self.lock().get_mut(&hash) {
                     entry.handle = Some(handle);
                     *entry.record_mut() = record;
                 }
-                // The queue decides at once whether it runs.
-                self.steer_sequential().await;
-                self.tick().await;
+                // The queue decides at once whether it runs, and a piece order is in
+                // place before it fetches (librqbit has it stopped until then);
+                // otherwise it runs already and the ticker looks at it in a second.
+                if added_held_back {
+                    self.steer_sequential().await;
+                    self.tick().await;
+                }
                 self.persist().await;
                 Ok(Added {
                     torrent: self.get(&hash)?,

@@ -480,15 +480,7 @@ impl Engine {
                 }
                 entry.quiet = quiet;
                 // Seeding with no peer for long enough: out of librqbit (see `dormant.rs`).
-                // Peers it is still dialing do not count: a leecher that announced a
-                // port it does not listen on would keep it awake for good.
-                let idle_seed = want_running
-                    && stats.finished
-                    && matches!(stats.state, TorrentStatsState::Live)
-                    && stats
-                        .live
-                        .as_ref()
-                        .is_some_and(|l| l.snapshot.peer_stats.live == 0);
+                let idle_seed = want_running && dormant::seeding_with_no_peer(&stats);
                 if self.idle_long_enough(entry, idle_seed) {
                     to_doze.push(*hash);
                 }

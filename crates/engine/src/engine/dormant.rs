@@ -128,18 +128,23 @@ impl Dormancy {
 
 /// 16 bytes nobody can guess in advance (for our peer id and key).
 fn random_bytes() -> [u8; 16] {
-    use std::hash::{BuildHasher, Hasher};
     let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        chunk.copy_from_slice(&hasher.finish().to_be_bytes());
+    for chunk in bytes.chunks_mut(4) {
+        chunk.copy_from_slice(&crate::scrape::transaction_id().to_be_bytes());
     }
     bytes
+}
+
+/// Complete and running in librqbit with no peer connected. Peers it is still
+/// dialing do not count: a leecher that announced a port it does not listen on
+/// would keep it awake for good.
+pub(super) fn seeding_with_no_peer(stats: &TorrentStats) -> bool {
+    stats.finished
+        && matches!(stats.state, TorrentStatsState::Live)
+        && stats
+            .live
+            .as_ref()
+            .is_some_and(|l| l.snapshot.peer_stats.live == 0)
 }
 
 impl Engine {
@@ -213,15 +218,10 @@ impl Engine {
             let Some(entry) = map.get_mut(&hash) else {
                 return;
             };
-            let idle = entry.handle.as_ref().is_some_and(|handle| {
-                let stats = handle.stats();
-                stats.finished
-                    && matches!(stats.state, TorrentStatsState::Live)
-                    && stats
-                        .live
-                        .as_ref()
-                        .is_some_and(|l| l.snapshot.peer_stats.live == 0)
-            });
+            let idle = entry
+                .handle
+                .as_ref()
+                .is_some_and(|handle| seeding_with_no_peer(&handle.stats()));
             let idle = idle
                 && !entry.record().paused
                 && !entry.moving

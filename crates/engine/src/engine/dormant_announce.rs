@@ -33,7 +33,7 @@ impl Engine {
         let token = self.inner.shutdown.clone();
         tokio::spawn(async move {
             loop {
-                let (next, rescheduled) = {
+                let (next, inner) = {
                     let Some(inner) = weak.upgrade() else { return };
                     let Some(dormancy) = &inner.dormancy else {
                         return;
@@ -49,7 +49,7 @@ impl Engine {
                     Some(at) => tokio::time::sleep_until(at),
                     None => tokio::time::sleep(Duration::from_secs(3600)),
                 };
-                let Some(dormancy) = &rescheduled.dormancy else {
+                let Some(dormancy) = &inner.dormancy else {
                     return;
                 };
                 tokio::select! {
@@ -62,7 +62,7 @@ impl Engine {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .take_due(Instant::now(), 256);
-                let engine = Engine { inner: rescheduled };
+                let engine = Engine { inner };
                 futures::stream::iter(due)
                     .for_each_concurrent(AT_ONCE, |hash| {
                         let engine = engine.clone();

@@ -61,10 +61,10 @@ helper() {
   local pid=$1 i hash="" body nap_fd
   exec </dev/null >>"$state/helper.log" 2>&1
   mkfifo "$state/.nap" && exec {nap_fd}<>"$state/.nap"
-  for ((i = 0; i < 600; i++)); do   # 30 s for the server to come up
+  for ((i = 0; i < 3000; i++)); do   # 30 s for the server to come up
     kill -0 "$pid" 2>/dev/null || exit 1
     read_http GET /healthz 2>/dev/null && [[ $HTTP_STATUS == 200 ]] && break
-    nap 0.05
+    nap 0.01
   done
   read_http POST /api/v1/torrents application/x-bittorrent "$torrent" || { echo "add: no answer"; exit 1; }
   [[ $HTTP_STATUS == 200 || $HTTP_STATUS == 201 ]] || { echo "add: HTTP $HTTP_STATUS $HTTP_BODY"; exit 1; }

@@ -45,6 +45,10 @@
 #                          transmission aria2 rtorrent rqbit, e.g.
 #                          "qbittorrent qbittorrent qbittorrent"
 #   RUNS [1]               repetitions (all clients per round, rounds repeated)
+#   ROTATE [1]             1: round r starts with client r of CLIENTS (clients
+#                          take turns at each position, so whatever the one
+#                          before leaves behind, e.g. a deleted GiB still being
+#                          freed, falls on all alike); 0: always in order
 #   IP_MODE [distinct]     distinct: leecher on LEECH_IP [127.0.0.2], seeder i
 #                          on 127.0.0.(SEED_IP_BASE+i) [11]; single: all on
 #                          127.0.0.1 (rtorrent cannot work then)
@@ -145,6 +149,7 @@ if [[ -z ${CLIENTS:-} ]]; then
 fi
 SEEDERS=${SEEDERS:-qbittorrent}
 RUNS=${RUNS:-1}
+ROTATE=${ROTATE:-1}
 BASE_PORT=${BASE_PORT:-27000}
 DL_TIMEOUT=${DL_TIMEOUT:-900}
 SEED_TIMEOUT=${SEED_TIMEOUT:-180}
@@ -896,9 +901,11 @@ cmd_bench() {
   start_seeders
   netcheck seeders "${SEED_PIDS[@]}" "$TRACKER_PID"
   printf '# %-10s %-6s %6s %-26s %-5s %14s %10s %13s %12s %12s %6s %5s  %s\n' client layout MiB seeders run speed wall cpu peakRSS peakAnon seedcpu bg status
-  local r
+  local r k order=($CLIENTS)
   for ((r = 1; r <= RUNS; r++)); do
-    for c in $CLIENTS; do
+    for ((k = 0; k < ${#order[@]}; k++)); do
+      c=${order[k]}
+      [[ $ROTATE == 1 ]] && c=${order[(k + r - 1) % ${#order[@]}]}
       run_leecher "$c" "$r"
     done
   done

@@ -65,7 +65,7 @@ impl Engine {
                 });
             }
             let record = queued_last(&map, record);
-            map.insert(hash, Entry::new(record));
+            map.insert(hash, Box::new(Entry::new(record)));
         }
         if !paused {
             self.spawn_resolver(hash);
@@ -423,7 +423,7 @@ impl Engine {
                 }
                 None => {
                     record = queued_last(&map, record);
-                    map.insert(hash, Entry::new(record.clone()));
+                    map.insert(hash, Box::new(Entry::new(record.clone())));
                 }
             }
         }
@@ -463,7 +463,7 @@ impl Engine {
 }
 
 /// `record` placed after every torrent of `map` in the queue, with the next id.
-fn queued_last(map: &BTreeMap<InfoHash, Entry>, mut record: TorrentRecord) -> TorrentRecord {
+fn queued_last(map: &BTreeMap<InfoHash, Box<Entry>>, mut record: TorrentRecord) -> TorrentRecord {
     record.queue_order = map
         .values()
         .map(|e| e.record().queue_order)

@@ -12,6 +12,7 @@ command -v aria2c >/dev/null || missing+=(aria2)
 command -v opentracker >/dev/null || missing+=(opentracker)
 command -v mktorrent >/dev/null || missing+=(mktorrent)
 command -v unzip >/dev/null || missing+=(unzip)
+command -v make >/dev/null || missing+=(make)   # builds jemalloc (tikv-jemalloc-sys)
 command -v python3 >/dev/null || missing+=(python3)
 # The API check's virtualenv (Debian splits `python3 -m venv` out of python3) and
 # the `ip` that brings up loopback in its network namespace.

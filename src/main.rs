@@ -12,8 +12,6 @@ use crate::config::Startup;
 const BLOCKING_THREADS: usize = 8;
 
 fn main() -> ExitCode {
-    memory::limit_malloc_arenas();
-    memory::spawn_trimmer();
     let matches = match config::command().try_get_matches() {
         Ok(matches) => matches,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version

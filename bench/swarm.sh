@@ -75,6 +75,8 @@
 #   IDLE_CLIENTS ["transmission qbittorrent rqbit aria2 rtorrent"]; may also
 #                          name cloud-torrent (binary $CLOUD_TORRENT)
 #   IDLE_TORRENTS [100]  IDLE_FILE_KIB [256]  IDLE_SETTLE [15]  IDLE_WINDOW [60]
+#   IDLE_DORMANT_AFTER [0] cloud-torrent's `dormantAfter` in the idle step (0 = off);
+#                          keep it under IDLE_SETTLE so the window starts dormant
 #   Binaries (looked up in PATH unless set): ARIA2C TRANSMISSION_DAEMON
 #   TRANSMISSION_REMOTE TRANSMISSION_SHOW QBITTORRENT_NOX RQBIT RTORRENT
 #   OPENTRACKER MKTORRENT CURL SOCAT; TIME_BIN [/usr/bin/time] (GNU time).
@@ -165,6 +167,7 @@ IDLE_TORRENTS=${IDLE_TORRENTS:-100}
 IDLE_FILE_KIB=${IDLE_FILE_KIB:-256}
 IDLE_SETTLE=${IDLE_SETTLE:-15}
 IDLE_WINDOW=${IDLE_WINDOW:-60}
+IDLE_DORMANT_AFTER=${IDLE_DORMANT_AFTER:-0}
 
 ARIA2C=${ARIA2C:-aria2c}
 TRANSMISSION_DAEMON=${TRANSMISSION_DAEMON:-transmission-daemon}
@@ -1009,7 +1012,13 @@ idle_one() {   # client count k
     cloud-torrent)
       # server with a fresh state folder; the torrents' data is already in
       # the download folder, so each is checked and then seeds
-      spawn_timed "$tag" "" "$dir/client.log" "$CLOUD_TORRENT" --config-path "$dir/none.toml" \
+      # with IDLE_DORMANT_AFTER, a config file sets dormantAfter (dormant port: peer + 2)
+      local config="$dir/none.toml"
+      if (( IDLE_DORMANT_AFTER > 0 )); then
+        config="$dir/config.toml"
+        printf 'dormantAfter = %s\ndormantPort = %s\n' "$IDLE_DORMANT_AFTER" $(( peer + 2 )) > "$config"
+      fi
+      spawn_timed "$tag" "" "$dir/client.log" "$CLOUD_TORRENT" --config-path "$config" \
         --state-dir "$dir/state" --download-dir "$data" --host "$LO" --port "$ctl" \
         --incoming-host "$LO" --incoming-port "$peer" --disable-dht
       wait_until 30 "$CURL" -s -f -o /dev/null "http://$LO:$ctl/healthz" || ok=0

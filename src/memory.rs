@@ -28,8 +28,8 @@ unsafe impl Sync for Options {}
 /// does not: 143 MiB stayed resident after a start with 10,000 torrents, 98 MiB with it.
 /// One such thread is enough for the few arenas of a server (it starts one per CPU).
 /// The `tcache_*` options keep each thread's cache of freed blocks small (16 of
-/// each small size instead of up to 200, blocks up to 4 KiB): the caches of a
-/// server's threads held about 2 MiB of an idle server's 13 MiB of heap.
+/// each small size instead of up to 200, blocks up to 4 KiB): with 100 idle
+/// seeding torrents they took the anonymous memory from 13.6 to 11.6 MiB.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]

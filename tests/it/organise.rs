@@ -290,8 +290,7 @@ async fn a_seeding_torrent_moves_to_its_new_category_and_keeps_seeding() {
         .await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(t["category"], "films");
-    let t = server.wait_state(&hash, "seeding", TIMEOUT).await;
-    assert_eq!(t["savePath"], "library/films", "{t:#}");
+    let t = watch_move(&server, &hash, "library/films").await;
     assert_eq!(t["contentPath"], "library/films/Film", "{t:#}");
     assert!(t["moveError"].is_null(), "{t:#}");
     assert_same_file(
@@ -332,8 +331,7 @@ async fn a_seeding_torrent_moves_to_its_new_category_and_keeps_seeding() {
         )
         .await;
     assert_eq!(status, 200, "{t}");
-    let t = server.wait_state(&hash, "seeding", TIMEOUT).await;
-    assert_eq!(t["savePath"], "elsewhere", "{t:#}");
+    let t = watch_move(&server, &hash, "elsewhere").await;
     assert_eq!(t["category"], "films", "{t:#}");
     let (status, _) = server
         .patch_json(
@@ -342,8 +340,7 @@ async fn a_seeding_torrent_moves_to_its_new_category_and_keeps_seeding() {
         )
         .await;
     assert_eq!(status, 200);
-    let t = server.wait_state(&hash, "seeding", TIMEOUT).await;
-    assert_eq!(t["savePath"], "", "{t:#}");
+    watch_move(&server, &hash, "").await;
     assert_same_file(
         &dirs.downloads.join("Film/film.mkv"),
         &data.root.join("film.mkv"),
@@ -365,6 +362,35 @@ async fn a_seeding_torrent_moves_to_its_new_category_and_keeps_seeding() {
     assert_eq!(t["savePath"], "kept", "{t:#}");
     assert_eq!(t["completed"], size as u64, "{t:#}");
     server.stop().await;
+}
+
+/// Watches a complete torrent's move to the save path `to` closely (librqbit
+/// checks it again once handed it back): it is `moving` and then `seeding`,
+/// never seeming to download, and its files are where it says its content is.
+async fn watch_move(server: &Api, hash: &str, to: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let t = server.torrent(hash).await;
+        let state = t["state"].as_str().unwrap_or_default();
+        assert!(state == "moving" || state == "seeding", "{t:#}");
+        assert_eq!(t["progress"], 1.0, "{t:#}");
+        if state == "seeding" && t["savePath"] == to {
+            let content = format!("{}/", t["contentPath"].as_str().unwrap_or_default());
+            for file in t["files"].as_array().unwrap() {
+                let path = file["path"].as_str().unwrap_or_default();
+                assert!(path.starts_with(&content), "{t:#}");
+            }
+            // Whether librqbit has checked it yet or not.
+            for _ in 0..20 {
+                let t = server.torrent(hash).await;
+                assert_eq!(t["state"], "seeding", "{t:#}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            return t;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{t:#}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

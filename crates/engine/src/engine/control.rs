@@ -325,7 +325,7 @@ impl Engine {
         // librqbit's counters of this run end with it.
         self.account_transfers_of(|h, _| h == hash);
         let haves = self.verified_pieces(hash).filter(|_| keep_pieces);
-        let held = self.get(hash).ok().map(|t| view::Held::of(&t));
+        let held = self.get(hash).ok().map(|t| view::Held::of(&t, keep_pieces));
         if let Some(entry) = self.lock().get_mut(hash) {
             entry.held = held;
             entry.quiet = false;

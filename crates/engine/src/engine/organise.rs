@@ -408,6 +408,9 @@ impl Engine {
                         entry.record_mut().folder = Some(planned.to_folder.clone());
                         entry.record_mut().save_path = Some(planned.to_save.clone());
                         entry.record_mut().final_save_path = None;
+                        if let Some(held) = &mut entry.held {
+                            held.moved(&self.inner.paths, &planned.to_folder, &planned.files);
+                        }
                     }
                     Err(why) => {
                         warn!(%hash, "cannot move the torrent's data: {why}");

@@ -13,15 +13,41 @@ pub(super) struct Held {
     completed: u64,
     progress: f64,
     files: Vec<TorrentFile>,
+    /// Whether its verified pieces were kept as fast-resume data, so that
+    /// librqbit's check finds what it shows (not so for a check asked for).
+    kept: bool,
 }
 
 impl Held {
-    pub(super) fn of(torrent: &Torrent) -> Held {
+    /// What `torrent` shows now; `kept` when its pieces are kept for librqbit.
+    pub(super) fn of(torrent: &Torrent, kept: bool) -> Held {
         Held {
             size: torrent.size,
             completed: torrent.completed,
             progress: torrent.progress,
             files: torrent.files.clone(),
+            kept,
+        }
+    }
+
+    /// Whether it held every selected file whole, and librqbit will find them so.
+    fn complete(&self) -> bool {
+        self.kept && self.progress >= 1.0
+    }
+
+    /// Its files as they are after a move of its data to the folder `to`
+    /// (relative to the root); `moved` are their paths relative to the torrent's
+    /// folder, in the order of its files (padding files left out, as here).
+    pub(super) fn moved(
+        &mut self,
+        paths: &crate::category::SavePaths,
+        to: &Path,
+        moved: &[PathBuf],
+    ) {
+        if moved.len() == self.files.len() {
+            for (file, relative) in self.files.iter_mut().zip(moved) {
+                file.path = paths.show(&to.join(relative));
+            }
         }
     }
 
@@ -53,6 +79,7 @@ impl Held {
             completed: size,
             progress: 1.0,
             files,
+            kept: true,
         })
     }
 
@@ -356,9 +383,15 @@ impl Engine {
         } else {
             (torrent.completed as f64 / torrent.size as f64).min(0.999_999)
         };
-        // Handed to librqbit anew, it checks its data before it knows what it holds.
+        // Handed to librqbit anew, it checks its data before it knows what it holds;
+        // a complete torrent whose pieces were kept seeds on meanwhile (after a move,
+        // on waking) rather than seem to download again.
+        let mut held_complete = false;
         match (&entry.held, &stats.state) {
-            (Some(held), TorrentStatsState::Initializing { .. }) => held.show(&mut torrent),
+            (Some(held), TorrentStatsState::Initializing { .. }) => {
+                held.show(&mut torrent);
+                held_complete = held.complete();
+            }
             (Some(_), _) => entry.held = None,
             _ => {}
         }
@@ -367,7 +400,7 @@ impl Engine {
         torrent.downloaded = counters.downloaded;
         torrent.uploaded = counters.uploaded;
         torrent.ratio = counters.ratio(stats.progress_bytes);
-        torrent.state = self.state_of(record, &stats, entry.queued);
+        torrent.state = self.state_of(record, &stats, entry.queued, held_complete);
         // A move is under way from the moment it is decided, before librqbit lets the
         // torrent go and until it has it back.
         if entry.moving {
@@ -413,24 +446,24 @@ impl Engine {
         record: &TorrentRecord,
         stats: &TorrentStats,
         queued: bool,
+        held_complete: bool,
     ) -> TorrentState {
-        let done = stats.finished && !self.settings().seeding;
+        let finished = stats.finished || held_complete;
+        let done = finished && !self.settings().seeding;
         match stats.state {
             // Stopped by the user: paused, even after a failure (starting retries it).
             TorrentStatsState::Error if record.paused => TorrentState::Paused,
             TorrentStatsState::Error => TorrentState::Error,
             _ if done => TorrentState::Completed,
             // Stopped at a seeding limit: finished with it.
-            _ if record.paused && record.seed_limit_reached && stats.finished => {
-                TorrentState::Completed
-            }
+            _ if record.paused && record.seed_limit_reached && finished => TorrentState::Completed,
             // Stopping: librqbit may still be finishing its initial check; the
             // ticker pauses it as soon as it can.
             _ if record.paused => TorrentState::Paused,
             _ if queued => TorrentState::Queued,
-            TorrentStatsState::Initializing { .. } => TorrentState::Downloading,
+            TorrentStatsState::Initializing { .. } if !held_complete => TorrentState::Downloading,
             // Paused by librqbit but not by the user: the ticker resumes it.
-            _ if stats.finished => TorrentState::Seeding,
+            _ if finished => TorrentState::Seeding,
             _ => TorrentState::Downloading,
         }
     }

@@ -138,6 +138,7 @@ async function craftedState() {
     ['waiting', 'queued', 0.2, 0, 0, []],
     ['broken', 'error', 0.1, 0, 0, []],
     ['on the move', 'moving', 1, 0, 0, ['b.test']],
+    ['read again', 'checking', 1, 0, 0, ['a.test']],
   ];
   const torrents = {};
   kinds.forEach(([name, state, progress, down, up, hosts], i) => {
@@ -145,7 +146,7 @@ async function craftedState() {
     torrents[infoHash] = {
       ...template, infoHash, name, state, progress, downloadRate: down, uploadRate: up, trackerHosts: hosts,
       size: 1024 * 1024, completed: Math.round(progress * 1024 * 1024), category: null, tags: [], files: [],
-      error: state === 'error' ? 'disk full' : null, addedAt: new Date(Date.UTC(2024, 0, 1) + i * 60000).toISOString(),
+      error: state === 'error' ? 'disk full' : null, checkProgress: state === 'checking' ? 0.4 : null, addedAt: new Date(Date.UTC(2024, 0, 1) + i * 60000).toISOString(),
     };
   });
   return {
@@ -223,19 +224,24 @@ describe('the list of a real collection', () => {
     const p = await pageWithState(state);
     try {
       assert.deepEqual(await options(p, 'filter-state'), [
-        'All (10)', 'Downloading (2)', 'Seeding (2)', 'Completed (5)', 'Stopped (2)', 'Queued (1)', 'Error (1)', 'Active (2)', 'Moving (1)',
+        'All (11)', 'Downloading (2)', 'Seeding (2)', 'Completed (6)', 'Stopped (2)', 'Queued (1)', 'Error (1)', 'Active (2)', 'Moving (1)',
+        'Checking (1)',
       ]);
-      assert.deepEqual(await options(p, 'filter-tracker'), ['All (10)', 'No tracker (4)', 'a.test (3)', 'b.test (4)']);
+      assert.deepEqual(await options(p, 'filter-tracker'), ['All (11)', 'No tracker (4)', 'a.test (4)', 'b.test (4)']);
+      // A torrent whose data is read again says how far the check is.
+      await p.locator('#filter-state').selectOption({ label: 'Checking (1)' });
+      assert.deepEqual(await rowNames(p), ['read again']);
+      assert.equal(await row('read again', p).locator('td.col-state').textContent(), 'Checking 40%');
       await p.locator('#filter-state').selectOption({ label: 'Active (2)' });
       assert.deepEqual(await rowNames(p), ['downloading fast', 'seeding busy']);
-      await p.locator('#filter-state').selectOption({ label: 'Completed (5)' });
-      assert.deepEqual(await rowNames(p), ['seeding idle', 'seeding busy', 'stopped done', 'finished', 'on the move']);
+      await p.locator('#filter-state').selectOption({ label: 'Completed (6)' });
+      assert.deepEqual(await rowNames(p), ['seeding idle', 'seeding busy', 'stopped done', 'finished', 'on the move', 'read again']);
       await p.locator('#filter-tracker').selectOption({ label: 'b.test (4)' });
       assert.deepEqual(await rowNames(p), ['seeding idle', 'seeding busy', 'stopped done', 'on the move']);
       await p.locator('#filter-tracker').selectOption({ label: 'No tracker (4)' });
       await p.locator('#no-match').waitFor();
       // A torrent starts to upload: the active count follows, the list too.
-      await p.locator('#filter-tracker').selectOption({ label: 'All (10)' });
+      await p.locator('#filter-tracker').selectOption({ label: 'All (11)' });
       await p.locator('#filter-state').selectOption({ label: 'Active (2)' });
       const after = await p.evaluate(async (s) => {
         const { renderTorrents } = await import('./js/torrents.js');
@@ -248,7 +254,8 @@ describe('the list of a real collection', () => {
         return [...document.querySelectorAll('#filter-state option')].map((o) => o.textContent);
       }, state);
       assert.deepEqual(after, [
-        'All (10)', 'Downloading (2)', 'Seeding (4)', 'Completed (5)', 'Stopped (1)', 'Queued (1)', 'Error (1)', 'Active (3)',
+        'All (11)', 'Downloading (2)', 'Seeding (4)', 'Completed (6)', 'Stopped (1)', 'Queued (1)', 'Error (1)', 'Active (3)',
+        'Checking (1)',
       ]);
       assert.deepEqual(await rowNames(p), ['downloading fast', 'seeding busy', 'stopped half']);
       assert.equal(await p.locator('#filter-state').inputValue(), 'active');

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, touchedTorrents } from '../../web/js/patch.js';
-import { bytes, duration, percent } from '../../web/js/format.js';
+import { bytes, duration, percent, stateText } from '../../web/js/format.js';
 import { addQuery, omniKind } from '../../web/js/omni.js';
 import { argvText, runResult } from '../../web/js/event-runs.js';
 import { matchesFilter } from '../../web/js/filters.js';
@@ -52,6 +52,10 @@ test('formatting for people', () => {
   assert.equal(duration(null), '∞');
   assert.equal(duration(65), '1m 5s');
   assert.equal(duration(3 * 3600 + 120), '3h 2m');
+  assert.equal(stateText({ state: 'queued', queuePosition: 3 }), 'Queued #3');
+  assert.equal(stateText({ state: 'checking', checkProgress: 0.425 }), 'Checking 42.5%');
+  assert.equal(stateText({ state: 'checking', checkProgress: null }), 'Checking');
+  assert.equal(stateText({ state: 'seeding', checkProgress: null }), 'Seeding');
 });
 
 test('the omni bar tells magnets, URLs and searches apart', () => {

@@ -587,6 +587,80 @@ async fn the_extra_ports_answer_their_api_and_nothing_else() {
     );
 }
 
+/// What a torrent looked like, polled every few milliseconds until `done` holds:
+/// each state seen (in our API and in qBittorrent's) and each check progress.
+async fn watch_check(
+    server: &TestServer,
+    qbt: &Qbt,
+    hash: &str,
+    done: impl Fn(&Value) -> bool,
+) -> (Vec<String>, Vec<String>, Vec<f64>) {
+    let (mut ours, mut theirs, mut checked) = (Vec::new(), Vec::new(), Vec::new());
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let t = server.torrent(hash).await;
+        let state = t["state"].as_str().unwrap_or_default().to_owned();
+        if state == "checking" {
+            checked.push(t["checkProgress"].as_f64().expect("a check's progress"));
+        } else {
+            assert!(t["checkProgress"].is_null(), "{t:#}");
+        }
+        if ours.last() != Some(&state) {
+            ours.push(state);
+        }
+        let info = qbt.get_json(&format!("torrents/info?hashes={hash}")).await;
+        let state = info[0]["state"].as_str().unwrap_or_default().to_owned();
+        if theirs.last() != Some(&state) {
+            theirs.push(state);
+        }
+        if done(&t) {
+            return (ours, theirs, checked);
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{ours:?} {t:#}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_torrent_whose_data_is_read_again_shows_as_checking() {
+    let dirs = Dirs::new();
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let qbt = Qbt::new(&server);
+    // Its data already in the download folder, large enough to take a moment to read.
+    let data = make_payload(&dirs.downloads, "whole.bin", &[("", 192 * 1024 * 1024 + 7)]).await;
+    let hash = data.info_hash.as_str();
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    let (ours, theirs, checked) =
+        watch_check(&server, &qbt, hash, |t| t["state"] == "seeding").await;
+    // Read and found whole: checking, then seeding, never downloading.
+    assert!(ours.contains(&"checking".to_owned()), "{ours:?}");
+    assert!(!ours.contains(&"downloading".to_owned()), "{ours:?}");
+    assert!(theirs.contains(&"checkingDL".to_owned()), "{theirs:?}");
+    assert!(
+        checked.iter().all(|p| (0.0..=1.0).contains(p)),
+        "{checked:?}"
+    );
+    assert!(checked.windows(2).all(|w| w[0] <= w[1]), "{checked:?}");
+    let t = server.torrent(hash).await;
+    assert_eq!(t["progress"], 1.0, "{t:#}");
+
+    // A recheck asked for reads it all again: checking, shown complete as it was
+    // meanwhile (qBittorrent's checkingUP), and seeding again.
+    let (status, _) = qbt.post("torrents/recheck", &[("hashes", hash)]).await;
+    assert_eq!(status, 200);
+    let (ours, theirs, _) = watch_check(&server, &qbt, hash, |t| {
+        t["state"] == "seeding" && t["dormant"] == false
+    })
+    .await;
+    assert!(ours.contains(&"checking".to_owned()), "{ours:?}");
+    assert!(!ours.contains(&"downloading".to_owned()), "{ours:?}");
+    assert!(!ours.contains(&"metadata".to_owned()), "{ours:?}");
+    assert!(theirs.contains(&"checkingUP".to_owned()), "{theirs:?}");
+    assert_same_file(&dirs.downloads.join("whole.bin"), &data.root);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_recheck_finds_damaged_data_and_downloads_it_again() {
     let dirs = Dirs::new();

@@ -385,7 +385,15 @@ async fn check(
         }
         let job = jobs[&hash];
         let state = t["state"].as_str().unwrap_or_default();
-        if !["metadata", "downloading", "seeding", "completed"].contains(&state) {
+        if ![
+            "metadata",
+            "checking",
+            "downloading",
+            "seeding",
+            "completed",
+        ]
+        .contains(&state)
+        {
             return Err(format!("{} is {state}, not running: {t:#}", job.name));
         }
         let files: Vec<(String, u64)> = t["files"]

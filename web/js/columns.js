@@ -2,7 +2,7 @@
 // shows and sorts by, and what this browser chose: the columns shown, their order
 // and widths, and the sort, kept in localStorage. Pure but for localStorage: no DOM.
 
-import { bytes, date, duration, percent, rate, stateLabel } from './format.js';
+import { bytes, date, duration, percent, rate, stateLabel, stateText } from './format.js';
 import { etaSeconds } from './rates.js';
 
 const text = (value) => String(value ?? '').toLowerCase();
@@ -19,7 +19,7 @@ export const COLUMNS = [
   { key: 'name', label: 'Name', sort: (t) => text(t.name), show: (t) => t.name },
   { key: 'size', label: 'Size', num: true, sort: (t) => t.size ?? 0, show: (t) => (t.size > 0 ? bytes(t.size) : '—') },
   { key: 'progress', label: 'Progress', sort: (t) => t.progress ?? 0, show: (t) => percent(t.progress) },
-  { key: 'state', label: 'State', sort: (t) => stateLabel(t.state), show: (t) => (t.state === 'queued' && t.queuePosition ? `Queued #${t.queuePosition}` : stateLabel(t.state)) },
+  { key: 'state', label: 'State', sort: (t) => stateLabel(t.state), show: stateText },
   { key: 'down', label: 'Down', num: true, sort: (t) => t.downloadRate ?? 0, show: (t) => rate(t.downloadRate ?? 0) },
   { key: 'up', label: 'Up', num: true, sort: (t) => t.uploadRate ?? 0, show: (t) => rate(t.uploadRate ?? 0) },
   { key: 'eta', label: 'ETA', num: true, sort: (t) => etaOf(t) ?? -1, show: (t) => { const s = etaOf(t); return s === null ? '' : duration(s); } },

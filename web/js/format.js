@@ -70,10 +70,18 @@ const STATES = {
   completed: 'Completed',
   queued: 'Queued',
   moving: 'Moving',
+  checking: 'Checking',
   error: 'Error',
 };
 
 /** A torrent state for people. */
 export function stateLabel(state) {
   return STATES[state] ?? String(state);
+}
+
+/** Torrent `t`'s state with what goes with it: its place in the queue, how far its check is. */
+export function stateText(t) {
+  if (t.state === 'queued' && t.queuePosition) return `Queued #${t.queuePosition}`;
+  if (t.state === 'checking' && Number.isFinite(t.checkProgress)) return `Checking ${percent(t.checkProgress)}`;
+  return stateLabel(t.state);
 }

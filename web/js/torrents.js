@@ -12,7 +12,7 @@ import { COLUMNS, setSort, sortOrder } from './columns.js';
 import { openDetails } from './details.js';
 import { h, setAttr, setText } from './dom.js';
 import { countText, filtering, matches, renderFilters, setupFilters } from './filters.js';
-import { bytes, duration, percent, rate, runningSeconds, stateLabel } from './format.js';
+import { bytes, duration, percent, rate, runningSeconds, stateText } from './format.js';
 import { listOrder } from './list-order.js';
 import { mediaKind, playButton } from './media.js';
 import { onCategories } from './organise.js';
@@ -386,8 +386,7 @@ function renderCard(card, t) {
   setText(card.name, t.name);
   setAttr(card.name, 'title', t.name);
   nameButtons(card, t.name);
-  setText(card.badge, t.state === 'queued' && t.queuePosition ? `Queued #${t.queuePosition}` : stateLabel(t.state)
-    + (t.seedLimitReached ? ' (seeding limit)' : ''));
+  setText(card.badge, stateText(t) + (t.seedLimitReached ? ' (seeding limit)' : ''));
   card.el.dataset.state = t.state;
   const pct = percent(t.progress);
   card.bar.style.width = pct;

@@ -23,6 +23,10 @@ pub enum TorrentState {
     Queued,
     /// Its data is moving to another folder (after a change of category or save path).
     Moving,
+    /// Its data is read and checked against the pieces' hashes (a recheck, files
+    /// already in place when it is added, or a start without fast-resume data);
+    /// `checkProgress` says how far the check is.
+    Checking,
 }
 
 /// The pieces a torrent holds ([`crate::Engine::pieces`]).
@@ -123,6 +127,8 @@ pub struct Torrent {
     pub peers: u32,
     /// Estimated seconds until complete, or null when unknown.
     pub eta: Option<u64>,
+    /// While `checking`, the part of its data checked so far (0 to 1); null otherwise.
+    pub check_progress: Option<f64>,
     /// When the torrent was added, RFC 3339.
     pub added_at: String,
     /// When the selected files were first complete, RFC 3339.

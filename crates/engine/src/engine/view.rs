@@ -30,9 +30,10 @@ impl Held {
         }
     }
 
-    /// Whether it held every selected file whole, and librqbit will find them so.
-    fn complete(&self) -> bool {
-        self.kept && self.progress >= 1.0
+    /// What librqbit will find when handed the torrent back: with its pieces kept,
+    /// whether every selected file is whole; `None` when it reads all its data again.
+    fn resumes_complete(&self) -> Option<bool> {
+        self.kept.then_some(self.progress >= 1.0)
     }
 
     /// Its files as they are after a move of its data to the folder `to`
@@ -303,6 +304,7 @@ impl Engine {
             upload_rate: 0,
             peers: 0,
             eta: None,
+            check_progress: None,
             added_at: rfc3339(record.added_at),
             completed_at: record.completed_at.map(rfc3339),
             error: entry.error.clone(),
@@ -335,6 +337,7 @@ impl Engine {
             if let Some(held) = &entry.held {
                 held.show(&mut torrent);
             }
+            let seeding = self.settings().seeding;
             torrent.state = if entry.moving {
                 TorrentState::Moving
             } else if entry.error.is_some() {
@@ -352,10 +355,19 @@ impl Engine {
                 torrent.ratio = record
                     .counters
                     .ratio(entry.held.as_ref().map_or(0, Held::completed));
-                if self.settings().seeding {
+                if seeding {
                     TorrentState::Seeding
                 } else {
                     TorrentState::Completed
+                }
+            } else if let Some(held) = &entry.held {
+                // Taken from librqbit to be handed back at once (see `readd`): as
+                // it was, or checking when it is to read all its data again.
+                match held.resumes_complete() {
+                    Some(true) if seeding => TorrentState::Seeding,
+                    Some(true) => TorrentState::Completed,
+                    Some(false) => TorrentState::Downloading,
+                    None => TorrentState::Checking,
                 }
             } else if entry.restoring {
                 TorrentState::Queued
@@ -384,13 +396,13 @@ impl Engine {
             (torrent.completed as f64 / torrent.size as f64).min(0.999_999)
         };
         // Handed to librqbit anew, it checks its data before it knows what it holds;
-        // a complete torrent whose pieces were kept seeds on meanwhile (after a move,
-        // on waking) rather than seem to download again.
-        let mut held_complete = false;
+        // a torrent whose pieces were kept goes on as it was meanwhile (after a move,
+        // a change of limits, on waking) rather than seem to download or check again.
+        let mut resumes_complete = None;
         match (&entry.held, &stats.state) {
             (Some(held), TorrentStatsState::Initializing { .. }) => {
                 held.show(&mut torrent);
-                held_complete = held.complete();
+                resumes_complete = held.resumes_complete();
             }
             (Some(_), _) => entry.held = None,
             _ => {}
@@ -400,11 +412,18 @@ impl Engine {
         torrent.downloaded = counters.downloaded;
         torrent.uploaded = counters.uploaded;
         torrent.ratio = counters.ratio(stats.progress_bytes);
-        torrent.state = self.state_of(record, &stats, entry.queued, held_complete);
+        torrent.state = self.state_of(record, &stats, entry.queued, resumes_complete);
         // A move is under way from the moment it is decided, before librqbit lets the
         // torrent go and until it has it back.
         if entry.moving {
             torrent.state = TorrentState::Moving;
+        }
+        if torrent.state == TorrentState::Checking {
+            torrent.check_progress = Some(if stats.total_bytes == 0 {
+                0.0
+            } else {
+                (stats.progress_bytes as f64 / stats.total_bytes as f64).min(1.0)
+            });
         }
         torrent.queue_position = entry.queue_position;
         if torrent.state == TorrentState::Error {
@@ -446,9 +465,9 @@ impl Engine {
         record: &TorrentRecord,
         stats: &TorrentStats,
         queued: bool,
-        held_complete: bool,
+        resumes_complete: Option<bool>,
     ) -> TorrentState {
-        let finished = stats.finished || held_complete;
+        let finished = stats.finished || resumes_complete == Some(true);
         let done = finished && !self.settings().seeding;
         match stats.state {
             // Stopped by the user: paused, even after a failure (starting retries it).
@@ -461,7 +480,13 @@ impl Engine {
             // ticker pauses it as soon as it can.
             _ if record.paused => TorrentState::Paused,
             _ if queued => TorrentState::Queued,
-            TorrentStatsState::Initializing { .. } if !held_complete => TorrentState::Downloading,
+            // librqbit reads and hashes the data it has, unless handed back with its
+            // pieces kept (`resumes_complete`: then it is as it was).
+            TorrentStatsState::Initializing { .. } => match resumes_complete {
+                None => TorrentState::Checking,
+                Some(_) if finished => TorrentState::Seeding,
+                Some(_) => TorrentState::Downloading,
+            },
             // Paused by librqbit but not by the user: the ticker resumes it.
             _ if finished => TorrentState::Seeding,
             _ => TorrentState::Downloading,

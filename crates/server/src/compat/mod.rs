@@ -118,6 +118,7 @@ pub(crate) fn sample_torrent(
         upload_rate: 0,
         peers: 0,
         eta: None,
+        check_progress: None,
         added_at: "2026-01-01T00:00:00Z".into(),
         completed_at: None,
         error: None,

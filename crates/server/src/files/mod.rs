@@ -47,9 +47,13 @@ fn torrent_root(t: &Torrent) -> Option<&str> {
 fn torrent_paths(torrents: &[Torrent]) -> tree::TorrentPaths {
     let mut paths = tree::TorrentPaths::default();
     for t in torrents {
-        if matches!(t.state, TorrentState::Downloading | TorrentState::Metadata)
-            && let Some(root) = torrent_root(t)
-        {
+        // A torrent whose data is checked is still downloading unless it was whole.
+        let incomplete = match t.state {
+            TorrentState::Downloading | TorrentState::Metadata => true,
+            TorrentState::Checking => t.completed < t.size,
+            _ => false,
+        };
+        if incomplete && let Some(root) = torrent_root(t) {
             paths.downloading.push(root.to_owned());
         }
         paths.unselected.extend(

@@ -19,6 +19,8 @@ pub fn state(t: &Torrent) -> &'static str {
     let complete = complete(t);
     match t.state {
         TorrentState::Moving => "moving",
+        TorrentState::Checking if complete => "checkingUP",
+        TorrentState::Checking => "checkingDL",
         TorrentState::Error => "error",
         TorrentState::Metadata if t.force_start => "forcedMetaDL",
         TorrentState::Metadata => "metaDL",
@@ -290,7 +292,10 @@ pub fn passes(t: &Torrent, filter: &str) -> bool {
                     | "checkingDL"
             ) || state == "stoppedDL"
         }
-        "seeding" => matches!(state, "uploading" | "stalledUP" | "forcedUP" | "queuedUP"),
+        "seeding" => matches!(
+            state,
+            "uploading" | "stalledUP" | "forcedUP" | "queuedUP" | "checkingUP"
+        ),
         "completed" => complete(t),
         "stopped" | "paused" => stopped,
         "running" | "resumed" => !stopped,
@@ -334,6 +339,8 @@ mod tests {
             (Queued, false, false, 0, 0, "queuedDL"),
             (Queued, true, false, 0, 0, "queuedUP"),
             (Moving, true, false, 0, 0, "moving"),
+            (Checking, false, false, 0, 0, "checkingDL"),
+            (Checking, true, false, 0, 0, "checkingUP"),
             (Error, false, false, 0, 0, "error"),
         ];
         for (our, complete, forced, down, up, want) in cases {

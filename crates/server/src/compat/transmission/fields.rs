@@ -111,10 +111,9 @@ pub(super) const PEER_LIMIT: u64 = 50;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Status {
     Stopped = 0,
-    // Never reported: our engine checks data while it downloads.
+    // Never reported: a check starts at once, without a queue of its own.
     #[allow(dead_code)]
     CheckWait = 1,
-    #[allow(dead_code)]
     Check = 2,
     DownloadWait = 3,
     Download = 4,
@@ -125,10 +124,11 @@ pub(super) enum Status {
 impl Status {
     /// The status of `t`. A magnet fetching its metadata downloads; one stopped,
     /// complete without seeding, or in error is stopped; one waiting in the queue or
-    /// for its data to move waits to download or to seed. Our engine checks data
-    /// while it downloads, so 1 and 2 are never reported.
+    /// for its data to move waits to download or to seed; one whose data is checked
+    /// checks (a check never waits, so 1 is never reported).
     pub(super) fn of(t: &Torrent) -> Status {
         match t.state {
+            TorrentState::Checking => Status::Check,
             TorrentState::Metadata | TorrentState::Downloading => Status::Download,
             TorrentState::Seeding => Status::Seed,
             TorrentState::Paused | TorrentState::Completed | TorrentState::Error => Status::Stopped,
@@ -488,7 +488,7 @@ impl<'c, 't> Row<'c, 't> {
             }),
             "rateDownload" => json!(t.download_rate),
             "rateUpload" => json!(t.upload_rate),
-            "recheckProgress" => json!(0.0),
+            "recheckProgress" => json!(t.check_progress.unwrap_or(0.0)),
             "secondsDownloading" => json!(t.active_time.saturating_sub(t.seeding_time)),
             "secondsSeeding" => json!(t.seeding_time),
             "seedIdleLimit" => json!(match t.seed_idle_limit {
@@ -667,6 +667,8 @@ mod tests {
             (Queued, true, Status::SeedWait),
             (Moving, false, Status::DownloadWait),
             (Moving, true, Status::SeedWait),
+            (Checking, false, Status::Check),
+            (Checking, true, Status::Check),
         ];
         for (state, complete, want) in cases {
             assert_eq!(

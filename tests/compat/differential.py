@@ -222,6 +222,8 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
         ("torrents/pause", {"hashes": HASH}, False),
         ("torrents/resume", {"hashes": "all"}, False),
         ("torrents/nothing", None, True),
+        ("sync/torrentPeers", {"hash": "f" * 40}, True),
+        ("sync/torrentPeers", None, True),
     ]:
         got = {name: api.call(path, form, get) for name, api in both.items()}
         if path == "torrents/add":
@@ -276,6 +278,13 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
                 "use_alt_speed_limits", "free_space_on_disk", "connection_status"])
     second = ours_.json("sync/maindata", {"rid": firsts["ours"]["rid"]})[1]
     check("qBittorrent maindata delta (ours)", "full_update" not in second, str(second)[:200])
+    # sync/torrentPeers of the magnet (no peer): a full answer of the same shape.
+    peers = {name: api.json("sync/torrentPeers", {"hash": HASH, "rid": 0}) for name, api in both.items()}
+    check("qBittorrent torrentPeers status", peers["theirs"][0] == peers["ours"][0] == 200,
+          f"{peers['theirs'][0]} vs {peers['ours'][0]}")
+    if peers["theirs"][1] and peers["ours"][1]:
+        same_types("qBittorrent torrentPeers", peers["theirs"][1], peers["ours"][1],
+                   ["full_update", "peers", "rid", "show_flags"])
     # Deliberate differences: 5.x answers a delete without deleteFiles (4.5.2: 400).
     s_theirs, _ = theirs.call("torrents/delete", {"hashes": HASH})
     s_ours, _ = ours_.call("torrents/delete", {"hashes": HASH})

@@ -6,9 +6,10 @@ The payload is seeded by aria2c and found through opentracker (both from Debian)
 tests/it/interop.rs. The script logs in, checks the versions and preferences, makes a
 category, adds the .torrent (uploaded) stopped into it with tags, sees it at once,
 starts it, waits until it is complete and checks its file's sha256, follows the
-transfer with `sync/maindata` (full first, then deltas), sets share limits and sees the
-torrent stop at its ratio, and deletes it with its data; a magnet added by URL is
-stopped, started and deleted without its data.
+transfer with `sync/maindata` (full first, then deltas) and the torrent's peers with
+`sync/torrentPeers`, sets share limits and sees the torrent stop at its ratio, and
+deletes it with its data; a magnet added by URL is stopped, started and deleted without
+its data.
 
 Usage: qbittorrent_clients.py BINARY
 """
@@ -165,6 +166,20 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
     assert content == downloads.resolve() / "tv-sonarr" / "episode.mkv", content
     assert done.save_path != done.content_path
     assert hashlib.sha256(content.read_bytes()).hexdigest() == want_sha
+    # The torrent's peers: everything first, then what changed; an unknown torrent is a 404.
+    peers = client.sync_torrent_peers(torrent_hash=info_hash, rid=0)
+    assert peers.get("full_update") is True, peers
+    assert isinstance(peers.get("peers"), dict), peers
+    for address, peer in peers["peers"].items():
+        assert address == f"{peer['ip']}:{peer['port']}", (address, peer)
+        assert peer["connection"] in ("BT", "μTP"), peer
+    again = client.sync_torrent_peers(torrent_hash=info_hash, rid=peers.rid)
+    assert "full_update" not in again and again.rid > peers.rid, again
+    try:
+        client.sync_torrent_peers(torrent_hash="ab" * 20)
+        raise AssertionError("the peers of an unknown torrent were listed")
+    except qbittorrentapi.NotFound404Error:
+        pass
     # A delta over the download carries only changed fields.
     later = client.sync_maindata(rid=delta.rid)
     assert "full_update" not in later

@@ -65,8 +65,46 @@ async fn peers_of_a_download_are_listed_with_their_bytes_and_rates() {
     })
     .await;
 
+    // qBittorrent's `sync/torrentPeers`: everything first, then what changed.
+    let qbt_peers = |rid: u64| {
+        let server = &server;
+        let hash = data.info_hash.clone();
+        async move {
+            let (status, body) = server
+                .get_json(&format!("/api/v2/sync/torrentPeers?hash={hash}&rid={rid}"))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let first = qbt_peers(0).await;
+    assert_eq!(first["full_update"], true, "{first}");
+    let key = seeder.addr.to_string();
+    let shown = &first["peers"][&key];
+    assert_eq!(shown["ip"], seeder.addr.ip().to_string(), "{first}");
+    assert_eq!(shown["port"], seeder.addr.port(), "{first}");
+    assert_eq!(shown["connection"], "BT", "{first}");
+    assert!(shown["downloaded"].as_u64() > Some(0), "{first}");
+    let rid = first["rid"].as_u64().unwrap();
+    let later = qbt_peers(rid).await;
+    assert!(later.get("full_update").is_none(), "{later}");
+    assert!(later["rid"].as_u64() > Some(rid), "{later}");
+    // The bytes from the seeder grow: they are among what changed.
+    wait_for("more bytes in a delta", TIMEOUT, || async {
+        let delta = qbt_peers(later["rid"].as_u64().unwrap()).await;
+        delta["peers"][&key]["downloaded"].as_u64() > shown["downloaded"].as_u64()
+    })
+    .await;
+    let before_stop = qbt_peers(0).await["rid"].as_u64().unwrap();
+
     server.stop_torrent(&data.info_hash).await;
     assert_eq!(server.get_json(&path).await, (200, json!([])));
+    let gone = qbt_peers(before_stop).await;
+    assert_eq!(gone["peers_removed"], json!([key]), "{gone}");
+    let qbt_unknown = format!("/api/v2/sync/torrentPeers?hash={}", "ab".repeat(20));
+    assert_eq!(server.get_json(&qbt_unknown).await.0, 404);
+    // Without a hash too, as qBittorrent answers.
+    assert_eq!(server.get_json("/api/v2/sync/torrentPeers").await.0, 404);
     let unknown = format!("/api/v1/torrents/{}/peers", "ab".repeat(20));
     assert_eq!(server.get_json(&unknown).await.0, 404);
     assert_eq!(

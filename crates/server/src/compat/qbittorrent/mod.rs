@@ -183,6 +183,7 @@ pub async fn dispatch(
             let rid = params.number::<u64>("rid").ok().flatten().unwrap_or(0);
             json(state.qbittorrent.maindata(&client, rid, call.snapshot()))
         }
+        ("sync", "torrentPeers") => call.torrent_peers(&crate::auth::qbittorrent_client(&headers)),
         _ => Err(Failure::NotFound),
     };
     answer.unwrap_or_else(IntoResponse::into_response)
@@ -979,6 +980,24 @@ impl Call<'_> {
             "last_external_address_v6": "",
         });
         value.as_object().cloned().unwrap_or_default()
+    }
+
+    /// `sync/torrentPeers`: the peers of the torrent `hash`, or what changed in them
+    /// since the answer `rid`.
+    fn torrent_peers(&self, client: &str) -> Answer {
+        // Without a hash, as with an unknown one, qBittorrent finds no torrent.
+        if self.params.get("hash").is_none() {
+            return Err(Failure::NotFound);
+        }
+        let t = self.one()?;
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let peers = self.state.engine.peers(&hash)?;
+        let rid = self.params.number::<u64>("rid").ok().flatten().unwrap_or(0);
+        let now = sync::Peers {
+            hash: t.info_hash,
+            peers: peers.iter().map(torrent::peer).collect(),
+        };
+        json(self.state.qbittorrent.torrent_peers(client, rid, now))
     }
 
     /// Everything `sync/maindata` describes, now.

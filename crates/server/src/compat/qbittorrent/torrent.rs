@@ -1,7 +1,7 @@
 //! Our torrents as qBittorrent 5.1 shows them: the one mapping of state, paths, limits
 //! and times used by `torrents/info`, `torrents/properties` and `sync/maindata`.
 
-use cloud_torrent_engine::{SavePaths, Torrent, TorrentState, Tracker, TrackerStatus};
+use cloud_torrent_engine::{Peer, SavePaths, Torrent, TorrentState, Tracker, TrackerStatus};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -35,6 +35,46 @@ pub fn state(t: &Torrent) -> &'static str {
         TorrentState::Downloading if t.download_rate > 0 => "downloading",
         TorrentState::Downloading => "stalledDL",
     }
+}
+
+/// One peer of `sync/torrentPeers`, by its `ip:port`. librqbit does not say how much
+/// of the torrent a peer has, nor who chokes whom: `progress` is 0, and the flags
+/// say who sends to whom by the rates, incoming connections and µTP.
+pub fn peer(p: &Peer) -> (String, Map<String, Value>) {
+    let address: Option<std::net::SocketAddr> = p.address.parse().ok();
+    let flags: Vec<(&str, &str)> = [
+        (p.download_rate > 0, ("D", "downloading from the peer")),
+        (p.upload_rate > 0, ("U", "uploading to the peer")),
+        (p.incoming, ("I", "incoming connection")),
+        (p.utp, ("P", "µTP")),
+    ]
+    .into_iter()
+    .filter_map(|(on, flag)| on.then_some(flag))
+    .collect();
+    let value = json!({
+        "ip": address.map_or_else(|| p.address.clone(), |a| a.ip().to_string()),
+        "port": address.map_or(0, |a| a.port()),
+        "client": p.client.clone().unwrap_or_default(),
+        "peer_id_client": "",
+        "connection": if p.utp { "μTP" } else { "BT" },
+        "flags": flags.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(" "),
+        "flags_desc": flags
+            .iter()
+            .map(|(f, what)| format!("{f} = {what}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "dl_speed": p.download_rate,
+        "up_speed": p.upload_rate,
+        "downloaded": p.downloaded,
+        "uploaded": p.uploaded,
+        "progress": 0.0,
+        "relevance": 0.0,
+        "files": "",
+    });
+    (
+        p.address.clone(),
+        value.as_object().cloned().unwrap_or_default(),
+    )
 }
 
 /// One row of `torrents/trackers`: status 2 (working) when the tracker answered
@@ -319,6 +359,44 @@ mod tests {
         let mut t = crate::compat::sample_torrent(state, complete);
         t.added_at = "2026-11-30T10:00:00Z".into();
         t
+    }
+
+    #[test]
+    fn a_peer_is_shown_by_its_address_with_flags_for_what_is_known() {
+        let (key, p) = peer(&Peer {
+            address: "127.0.0.2:51413".into(),
+            client: Some("Transmission 4.0.6".into()),
+            incoming: true,
+            utp: true,
+            downloaded: 10,
+            uploaded: 20,
+            download_rate: 0,
+            upload_rate: 300,
+        });
+        assert_eq!(key, "127.0.0.2:51413");
+        assert_eq!(p["ip"], "127.0.0.2");
+        assert_eq!(p["port"], 51413);
+        assert_eq!(p["client"], "Transmission 4.0.6");
+        assert_eq!(p["connection"], "μTP");
+        assert_eq!(p["flags"], "U I P");
+        assert_eq!(
+            p["flags_desc"],
+            "U = uploading to the peer\nI = incoming connection\nP = µTP"
+        );
+        assert_eq!((&p["up_speed"], &p["uploaded"]), (&json!(300), &json!(20)));
+        let (key, p) = peer(&Peer {
+            address: "[::1]:6881".into(),
+            client: None,
+            incoming: false,
+            utp: false,
+            downloaded: 0,
+            uploaded: 0,
+            download_rate: 0,
+            upload_rate: 0,
+        });
+        assert_eq!(key, "[::1]:6881");
+        assert_eq!((&p["ip"], &p["port"]), (&json!("::1"), &json!(6881)));
+        assert_eq!((&p["connection"], &p["flags"]), (&json!("BT"), &json!("")));
     }
 
     #[test]

@@ -284,6 +284,18 @@ describe('organising torrents in the web UI', () => {
     await form.locator('button[type="submit"]').click();
     await waitFor('the tags to be saved', 5000, async () => JSON.stringify((await torrent(seeded.hash)).tags) === '["dropped","moved"]');
 
+    // A name of its own: shown on the card, its file left as it is; emptied, its own name again.
+    assert.equal(await form.locator('input[name="name"]').inputValue(), 'show.bin');
+    await form.locator('input[name="name"]').fill('  The Show, season 1 ');
+    await form.locator('button[type="submit"]').click();
+    await waitFor('the name to be saved', 5000, async () => (await torrent(seeded.hash)).name === 'The Show, season 1');
+    await c.locator('.name', { hasText: 'The Show, season 1' }).waitFor();
+    assert.equal((await torrent(seeded.hash)).contentPath, 'series/show.bin');
+    assert.ok(fs.existsSync(path.join(downloads, 'series', 'show.bin')), 'the file keeps its name');
+    await form.locator('input[name="name"]').fill('');
+    await form.locator('button[type="submit"]').click();
+    await waitFor('its own name again', 5000, async () => (await torrent(seeded.hash)).name === 'show.bin');
+
     // A file already where the data would go: the server refuses, the form says why.
     writePayload(path.join(downloads, 'blocked'), [['show.bin', 10]]);
     await form.locator('input[name="category"]').fill('blocked');

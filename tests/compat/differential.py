@@ -223,6 +223,9 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
         ("torrents/resume", {"hashes": "all"}, False),
         ("torrents/nothing", None, True),
         ("sync/torrentPeers", {"hash": "f" * 40}, True),
+        ("torrents/rename", {"hash": "f" * 40, "name": "x"}, False),
+        ("torrents/rename", {"hash": HASH, "name": " "}, False),
+        ("torrents/rename", {"hash": HASH, "name": "Renamed"}, False),
         ("sync/torrentPeers", None, True),
     ]:
         got = {name: api.call(path, form, get) for name, api in both.items()}
@@ -250,6 +253,8 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
           f"{len(theirs_info)} vs {len(ours_info)}")
     if theirs_info and ours_info:
         same_types("qBittorrent torrents/info", theirs_info[0], ours_info[0], QBT_INFO_KEYS)
+        check("qBittorrent name after rename", theirs_info[0]["name"] == ours_info[0]["name"] == "Renamed",
+              f"{theirs_info[0]['name']!r} vs {ours_info[0]['name']!r}")
         check("qBittorrent tags", theirs_info[0]["tags"] == ours_info[0]["tags"],
               f"{theirs_info[0]['tags']!r} vs {ours_info[0]['tags']!r}")
         check("qBittorrent ratio_limit", theirs_info[0]["ratio_limit"] == ours_info[0]["ratio_limit"],

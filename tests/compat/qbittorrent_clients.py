@@ -7,7 +7,7 @@ tests/it/interop.rs. The script logs in, checks the versions and preferences, ma
 category, adds the .torrent (uploaded) stopped into it with tags, sees it at once,
 starts it, waits until it is complete and checks its file's sha256, follows the
 transfer with `sync/maindata` (full first, then deltas) and the torrent's peers with
-`sync/torrentPeers`, sets share limits and sees the torrent stop at its ratio, and
+`sync/torrentPeers`, renames it, sets share limits and sees the torrent stop at its ratio, and
 deletes it with its data; a magnet added by URL is stopped, started and deleted without
 its data.
 
@@ -166,6 +166,17 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
     assert content == downloads.resolve() / "tv-sonarr" / "episode.mkv", content
     assert done.save_path != done.content_path
     assert hashlib.sha256(content.read_bytes()).hexdigest() == want_sha
+    # A name of its own: shown everywhere, its file left where it is; an empty one is refused.
+    client.torrents_rename(torrent_hash=info_hash, new_torrent_name="Episode 1")
+    renamed = client.torrents_info(torrent_hashes=info_hash)[0]
+    assert renamed.name == "Episode 1", renamed.name
+    assert Path(renamed.content_path) == content, renamed.content_path
+    try:
+        client.torrents_rename(torrent_hash=info_hash, new_torrent_name=" ")
+        raise AssertionError("an empty name was taken")
+    except qbittorrentapi.Conflict409Error:
+        pass
+    assert client.torrents_info(torrent_hashes=info_hash)[0].name == "Episode 1"
     # The torrent's peers: everything first, then what changed; an unknown torrent is a 404.
     peers = client.sync_torrent_peers(torrent_hash=info_hash, rid=0)
     assert peers.get("full_update") is True, peers

@@ -538,3 +538,72 @@ async fn with_an_incomplete_folder_files_reach_their_folder_only_when_complete()
     assert!(!dirs.downloads.join(".partial/show").exists());
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_torrent_is_shown_by_the_name_it_is_given_and_its_files_keep_theirs() {
+    let dirs = Dirs::new();
+    let settings = test_settings(&dirs);
+    let server = TestServer::start(settings.clone()).await;
+    // Its data already in the download folder: it is checked, then seeds.
+    let data = make_payload(
+        &dirs.downloads,
+        "Album",
+        &[("01.flac", 300_007), ("02.flac", 200_003)],
+    )
+    .await;
+    let hash = data.info_hash.clone();
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    server.wait_state(&hash, "seeding", TIMEOUT).await;
+    let path = format!("/api/v1/torrents/{hash}");
+
+    let (status, t) = server
+        .patch_json(&path, json!({"name": "  An album (2026) "}))
+        .await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["name"], "An album (2026)");
+    assert_eq!(t["contentPath"], "Album", "{t:#}");
+    let files: Vec<&str> = t["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["Album/01.flac", "Album/02.flac"]);
+    assert!(dirs.downloads.join("Album/01.flac").is_file());
+    let listed = server.get_json("/api/v1/torrents").await.1;
+    assert_eq!(listed[0]["name"], "An album (2026)", "{listed}");
+    // qBittorrent's API shows and changes the same name.
+    let info = server
+        .get_json(&format!("/api/v2/torrents/info?hashes={hash}"))
+        .await
+        .1;
+    assert_eq!(info[0]["name"], "An album (2026)", "{info}");
+
+    // Refused with a reason, and nothing changes.
+    for (bad, why) in [
+        (json!("two\nlines"), "control character"),
+        (json!("x".repeat(1025)), "more than 1024"),
+        (json!(7), "name"),
+    ] {
+        let (status, e) = server.patch_json(&path, json!({ "name": bad })).await;
+        assert_eq!(status, 400, "{e}");
+        assert!(e["error"].as_str().unwrap_or_default().contains(why), "{e}");
+    }
+    assert_eq!(server.torrent(&hash).await["name"], "An album (2026)");
+
+    // It survives a restart.
+    server.stop().await;
+    let server = TestServer::start(settings).await;
+    let t = server.wait_state(&hash, "seeding", TIMEOUT).await;
+    assert_eq!(t["name"], "An album (2026)", "{t:#}");
+    // null, or an empty name, shows its own again.
+    let (status, t) = server.patch_json(&path, json!({"name": null})).await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["name"], "Album");
+    let (_, t) = server.patch_json(&path, json!({"name": "Other"})).await;
+    assert_eq!(t["name"], "Other");
+    let (_, t) = server.patch_json(&path, json!({"name": " "})).await;
+    assert_eq!(t["name"], "Album");
+    server.stop().await;
+}

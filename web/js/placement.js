@@ -1,7 +1,7 @@
 // Where a torrent belongs: the category and tag chips on its card, and in its
-// details the form that changes its category, tags and save path (a new category
-// or save path moves its data: the torrent is `moving` meanwhile), with where its
-// data is now and why the last move failed.
+// details the form that changes the name it is shown by, its category, tags and
+// save path (a new category or save path moves its data: the torrent is `moving`
+// meanwhile), with where its data is now and why the last move failed.
 
 import { api, torrentPath } from './api.js';
 import { h, setAttr, setText } from './dom.js';
@@ -20,6 +20,7 @@ export function placementChips(card) {
 
 /** The placement form of a card's details. */
 export function placementForm(card) {
+  const name = h('input', { name: 'name', type: 'text', spellcheck: 'false', maxlength: '1024', placeholder: 'its own name' });
   const category = h('input', { name: 'category', type: 'text', list: 'category-list', spellcheck: 'false', placeholder: 'none' });
   const tags = h('input', { name: 'tags', type: 'text', spellcheck: 'false', placeholder: 'comma-separated' });
   const savePath = h('input', { name: 'savePath', type: 'text', spellcheck: 'false', placeholder: 'the download folder' });
@@ -30,7 +31,7 @@ export function placementForm(card) {
   const moveError = h('p', { class: 'error move-error', hidden: true });
   const form = h('form', {
     class: 'placement',
-    'aria-label': 'Category, tags and save path',
+    'aria-label': 'Name, category, tags and save path',
     onsubmit: (event) => {
       event.preventDefault();
       submit(card);
@@ -41,19 +42,23 @@ export function placementForm(card) {
       setText(note, '');
     },
   },
+  h('label', {}, 'Name', name),
   h('label', {}, 'Category', category),
   h('label', {}, 'Tags', tags, tagSuggestions(tags)),
   h('label', {}, 'Save path', savePath),
   save,
-  h('p', { class: 'hint place-help' }, 'A new category or save path moves the data there.'),
+  h('p', { class: 'hint place-help' }, 'A new category or save path moves the data there; a new name leaves the files as they are.'),
   where, note, error, moveError);
-  card.place = { form, category, tags, savePath, save, where, note, error, moveError, dirty: false };
+  card.place = { form, name, category, tags, savePath, save, where, note, error, moveError, dirty: false };
   return form;
 }
 
 /** What the form asks to change, compared with torrent `t`. */
 function changes(place, t) {
   const change = {};
+  // Emptied: its own name again.
+  const name = place.name.value.trim();
+  if (name !== (t.name ?? '')) change.name = name === '' ? null : name;
   const category = place.category.value.trim();
   if (category !== (t.category ?? '')) change.category = category === '' ? null : category;
   const tags = parseTags(place.tags.value);
@@ -103,7 +108,7 @@ export function renderPlacement(card, t) {
   renderChips(card, t);
   const { place } = card;
   if (!place.dirty) {
-    for (const [input, value] of [[place.category, t.category ?? ''], [place.tags, (t.tags ?? []).join(', ')],
+    for (const [input, value] of [[place.name, t.name ?? ''], [place.category, t.category ?? ''], [place.tags, (t.tags ?? []).join(', ')],
       [place.savePath, t.savePath ?? '']]) {
       if (document.activeElement !== input && input.value !== value) input.value = value;
     }

@@ -109,6 +109,9 @@ pub(crate) struct TorrentRecord {
     /// Its tags, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The name the user gave it, shown instead of its own (its files keep theirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// `torrents.json` of earlier versions: format 1 kept folders relative to the
@@ -547,6 +550,7 @@ mod tests {
                 dormant: true,
                 category: Some("tv".into()),
                 tags: vec!["a".into()],
+                display_name: Some("Shown".into()),
             },
         );
         let category = Category {

@@ -244,6 +244,10 @@ pub struct TorrentPatchJson {
     pub tags: Option<Vec<String>>,
     /// Where its content goes; its data moves there (state `moving`).
     pub save_path: Option<String>,
+    /// The name it is shown by (null or "": its own again); its files keep theirs.
+    #[serde(default, deserialize_with = "extract::present")]
+    #[schema(value_type = Option<String>, max_length = 1024)]
+    pub name: Option<Option<String>>,
 }
 
 /// Body of `PUT /api/v1/torrents/{infoHash}/files`.
@@ -503,7 +507,8 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<(AddSource, AddOp
 }
 
 /// Changes a torrent's options: seeding and speed limits, force start, piece
-/// order, category, tags and save path (the last two move its data).
+/// order, category, tags and save path (the last two move its data), and the
+/// name it is shown by.
 #[utoipa::path(patch, path = "/api/v1/torrents/{infoHash}", tag = "torrents",
     params(InfoHashParam),
     request_body = TorrentPatchJson,
@@ -527,6 +532,7 @@ pub async fn update_torrent(
         category: json.category,
         tags: json.tags,
         save_path: json.save_path,
+        name: json.name,
     };
     Ok(Json(state.engine.update_torrent(&hash, update).await?))
 }

@@ -42,6 +42,7 @@ impl Engine {
             dormant: false,
             category: placement.category,
             tags: placement.tags,
+            display_name: None,
         })
     }
 

@@ -217,6 +217,7 @@ impl Engine {
             .check()
             .map_err(EngineError::InvalidValue)?;
         }
+        let display_name = update.name.clone().map(check_display_name).transpose()?;
         // Category, tags and save path next: a refused move changes nothing else.
         if update.category.is_some() || update.tags.is_some() || update.save_path.is_some() {
             self.organise(hash, &update).await?;
@@ -239,6 +240,9 @@ impl Engine {
             }
             let record = entry.record_mut();
             record.seed_limits = limits.normalized();
+            if let Some(name) = display_name {
+                record.display_name = name;
+            }
             match update.force_start {
                 Some(true) => {
                     record.force_start = true;
@@ -441,6 +445,30 @@ impl Engine {
         self.save_resume_data(false).await;
         info!("engine stopped");
     }
+}
+
+/// The longest name a torrent may be given, in bytes.
+const NAME_MAX: usize = 1024;
+
+/// The name a torrent is given to be shown by, checked: trimmed, `None` (its own
+/// name) when empty, refused when longer than [`NAME_MAX`] or holding a control
+/// character (it reaches event programs' arguments and logs).
+fn check_display_name(name: Option<String>) -> Result<Option<String>> {
+    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if name.len() > NAME_MAX {
+        return Err(EngineError::InvalidValue(format!(
+            "name: {} bytes, more than {NAME_MAX}",
+            name.len()
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(EngineError::InvalidValue(
+            "name: a control character (a line break, a tab...) cannot be part of it".into(),
+        ));
+    }
+    Ok(Some(name))
 }
 
 /// A torrent's speed limit fits librqbit's limiter (32 bits of bytes per second).

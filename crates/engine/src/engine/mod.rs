@@ -128,6 +128,9 @@ pub struct TorrentUpdate {
     pub tags: Option<Vec<String>>,
     /// Where its content goes (its data moves there).
     pub save_path: Option<String>,
+    /// The name it is shown by; `Some(None)` (or an empty name) shows its own
+    /// again. Its files keep their names.
+    pub name: Option<Option<String>>,
 }
 
 /// The result of [`Engine::add`].

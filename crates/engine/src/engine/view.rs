@@ -260,7 +260,18 @@ impl Engine {
             })
     }
 
+    /// What the API shows of a torrent: as the engine sees it, under the name the
+    /// user gave it if any.
     pub(super) fn view(&self, hash: &InfoHash, entry: &mut Entry) -> Torrent {
+        let mut torrent = self.engine_view(hash, entry);
+        if let Some(name) = &entry.record().display_name {
+            torrent.name.clone_from(name);
+        }
+        torrent
+    }
+
+    /// A torrent under its own name (which its content path may be guessed from).
+    fn engine_view(&self, hash: &InfoHash, entry: &mut Entry) -> Torrent {
         if let Some(handle) = &entry.handle
             && entry.record().completed_at.is_none()
             && handle.stats().finished

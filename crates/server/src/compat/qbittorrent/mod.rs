@@ -171,6 +171,7 @@ pub async fn dispatch(
         ("torrents", "toggleSequentialDownload") => call.toggle(false).await,
         ("torrents", "toggleFirstLastPiecePrio") => call.toggle(true).await,
         ("torrents", "setLocation" | "setSavePath") => call.set_location().await,
+        ("torrents", "rename") => call.rename().await,
         ("transfer", "info") => json(Value::Object(call.transfer_info())),
         ("transfer", "speedLimitsMode") => text(if state.engine.settings().speed.alt {
             "1"
@@ -980,6 +981,23 @@ impl Call<'_> {
             "last_external_address_v6": "",
         });
         value.as_object().cloned().unwrap_or_default()
+    }
+
+    /// `torrents/rename`: the name the torrent `hash` is shown by (its files keep
+    /// theirs); an empty one is refused with 409, as qBittorrent does.
+    async fn rename(&self) -> Answer {
+        let t = self.one()?;
+        let name = self.params.require("name")?.trim();
+        if name.is_empty() {
+            return Err(Failure::Conflict("Incorrect torrent name".into()));
+        }
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let update = TorrentUpdate {
+            name: Some(Some(name.to_owned())),
+            ..Default::default()
+        };
+        self.state.engine.update_torrent(&hash, update).await?;
+        empty()
     }
 
     /// `sync/torrentPeers`: the peers of the torrent `hash`, or what changed in them

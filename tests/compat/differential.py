@@ -283,6 +283,21 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
                 "use_alt_speed_limits", "free_space_on_disk", "connection_status"])
     second = ours_.json("sync/maindata", {"rid": firsts["ours"]["rid"]})[1]
     check("qBittorrent maindata delta (ours)", "full_update" not in second, str(second)[:200])
+    # Speed limits: the global ones and a torrent's own, set and read back.
+    for path, form, get in [
+        ("torrents/downloadLimit", {"hashes": HASH}, False),
+        ("torrents/setDownloadLimit", {"hashes": HASH, "limit": "65536"}, False),
+        ("torrents/downloadLimit", {"hashes": HASH}, False),
+        ("torrents/uploadLimit", {"hashes": HASH}, False),
+        ("transfer/downloadLimit", None, True),
+        ("transfer/setDownloadLimit", {"limit": "1048576"}, False),
+        ("transfer/downloadLimit", None, True),
+        ("transfer/setUploadLimit", {"limit": "-1"}, False),
+        ("transfer/uploadLimit", None, True),
+    ]:
+        got = {name: api.call(path, form, get) for name, api in both.items()}
+        check(f"qBittorrent {path} {form or ''}", got["theirs"] == got["ours"],
+              f"theirs {got['theirs']!r}, ours {got['ours']!r}")
     # sync/torrentPeers of the magnet (no peer): a full answer of the same shape.
     peers = {name: api.json("sync/torrentPeers", {"hash": HASH, "rid": 0}) for name, api in both.items()}
     check("qBittorrent torrentPeers status", peers["theirs"][0] == peers["ours"][0] == 200,

@@ -7,9 +7,9 @@ tests/it/interop.rs. The script logs in, checks the versions and preferences, ma
 category, adds the .torrent (uploaded) stopped into it with tags, sees it at once,
 starts it, waits until it is complete and checks its file's sha256, follows the
 transfer with `sync/maindata` (full first, then deltas) and the torrent's peers with
-`sync/torrentPeers`, renames it, sets share limits and sees the torrent stop at its ratio, and
-deletes it with its data; a magnet added by URL is stopped, started and deleted without
-its data.
+`sync/torrentPeers`, renames it, sets share limits and sees the torrent stop at its
+ratio, sets speed limits (its own, then the global ones) and deletes it with its data;
+a magnet added by URL is stopped, started and deleted without its data.
 
 Usage: qbittorrent_clients.py BINARY
 """
@@ -166,17 +166,6 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
     assert content == downloads.resolve() / "tv-sonarr" / "episode.mkv", content
     assert done.save_path != done.content_path
     assert hashlib.sha256(content.read_bytes()).hexdigest() == want_sha
-    # A name of its own: shown everywhere, its file left where it is; an empty one is refused.
-    client.torrents_rename(torrent_hash=info_hash, new_torrent_name="Episode 1")
-    renamed = client.torrents_info(torrent_hashes=info_hash)[0]
-    assert renamed.name == "Episode 1", renamed.name
-    assert Path(renamed.content_path) == content, renamed.content_path
-    try:
-        client.torrents_rename(torrent_hash=info_hash, new_torrent_name=" ")
-        raise AssertionError("an empty name was taken")
-    except qbittorrentapi.Conflict409Error:
-        pass
-    assert client.torrents_info(torrent_hashes=info_hash)[0].name == "Episode 1"
     # The torrent's peers: everything first, then what changed; an unknown torrent is a 404.
     peers = client.sync_torrent_peers(torrent_hash=info_hash, rid=0)
     assert peers.get("full_update") is True, peers
@@ -196,6 +185,17 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
     assert "full_update" not in later
     changed = later.get("torrents", {}).get(info_hash, {})
     assert "name" not in changed and "category" not in changed, changed
+    # A name of its own: shown everywhere, its file left where it is; an empty one is refused.
+    client.torrents_rename(torrent_hash=info_hash, new_torrent_name="Episode 1")
+    renamed = client.torrents_info(torrent_hashes=info_hash)[0]
+    assert renamed.name == "Episode 1", renamed.name
+    assert Path(renamed.content_path) == content, renamed.content_path
+    try:
+        client.torrents_rename(torrent_hash=info_hash, new_torrent_name=" ")
+        raise AssertionError("an empty name was taken")
+    except qbittorrentapi.Conflict409Error:
+        pass
+    assert client.torrents_info(torrent_hashes=info_hash)[0].name == "Episode 1"
 
     client.torrents_set_share_limits(ratio_limit=0, seeding_time_limit=-2,
                                      inactive_seeding_time_limit=-2, torrent_hashes=info_hash)
@@ -208,6 +208,14 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
     assert [f.name for f in files] == ["episode.mkv"], files
     props = client.torrents_properties(torrent_hash=info_hash)
     assert props.save_path == str(downloads.resolve() / "tv-sonarr")
+    # Speed limits as phone apps set them: a torrent's own, then the global ones.
+    client.torrents_set_upload_limit(limit=512 * 1024, torrent_hashes=info_hash)
+    assert client.torrents_upload_limit(torrent_hashes=info_hash) == {info_hash: 512 * 1024}
+    client.transfer_set_download_limit(limit=2 * 1024 * 1024)
+    assert client.transfer_download_limit() == 2 * 1024 * 1024
+    assert client.app.preferences["dl_limit"] == 2 * 1024 * 1024
+    client.transfer_set_download_limit(limit=0)
+    assert client.transfer_download_limit() == 0
     client.torrents_delete(delete_files=True, torrent_hashes=info_hash)
     wait("the data to go", lambda: not content.exists(), 20)
 

@@ -168,6 +168,8 @@ pub async fn dispatch(
         ("torrents", "setForceStart") => call.set_force_start().await,
         ("torrents", "setUploadLimit") => call.set_speed_limit(false).await,
         ("torrents", "setDownloadLimit") => call.set_speed_limit(true).await,
+        ("torrents", "uploadLimit") => call.speed_limits(false),
+        ("torrents", "downloadLimit") => call.speed_limits(true),
         ("torrents", "toggleSequentialDownload") => call.toggle(false).await,
         ("torrents", "toggleFirstLastPiecePrio") => call.toggle(true).await,
         ("torrents", "setLocation" | "setSavePath") => call.set_location().await,
@@ -179,6 +181,10 @@ pub async fn dispatch(
             "0"
         }),
         ("transfer", "toggleSpeedLimitsMode") => call.toggle_alt_speed().await,
+        ("transfer", "downloadLimit") => text(state.engine.settings().speed.download.to_string()),
+        ("transfer", "uploadLimit") => text(state.engine.settings().speed.upload.to_string()),
+        ("transfer", "setDownloadLimit") => call.set_global_speed_limit(true).await,
+        ("transfer", "setUploadLimit") => call.set_global_speed_limit(false).await,
         ("sync", "maindata") => {
             let client = crate::auth::qbittorrent_client(&headers);
             let rid = params.number::<u64>("rid").ok().flatten().unwrap_or(0);
@@ -912,6 +918,46 @@ impl Call<'_> {
             ..TorrentUpdate::default()
         })
         .await
+    }
+
+    /// `torrents/downloadLimit` and `uploadLimit`: each torrent's own limit, by hash
+    /// (bytes per second, 0 for none).
+    fn speed_limits(&self, download: bool) -> Answer {
+        let limits: Map<String, Value> = self
+            .torrents(&self.params.hashes()?)
+            .into_iter()
+            .map(|t| {
+                let limit = if download {
+                    t.download_limit
+                } else {
+                    t.upload_limit
+                };
+                (t.info_hash, json!(limit))
+            })
+            .collect();
+        json(Value::Object(limits))
+    }
+
+    /// `transfer/setDownloadLimit` and `setUploadLimit`: the global limit in effect
+    /// (the alternative one while it is on, as qBittorrent does); 0 or less is none.
+    async fn set_global_speed_limit(&self, download: bool) -> Answer {
+        let limit = self.params.number::<i64>("limit")?.unwrap_or(0).max(0);
+        let alt = self.state.engine.settings().speed.alt;
+        let key = match (download, alt) {
+            (true, false) => "downloadLimit",
+            (false, false) => "uploadLimit",
+            (true, true) => "altDownloadLimit",
+            (false, true) => "altUploadLimit",
+        };
+        let mut change = Map::new();
+        change.insert(key.into(), json!(limit));
+        self.state
+            .live
+            .settings
+            .patch(&change)
+            .await
+            .map_err(|e| Failure::BadParams(e.to_string()))?;
+        empty()
     }
 
     async fn toggle(&self, first_last: bool) -> Answer {

@@ -296,6 +296,14 @@ describe('organising torrents in the web UI', () => {
     await form.locator('button[type="submit"]').click();
     await waitFor('its own name again', 5000, async () => (await torrent(seeded.hash)).name === 'show.bin');
 
+    // Its .torrent is offered beside the magnet link.
+    const link = c.locator('a.torrent-file');
+    await link.waitFor();
+    const exported = await page.request.get(new URL(await link.getAttribute('href'), page.url()).href);
+    assert.equal(exported.status(), 200);
+    assert.equal(exported.headers()['content-type'], 'application/x-bittorrent');
+    assert.equal((await exported.body()).subarray(0, 1).toString(), 'd');
+
     // A file already where the data would go: the server refuses, the form says why.
     writePayload(path.join(downloads, 'blocked'), [['show.bin', 10]]);
     await form.locator('input[name="category"]').fill('blocked');

@@ -223,6 +223,8 @@ def compare_qbittorrent(theirs: Qbt, ours_: Qbt) -> None:
         ("torrents/resume", {"hashes": "all"}, False),
         ("torrents/nothing", None, True),
         ("sync/torrentPeers", {"hash": "f" * 40}, True),
+        ("torrents/export", {"hash": "f" * 40}, True),
+        ("torrents/export", {"hash": HASH}, True),
         ("torrents/rename", {"hash": "f" * 40, "name": "x"}, False),
         ("torrents/rename", {"hash": HASH, "name": " "}, False),
         ("torrents/rename", {"hash": HASH, "name": "Renamed"}, False),

@@ -537,3 +537,86 @@ async fn transmission_set(server: &TestServer, hash: &str, mut args: Value) -> V
     args["ids"] = json!([hash]);
     transmission_call(server, json!({"method": "torrent-set", "arguments": args})).await
 }
+
+/// GET `path`: the status, the headers and the body's bytes.
+async fn get_bytes(server: &TestServer, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = http_client()
+        .build()
+        .unwrap()
+        .get(server.url(path))
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, headers, r.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_torrents_file_is_exported_with_its_trackers_as_they_are_now() {
+    let dirs = Dirs::new();
+    let data = make_payload(
+        &dirs.downloads,
+        "Shared",
+        &[("a.bin", 200_003), ("b.bin", 5)],
+    )
+    .await;
+    let server = TestServer::start(test_settings(&dirs)).await;
+    let hash = data.info_hash.clone();
+    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    assert_eq!(status, 201, "{t}");
+    let urls = ["http://127.0.0.1:9/announce", "udp://127.0.0.1:9"];
+    let (status, body) = put_trackers(&server, &hash, json!({ "urls": urls })).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server
+        .patch_json(
+            &format!("/api/v1/torrents/{hash}"),
+            json!({"name": "Shared files"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let path = format!("/api/v1/torrents/{hash}/torrent");
+    let (status, headers, exported) = get_bytes(&server, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/x-bittorrent");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"Shared files.torrent\""),
+        "{disposition}"
+    );
+    // qBittorrent's export is the same file.
+    let (status, _, theirs) =
+        get_bytes(&server, &format!("/api/v2/torrents/export?hash={hash}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(theirs, exported);
+
+    // Added to another server, it is the same torrent, announcing to the same trackers.
+    let other_dirs = Dirs::new();
+    let other = TestServer::start(test_settings(&other_dirs)).await;
+    let (status, t) = other.add_torrent_file(&exported, "?paused=true").await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["infoHash"], hash);
+    assert_eq!(t["name"], "Shared");
+    assert_eq!(tracker_list(&other, &hash).await, urls);
+    other.stop().await;
+
+    // Before the metadata there is no file; an unknown torrent is not found.
+    let pending = "9e".repeat(20);
+    let (status, _) = server
+        .add_magnet(&format!("magnet:?xt=urn:btih:{pending}&x.pe=127.0.0.1:9"))
+        .await;
+    assert_eq!(status, 201);
+    let (status, _, body) =
+        get_bytes(&server, &format!("/api/v1/torrents/{pending}/torrent")).await;
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) =
+        get_bytes(&server, &format!("/api/v2/torrents/export?hash={pending}")).await;
+    assert_eq!(status, 409);
+    let (status, _, _) = get_bytes(
+        &server,
+        &format!("/api/v1/torrents/{}/torrent", "ab".repeat(20)),
+    )
+    .await;
+    assert_eq!(status, 404);
+    server.stop().await;
+}

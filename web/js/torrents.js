@@ -157,6 +157,7 @@ function nameButtons(card, name) {
   setAttr(card.copy, 'aria-label', `Copy the magnet link of ${name}`);
   setAttr(card.magnet, 'aria-label', `Magnet link of ${name}`);
   setAttr(card.playlist, 'aria-label', `Playlist (.m3u) of ${name}`);
+  setAttr(card.torrentFile, 'aria-label', `The .torrent file of ${name}`);
   setAttr(card.limitsSave, 'aria-label', `Save limits of ${name}`);
   setAttr(card.place.save, 'aria-label', `Save the category, tags and save path of ${name}`);
   card.moves.forEach((button, i) => setAttr(button, 'aria-label', MOVES[i][1](name)));
@@ -237,6 +238,8 @@ function createCard(hash) {
   }, 'Details');
   card.magnet = h('input', { type: 'text', class: 'magnet', readonly: true, 'aria-label': 'Magnet link' });
   card.copy = h('button', { type: 'button', class: 'copy', onclick: () => copyMagnet(card) }, 'Copy');
+  // Its .torrent, announcing to its trackers as they are now (none before the metadata).
+  card.torrentFile = h('a', { href: torrentPath(hash, 'torrent'), class: 'torrent-file', download: '', hidden: true }, '.torrent');
   card.files = h('ul', { class: 'files' });
   card.filesNote = h('p', { class: 'hint' });
   // Absolute stream URLs in the playlist: players cannot resolve relative ones, and
@@ -261,7 +264,7 @@ function createCard(hash) {
   card.counters = h('p', { class: 'counters hint' });
   card.pieces = h('canvas', { class: 'pieces', height: '10', role: 'img', 'aria-label': 'Pieces held', hidden: true });
   card.details = h('div', { class: 'details', hidden: true },
-    h('div', { class: 'magnet-row' }, card.magnet, card.copy),
+    h('div', { class: 'magnet-row' }, card.magnet, card.copy, card.torrentFile),
     card.pieces,
     card.counters,
     placementForm(card),
@@ -409,6 +412,7 @@ function renderCard(card, t) {
   // A torrent whose data is moving cannot be removed meanwhile.
   card.remove.disabled = t.state === 'moving';
   if (card.magnet.value !== t.magnet) card.magnet.value = t.magnet;
+  card.torrentFile.hidden = t.state === 'metadata' || t.files.length === 0;
   // Offered only for torrents with something to play.
   card.playlist.hidden = !t.files.some((f) => f.selected && ['audio', 'video'].includes(mediaKind(f.path)));
   renderOptions(card, t);

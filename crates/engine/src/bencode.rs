@@ -249,6 +249,54 @@ pub fn dict_without(data: &[u8], keys: &[&[u8]]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The .torrent `data` announcing to `urls` (each its own tier): its `announce`
+/// and `announce-list` replaced (left out when `urls` is empty), every other entry
+/// byte for byte as it was, so its info hash is untouched; `None` when `data` is
+/// not one dictionary.
+pub fn with_trackers(data: &[u8], urls: &[String]) -> Option<Vec<u8>> {
+    fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+        out.extend_from_slice(bytes.len().to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(bytes);
+    }
+    let dict = parse(data).ok()?.as_dict()?;
+    let announce = |out: &mut Vec<u8>| {
+        let Some(first) = urls.first() else {
+            return;
+        };
+        put_bytes(out, b"announce");
+        put_bytes(out, first.as_bytes());
+        put_bytes(out, b"announce-list");
+        out.push(b'l');
+        for url in urls {
+            out.push(b'l');
+            put_bytes(out, url.as_bytes());
+            out.push(b'e');
+        }
+        out.push(b'e');
+    };
+    let mut out = Vec::with_capacity(data.len() + urls.iter().map(|u| u.len() + 8).sum::<usize>());
+    out.push(b'd');
+    let mut announced = false;
+    for (key, value) in dict.entries() {
+        if key == b"announce" || key == b"announce-list" {
+            continue;
+        }
+        // Keys in order: the trackers go before the first key that sorts after them.
+        if !announced && key > b"announce-list".as_slice() {
+            announce(&mut out);
+            announced = true;
+        }
+        put_bytes(&mut out, key);
+        out.extend_from_slice(value.raw());
+    }
+    if !announced {
+        announce(&mut out);
+    }
+    out.push(b'e');
+    Some(out)
+}
+
 /// What a .torrent file says of itself besides its content: its comment, the
 /// program that made it, when, and whether it is private.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -670,5 +718,30 @@ mod tests {
         );
         assert_eq!(about(b"d4:infod4:name1:xee"), About::default());
         assert_eq!(about(b"not bencode"), About::default());
+    }
+
+    #[test]
+    fn trackers_are_replaced_in_key_order_and_the_rest_kept() {
+        let urls = ["http://a/announce".to_owned(), "udp://b:1".to_owned()];
+        let with =
+            with_trackers(b"d8:announce5:old:/7:comment2:hi4:infod4:name1:xee", &urls).unwrap();
+        assert_eq!(
+            String::from_utf8(with).unwrap(),
+            "d8:announce17:http://a/announce13:announce-listll17:http://a/announceel9:udp://b:1ee\
+             7:comment2:hi4:infod4:name1:xee"
+        );
+        // None before: they come before `info`; none after: none at all.
+        let added = with_trackers(b"d4:infod4:name1:xee", &urls[1..]).unwrap();
+        assert_eq!(
+            added,
+            b"d8:announce9:udp://b:113:announce-listll9:udp://b:1ee4:infod4:name1:xee"
+        );
+        assert_eq!(with_trackers(&added, &[]).unwrap(), b"d4:infod4:name1:xee");
+        // Keys that all sort before them: the trackers come last.
+        assert_eq!(
+            with_trackers(b"d1:a1:be", &urls[1..]).unwrap(),
+            b"d1:a1:b8:announce9:udp://b:113:announce-listll9:udp://b:1eee"
+        );
+        assert_eq!(with_trackers(b"i1e", &urls), None);
     }
 }

@@ -568,6 +568,37 @@ pub async fn pieces(
     }))
 }
 
+/// The torrent's .torrent file, announcing to its trackers as they are now, to
+/// share it or add it elsewhere (`<name>.torrent`).
+#[utoipa::path(get, path = "/api/v1/torrents/{infoHash}/torrent", tag = "torrents",
+    params(InfoHashParam),
+    responses((status = 200, description = "The .torrent file", body = inline(Binary), content_type = "application/x-bittorrent"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The metadata is not known yet", body = ErrorBody)))]
+pub async fn torrent_file(
+    State(state): State<AppState>,
+    Path(info_hash): Path<String>,
+) -> ApiResult<Response> {
+    let hash = parse_hash(&info_hash)?;
+    let name = state.engine.get(&hash)?.name;
+    let bytes = state.engine.torrent_file(&hash)?;
+    let file_name = format!("{}.torrent", name.replace('/', "_"));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/x-bittorrent".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                crate::files::http::content_disposition(&file_name, true),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Body of `POST /api/v1/torrents/{infoHash}/queue`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

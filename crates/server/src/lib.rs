@@ -241,6 +241,7 @@ routes! {
     PUT "/api/v1/torrents/{info_hash}/trackers" => api::set_trackers,
     POST "/api/v1/torrents/{info_hash}/queue" => api::move_in_queue,
     GET "/api/v1/torrents/{info_hash}/pieces" => api::pieces,
+    GET "/api/v1/torrents/{info_hash}/torrent" => api::torrent_file,
     PUT "/api/v1/torrents/{info_hash}/files" => api::select_files,
     GET "/api/v1/torrents/{info_hash}/files/{index}/stream" => files::stream,
     GET "/api/v1/torrents/{info_hash}/playlist.m3u" => files::playlist,

@@ -48,6 +48,7 @@ use crate::{automation, categories, files, notices, rss, settings, sse, stats};
         api::update_torrent,
         api::move_in_queue,
         api::pieces,
+        api::torrent_file,
         api::delete_torrent,
         categories::list,
         categories::put,

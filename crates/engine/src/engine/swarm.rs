@@ -1,6 +1,7 @@
 //! A torrent's swarm as the user inspects it: the peers it is connected to (from
 //! librqbit, with rates measured between two looks), its trackers with what each
-//! counts (scraped here, see `crate::scrape`), and a reannounce.
+//! counts (scraped here, see `crate::scrape`), a reannounce, and its .torrent file
+//! to share, announcing to its trackers as they are now.
 //!
 //! Nothing here runs in the background: peers are sampled and trackers scraped
 //! when someone asks, and the answers are kept briefly for the next look.
@@ -187,6 +188,21 @@ impl Engine {
             .record(hash)
             .ok_or_else(|| EngineError::NotFound(hash.to_hex()))?;
         Ok(self.tracker_urls_of(&record))
+    }
+
+    /// The torrent's .torrent file, announcing to its trackers as they are now (a
+    /// magnet's metadata gains them; a list changed since the add replaces the
+    /// file's). A conflict before the metadata is known.
+    pub fn torrent_file(&self, hash: &InfoHash) -> Result<Vec<u8>> {
+        let urls = self.tracker_urls(hash)?;
+        let bytes = self
+            .inner
+            .store
+            .read_torrent(hash)
+            .ok_or(EngineError::MetadataPending)?;
+        crate::bencode::with_trackers(&bytes, &urls).ok_or_else(|| {
+            EngineError::internal("cannot read the saved .torrent", "not a dictionary")
+        })
     }
 
     fn tracker_urls_of(&self, record: &TorrentRecord) -> Vec<String> {

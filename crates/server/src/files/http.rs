@@ -81,8 +81,13 @@ fn if_range_holds(headers: &HeaderMap, rep: &Representation) -> bool {
 
 /// `attachment; filename="..."; filename*=UTF-8''...` (or inline).
 fn disposition(rep: &Representation) -> String {
-    let ascii: String = rep
-        .file_name
+    content_disposition(&rep.file_name, rep.attachment)
+}
+
+/// A `Content-Disposition` naming `file_name`: its ASCII form (anything else, quotes
+/// and backslashes become `_`) and its UTF-8 form, `attachment` or `inline`.
+pub(crate) fn content_disposition(file_name: &str, attachment: bool) -> String {
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
@@ -93,12 +98,8 @@ fn disposition(rep: &Representation) -> String {
         })
         .collect();
     let encoded =
-        percent_encoding::utf8_percent_encode(&rep.file_name, percent_encoding::NON_ALPHANUMERIC);
-    let kind = if rep.attachment {
-        "attachment"
-    } else {
-        "inline"
-    };
+        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
+    let kind = if attachment { "attachment" } else { "inline" };
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 

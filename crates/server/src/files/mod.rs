@@ -3,7 +3,7 @@
 //! that are still downloading.
 
 mod chunks;
-mod http;
+pub(crate) mod http;
 mod paths;
 mod range;
 mod tree;
@@ -445,7 +445,7 @@ pub async fn playlist(
             torrent.info_hash, f.index
         ));
     }
-    let file_name = format!("{}.m3u", torrent.name.replace(['"', '/', '\\'], "_"));
+    let file_name = format!("{}.m3u", torrent.name.replace('/', "_"));
     Ok((
         [
             (
@@ -454,10 +454,7 @@ pub async fn playlist(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "inline; filename=\"{}\"",
-                    file_name.replace(|c: char| !c.is_ascii_graphic() && c != ' ', "_")
-                ),
+                http::content_disposition(&file_name, false),
             ),
         ],
         body,

@@ -53,6 +53,8 @@ impl From<EngineError> for Failure {
         match ApiError::from(e) {
             ApiError::NotFound(_) => Failure::NotFound,
             ApiError::Conflict(m) => Failure::Conflict(m),
+            // Such as a call that needs the metadata before it is known.
+            e if e.status() == StatusCode::CONFLICT => Failure::Conflict(e.to_string()),
             e if e.status().is_client_error() => Failure::BadParams(e.to_string()),
             e => Failure::Internal(e.to_string()),
         }
@@ -174,6 +176,7 @@ pub async fn dispatch(
         ("torrents", "toggleFirstLastPiecePrio") => call.toggle(true).await,
         ("torrents", "setLocation" | "setSavePath") => call.set_location().await,
         ("torrents", "rename") => call.rename().await,
+        ("torrents", "export") => call.export(),
         ("transfer", "info") => json(Value::Object(call.transfer_info())),
         ("transfer", "speedLimitsMode") => text(if state.engine.settings().speed.alt {
             "1"
@@ -1044,6 +1047,15 @@ impl Call<'_> {
         };
         self.state.engine.update_torrent(&hash, update).await?;
         empty()
+    }
+
+    /// `torrents/export`: the torrent's .torrent file; 409 before its metadata is
+    /// known, as qBittorrent answers.
+    fn export(&self) -> Answer {
+        let t = self.one()?;
+        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let bytes = self.state.engine.torrent_file(&hash)?;
+        Ok(([(header::CONTENT_TYPE, "application/x-bittorrent")], bytes).into_response())
     }
 
     /// `sync/torrentPeers`: the peers of the torrent `hash`, or what changed in them

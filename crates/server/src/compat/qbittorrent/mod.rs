@@ -391,14 +391,21 @@ impl Call<'_> {
             };
             ours.insert("seedLimitAction".into(), json!(name));
         }
-        if !ours.is_empty() {
-            self.state
-                .live
-                .settings
-                .patch(&ours)
-                .await
-                .map_err(|e| Failure::BadParams(e.to_string()))?;
+        if ours.is_empty() {
+            return empty();
         }
+        self.patch_settings(ours).await
+    }
+
+    /// Changes our settings as `PATCH /api/v1/config` would (the same checks; a
+    /// refused value is a 400 saying why).
+    async fn patch_settings(&self, change: Map<String, Value>) -> Answer {
+        self.state
+            .live
+            .settings
+            .patch(&change)
+            .await
+            .map_err(|e| Failure::BadParams(e.to_string()))?;
         empty()
     }
 
@@ -954,13 +961,7 @@ impl Call<'_> {
         };
         let mut change = Map::new();
         change.insert(key.into(), json!(limit));
-        self.state
-            .live
-            .settings
-            .patch(&change)
-            .await
-            .map_err(|e| Failure::BadParams(e.to_string()))?;
-        empty()
+        self.patch_settings(change).await
     }
 
     async fn toggle(&self, first_last: bool) -> Answer {
@@ -1005,13 +1006,7 @@ impl Call<'_> {
         let alt = self.state.engine.settings().speed.alt;
         let mut change = Map::new();
         change.insert("altSpeed".into(), json!(!alt));
-        self.state
-            .live
-            .settings
-            .patch(&change)
-            .await
-            .map_err(|e| Failure::BadParams(e.to_string()))?;
-        empty()
+        self.patch_settings(change).await
     }
 
     fn transfer_info(&self) -> Map<String, Value> {

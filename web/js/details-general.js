@@ -4,7 +4,7 @@
 
 import { api, torrentPath } from './api.js';
 import { h, setText } from './dom.js';
-import { bytes, date, duration, percent, runningSeconds, stateLabel } from './format.js';
+import { bytes, date, duration, percent, runningSeconds, stateText } from './format.js';
 import { copyText } from './media.js';
 import { placeText } from './placement.js';
 
@@ -12,7 +12,7 @@ import { placeText } from './placement.js';
 // those marked `optional`) hides its row. The pieces and the magnet link are
 // filled in apart.
 const FIELDS = [
-  ['State', 'state', (t) => stateLabel(t.state) + (t.dormant ? ' (dormant: out of the engine until a peer comes)' : '')
+  ['State', 'state', (t) => stateText(t) + (t.dormant ? ' (dormant: out of the engine until a peer comes)' : '')
     + (t.seedLimitReached ? ' (seeding limit reached)' : '')],
   ['Error', 'error', (t) => t.error, { optional: true, error: true }],
   ['Last move failed', 'moveError', (t) => t.moveError, { optional: true, error: true }],

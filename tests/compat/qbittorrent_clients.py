@@ -221,8 +221,9 @@ def run(client, torrent, payload, downloads, want_sha, helpers, root, tracker_po
 
     # A peer hint where nobody answers: the magnet waits for its metadata.
     magnet = "magnet:?xt=urn:btih:" + "cd" * 20 + "&dn=nobody&x.pe=127.0.0.1:9"
-    assert client.torrents_add(urls=magnet, is_stopped=True) == "Ok."
+    assert client.torrents_add(urls=magnet, is_stopped=True, rename="Nobody's show") == "Ok."
     assert client.torrents_info()[0].state == "stoppedDL"
+    assert client.torrents_info()[0].name == "Nobody's show"
     client.torrents_start(torrent_hashes="cd" * 20)
     state = client.torrents_info()[0].state
     assert state in ("metaDL", "forcedMetaDL"), state

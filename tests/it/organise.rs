@@ -552,8 +552,12 @@ async fn a_torrent_is_shown_by_the_name_it_is_given_and_its_files_keep_theirs() 
     )
     .await;
     let hash = data.info_hash.clone();
-    let (status, t) = server.add_torrent_file(&data.torrent, "").await;
+    // A name given with the add.
+    let (status, t) = server
+        .add_torrent_file(&data.torrent, "?name=First%20name")
+        .await;
     assert_eq!(status, 201, "{t}");
+    assert_eq!(t["name"], "First name");
     server.wait_state(&hash, "seeding", TIMEOUT).await;
     let path = format!("/api/v1/torrents/{hash}");
 
@@ -605,5 +609,31 @@ async fn a_torrent_is_shown_by_the_name_it_is_given_and_its_files_keep_theirs() 
     assert_eq!(t["name"], "Other");
     let (_, t) = server.patch_json(&path, json!({"name": " "})).await;
     assert_eq!(t["name"], "Album");
+
+    // A magnet, before its metadata, with a name; a name refused refuses the add.
+    let pending = "9d".repeat(20);
+    let magnet = format!("magnet:?xt=urn:btih:{pending}&dn=own&x.pe=127.0.0.1:9");
+    let (status, e) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({"magnet": magnet, "name": "a\tb"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        server
+            .get_json(&format!("/api/v1/torrents/{pending}"))
+            .await
+            .0,
+        404
+    );
+    let (status, t) = server
+        .post_json(
+            "/api/v1/torrents",
+            json!({"magnet": magnet, "name": "Given"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["name"], "Given");
     server.stop().await;
 }

@@ -64,6 +64,9 @@ pub struct AddTorrentJson {
     /// Where its content goes: relative to the download folder, or absolute inside
     /// `downloadRoot` (default: its category's folder, else the download folder).
     pub save_path: Option<String>,
+    /// The name it is shown by (default: its own); its files keep theirs.
+    #[schema(max_length = 1024)]
+    pub name: Option<String>,
 }
 
 impl AddTorrentJson {
@@ -86,6 +89,7 @@ impl AddTorrentJson {
                 category: self.category,
                 tags: self.tags,
                 save_path: self.save_path,
+                name: self.name,
             },
         )?;
         Ok((self.magnet, self.url, options))
@@ -133,6 +137,9 @@ pub struct AddTorrentQuery {
     /// Where its content goes: relative to the download folder, or absolute inside
     /// `downloadRoot` (default: its category's folder, else the download folder).
     pub save_path: Option<String>,
+    /// The name it is shown by (default: its own); its files keep theirs.
+    #[param(max_length = 1024)]
+    pub name: Option<String>,
 }
 
 impl AddTorrentQuery {
@@ -155,6 +162,7 @@ impl AddTorrentQuery {
                 category: self.category,
                 tags: self.tags.as_deref().map(parse_tag_list),
                 save_path: self.save_path,
+                name: self.name,
             },
         )
     }
@@ -181,6 +189,7 @@ struct TorrentOptions {
     category: Option<String>,
     tags: Option<Vec<String>>,
     save_path: Option<String>,
+    name: Option<String>,
 }
 
 /// The options of an add, checked.
@@ -200,6 +209,7 @@ fn add_options(files: Option<Vec<usize>>, o: TorrentOptions) -> ApiResult<AddOpt
         category: o.category,
         tags: o.tags.unwrap_or_default(),
         save_path: o.save_path,
+        name: o.name,
     })
 }
 

@@ -243,6 +243,9 @@ pub(crate) struct AddTorrentForm {
     /// Where its content goes: relative to the download folder, or absolute inside `downloadRoot`.
     #[schema(rename = "savePath")]
     save_path: Option<String>,
+    /// The name it is shown by (default: its own); its files keep theirs.
+    #[schema(max_length = 1024)]
+    name: Option<String>,
 }
 
 /// Adds the answers of [`crate::auth::guard`], which runs before every route, to each

@@ -42,7 +42,7 @@ impl Engine {
             dormant: false,
             category: placement.category,
             tags: placement.tags,
-            display_name: None,
+            display_name: control::check_display_name(options.name.clone())?,
         })
     }
 

@@ -453,7 +453,7 @@ const NAME_MAX: usize = 1024;
 /// The name a torrent is given to be shown by, checked: trimmed, `None` (its own
 /// name) when empty, refused when longer than [`NAME_MAX`] or holding a control
 /// character (it reaches event programs' arguments and logs).
-fn check_display_name(name: Option<String>) -> Result<Option<String>> {
+pub(super) fn check_display_name(name: Option<String>) -> Result<Option<String>> {
     let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };

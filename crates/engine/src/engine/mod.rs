@@ -99,6 +99,8 @@ pub struct AddOptions {
     /// Where its content goes: relative to the download folder or absolute inside
     /// the root. `None`: its category's folder, or the download folder.
     pub save_path: Option<String>,
+    /// The name it is shown by (`None` or empty: its own); its files keep theirs.
+    pub name: Option<String>,
 }
 
 /// A change to one torrent's options ([`Engine::update_torrent`]); `None` keeps a

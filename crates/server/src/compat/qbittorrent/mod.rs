@@ -676,6 +676,7 @@ impl Call<'_> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
+            name: p.get("rename").map(str::to_owned),
         };
         let mut sources: Vec<(String, AddSource)> = Vec::new();
         for line in p.get("urls").unwrap_or_default().lines() {

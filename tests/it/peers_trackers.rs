@@ -89,9 +89,14 @@ async fn peers_of_a_download_are_listed_with_their_bytes_and_rates() {
     let later = qbt_peers(rid).await;
     assert!(later.get("full_update").is_none(), "{later}");
     assert!(later["rid"].as_u64() > Some(rid), "{later}");
-    // The bytes from the seeder grow: they are among what changed.
+    // The bytes from the seeder grow: they are among what changed. Each look asks
+    // from the answer before it, so each is a delta (an unknown rid would get all).
+    let last_rid = std::sync::Mutex::new(later["rid"].as_u64().unwrap());
     wait_for("more bytes in a delta", TIMEOUT, || async {
-        let delta = qbt_peers(later["rid"].as_u64().unwrap()).await;
+        let since = *last_rid.lock().unwrap();
+        let delta = qbt_peers(since).await;
+        assert!(delta.get("full_update").is_none(), "{delta}");
+        *last_rid.lock().unwrap() = delta["rid"].as_u64().unwrap();
         delta["peers"][&key]["downloaded"].as_u64() > shown["downloaded"].as_u64()
     })
     .await;

@@ -239,8 +239,8 @@ impl Call<'_> {
             .collect())
     }
 
-    /// The one torrent `hash` names; 404 when there is none.
-    fn one(&self) -> Result<Torrent, Failure> {
+    /// The one torrent `hash` names, with its info hash; 404 when there is none.
+    fn one(&self) -> Result<(InfoHash, Torrent), Failure> {
         let hash: InfoHash = self
             .params
             .require("hash")?
@@ -248,7 +248,12 @@ impl Call<'_> {
             .to_ascii_lowercase()
             .parse()
             .map_err(|_| Failure::NotFound)?;
-        self.state.engine.get(&hash).map_err(|_| Failure::NotFound)
+        let torrent = self
+            .state
+            .engine
+            .get(&hash)
+            .map_err(|_| Failure::NotFound)?;
+        Ok((hash, torrent))
     }
 
     fn preferences(&self) -> Value {
@@ -469,20 +474,19 @@ impl Call<'_> {
     }
 
     fn properties(&self) -> Answer {
-        let t = self.one()?;
+        let (_, t) = self.one()?;
         json(torrent::properties(&t, self.state.engine.save_paths()))
     }
 
     fn files(&self) -> Answer {
-        let t = self.one()?;
+        let (_, t) = self.one()?;
         json(torrent::files(&t))
     }
 
     /// `torrents/trackers`: qBittorrent's three pseudo-rows (DHT, PeX, LSD; their
     /// status is not known here), then the torrent's trackers as last scraped.
     async fn trackers(&self) -> Answer {
-        let t = self.one()?;
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let (hash, _) = self.one()?;
         let pseudo = |url: &str| {
             json!({"url": url, "status": 0, "tier": -1, "num_peers": 0, "num_seeds": 0,
                    "num_leeches": 0, "num_downloaded": 0, "msg": ""})
@@ -505,8 +509,7 @@ impl Call<'_> {
 
     /// The torrent of `hash` and its tracker URLs.
     fn tracker_list(&self) -> Result<(InfoHash, Vec<String>), Failure> {
-        let t = self.one()?;
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let (hash, _) = self.one()?;
         Ok((hash, self.state.engine.tracker_urls(&hash)?))
     }
 
@@ -570,8 +573,7 @@ impl Call<'_> {
     }
 
     fn piece_states(&self) -> Answer {
-        let t = self.one()?;
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let (hash, _) = self.one()?;
         let Ok(pieces) = self.state.engine.pieces(&hash) else {
             return json(json!([]));
         };
@@ -584,7 +586,7 @@ impl Call<'_> {
     /// `torrents/filePrio`: priority 0 leaves the files `id` (`|`-separated) out of the
     /// download, any other takes them (there are no priorities between files here).
     async fn file_priority(&self) -> Answer {
-        let t = self.one()?;
+        let (hash, t) = self.one()?;
         let priority: i64 = self
             .params
             .number("priority")?
@@ -619,7 +621,6 @@ impl Call<'_> {
             })
             .map(|f| f.index)
             .collect();
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
         self.state.engine.select_files(&hash, selected).await?;
         empty()
     }
@@ -1031,12 +1032,11 @@ impl Call<'_> {
     /// `torrents/rename`: the name the torrent `hash` is shown by (its files keep
     /// theirs); an empty one is refused with 409, as qBittorrent does.
     async fn rename(&self) -> Answer {
-        let t = self.one()?;
+        let (hash, _) = self.one()?;
         let name = self.params.require("name")?.trim();
         if name.is_empty() {
             return Err(Failure::Conflict("Incorrect torrent name".into()));
         }
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
         let update = TorrentUpdate {
             name: Some(Some(name.to_owned())),
             ..Default::default()
@@ -1048,8 +1048,7 @@ impl Call<'_> {
     /// `torrents/export`: the torrent's .torrent file; 409 before its metadata is
     /// known, as qBittorrent answers.
     fn export(&self) -> Answer {
-        let t = self.one()?;
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let (hash, _) = self.one()?;
         let bytes = self.state.engine.torrent_file(&hash)?;
         Ok(([(header::CONTENT_TYPE, "application/x-bittorrent")], bytes).into_response())
     }
@@ -1061,8 +1060,7 @@ impl Call<'_> {
         if self.params.get("hash").is_none() {
             return Err(Failure::NotFound);
         }
-        let t = self.one()?;
-        let hash: InfoHash = t.info_hash.parse().map_err(|_| Failure::NotFound)?;
+        let (hash, t) = self.one()?;
         let peers = self.state.engine.peers(&hash)?;
         let rid = self.params.number::<u64>("rid").ok().flatten().unwrap_or(0);
         let now = sync::Peers {

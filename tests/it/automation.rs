@@ -175,8 +175,9 @@ async fn event_programs_get_exact_arguments_and_finished_sees_the_final_folder()
         "finished ran again after a restart"
     );
     assert_eq!(server.delete_torrent(&hash, "").await, 204);
+    // Its stdin is written last: its arguments are whole by then.
     wait_for("the removed program", TIMEOUT, || async {
-        out.join("removed.args").exists()
+        out.join("removed.stdin").exists()
     })
     .await;
     assert_eq!(args_of(&out.join("removed.args"))[0], hostile);
